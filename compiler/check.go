@@ -1,0 +1,266 @@
+package compiler
+
+import (
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+
+
+	"github.com/kuberator/kuberator/compiler/model"
+	"github.com/kuberator/kuberator/compiler/plan"
+)
+
+// catalog is the part of stdlib the Go-side rules read.
+type catalog struct {
+	Addons map[string]struct {
+		DaemonSet bool `json:"daemonSet"`
+	} `json:"addonCatalog"`
+	Retired map[string]string `json:"retiredAddons"`
+}
+
+func catalogOf(l *loaded) *catalog {
+	c := &catalog{}
+	if err := l.lib.Decode(c); err != nil {
+		panic("kuberatorc: embedded stdlib does not decode: " + err.Error())
+	}
+	return c
+}
+
+// check runs the rules that need a view across the environment. Each finding
+// points at the spec field it is about.
+func check(env *model.Environment, cat *catalog) Diagnostics {
+	var ds Diagnostics
+	checkNetwork(env, &ds)
+	checkCluster(env, &ds)
+	checkNodeGroups(env, &ds)
+	checkAddons(env, cat, &ds)
+	checkHosts(env, &ds)
+	checkWorkloads(env, &ds)
+	checkAlerts(env, &ds)
+	return ds
+}
+
+func checkNetwork(env *model.Environment, ds *Diagnostics) {
+	prefix := env.AWS.Region[:strings.LastIndex(env.AWS.Region, "-")+1]
+	for i, z := range env.Network.Zones {
+		if !strings.HasPrefix(z, prefix) || strings.TrimPrefix(z, prefix)[:1] != env.AWS.Region[len(prefix):] {
+			ds.errorf(env.Positions.Of("network", "zones", strconv.Itoa(i)), "list zones of "+env.AWS.Region+", such as "+env.AWS.Region+"a",
+				"zone %q is not in region %s", z, env.AWS.Region)
+		}
+	}
+	if env.Network.CNI.ExternalSNAT == nil {
+		ds.notef(env.Positions.Of("network", "cni", "externalSNAT"), "set network.cni.externalSNAT to make the choice explicit",
+			"nodes sit in private subnets behind NAT: VPC CNI external SNAT defaults to true, so pod IPs stay inside the VPC")
+	}
+}
+
+func checkCluster(env *model.Environment, ds *Diagnostics) {
+	vpc := netip.MustParsePrefix(env.Network.VPCCIDR)
+	svc := netip.MustParsePrefix(env.Cluster.ServiceCIDR)
+	if vpc.Overlaps(svc) {
+		ds.errorf(env.Positions.Of("cluster", "serviceCIDR"), "choose a service CIDR outside the VPC, such as 172.20.0.0/16",
+			"service CIDR %s overlaps the VPC %s", svc, vpc)
+	}
+	ep := env.Cluster.Endpoint
+	if !ep.Private && !ep.Public {
+		ds.errorf(env.Positions.Of("cluster", "endpoint"), "set endpoint.private, endpoint.public or both",
+			"the cluster endpoint is neither private nor public: nothing could reach the API server")
+	}
+	if ep.Public && !ep.AllowPublicEndpointFromAnywhere {
+		if len(ep.PublicCIDRs) == 0 {
+			ds.errorf(env.Positions.Of("cluster", "endpoint", "public"), "list the networks that may reach the API in endpoint.publicCIDRs, or set allowPublicEndpointFromAnywhere: true",
+				"a public endpoint without publicCIDRs is open to the whole internet")
+		}
+		for i, c := range ep.PublicCIDRs {
+			if netip.MustParsePrefix(c).Bits() == 0 {
+				ds.errorf(env.Positions.Of("cluster", "endpoint", "publicCIDRs", strconv.Itoa(i)), "narrow the CIDR, or set allowPublicEndpointFromAnywhere: true on purpose",
+					"%s opens the cluster API to the whole internet", c)
+			}
+		}
+	}
+	if !ep.Public && len(ep.PublicCIDRs) > 0 {
+		ds.warnf(env.Positions.Of("cluster", "endpoint", "publicCIDRs"), "remove publicCIDRs or set endpoint.public: true",
+			"publicCIDRs has no effect on a private-only endpoint")
+	}
+}
+
+// Label prefixes the NodeRestriction admission plugin lets a kubelet set on itself.
+var allowedKubeletPrefixes = []string{"node.kubernetes.io/", "kubelet.kubernetes.io/"}
+
+func checkNodeGroups(env *model.Environment, ds *Diagnostics) {
+	for _, name := range model.SortedKeys(env.NodeGroups) {
+		g := env.NodeGroups[name]
+		for i, z := range g.Zones {
+			if !slices.Contains(env.Network.Zones, z) {
+				ds.errorf(env.Positions.Of("nodeGroups", name, "zones", strconv.Itoa(i)), "use one of "+strings.Join(env.Network.Zones, ", "),
+					"node group %s uses zone %q, which is not in network.zones", name, z)
+			}
+		}
+		for _, key := range model.SortedKeys(g.Labels) {
+			pos := env.Positions.Of("nodeGroups", name, "labels", key)
+			switch {
+			case key == plan.LabelRole || key == plan.LabelZone || key == plan.LabelLifecycle:
+				ds.errorf(pos, "remove the label; kuberatorc sets it from role, zone and capacity",
+					"label %q is set by kuberatorc on every node", key)
+			case restrictedLabel(key):
+				ds.errorf(pos, "use a key outside kubernetes.io/ and k8s.io/, or under node.kubernetes.io/",
+					"the kubelet may not set label %q on its own node (NodeRestriction)", key)
+			}
+		}
+	}
+}
+
+func restrictedLabel(key string) bool {
+	prefix, _, ok := strings.Cut(key, "/")
+	if !ok {
+		return false
+	}
+	for _, allowed := range allowedKubeletPrefixes {
+		if strings.HasPrefix(key, allowed) {
+			return false
+		}
+	}
+	return prefix == "kubernetes.io" || prefix == "k8s.io" ||
+		strings.HasSuffix(prefix, ".kubernetes.io") || strings.HasSuffix(prefix, ".k8s.io")
+}
+
+func checkAddons(env *model.Environment, cat *catalog, ds *Diagnostics) {
+	needsSystem := false
+	for _, name := range model.SortedKeys(env.Addons) {
+		pos := env.Positions.Of("addons", name)
+		info, known := cat.Addons[name]
+		switch {
+		case cat.Retired[name] != "":
+			ds.errorf(pos, "replace it with "+cat.Retired[name], "add-on %q is retired; its successor is %q", name, cat.Retired[name])
+			continue
+		case !known:
+			ds.errorf(pos, suggestion(name, model.SortedKeys(cat.Addons)), "unknown add-on %q", name)
+			continue
+		}
+		needsSystem = needsSystem || !info.DaemonSet
+		a := env.Addons[name]
+		switch {
+		case a.Controller != "" && name != "nginx":
+			ds.errorf(env.Positions.Of("addons", name, "controller"), "remove controller; only nginx takes it",
+				"add-on %q has no controller choice", name)
+		case a.Controller == "ingress-nginx":
+			ds.warnf(env.Positions.Of("addons", name, "controller"), `drop controller to use the maintained NGINX ingress controller`,
+				"the community ingress-nginx controller was retired in March 2026 and gets no more fixes")
+		}
+	}
+	if needsSystem && !slices.ContainsFunc(model.SortedKeys(env.NodeGroups), func(n string) bool { return env.NodeGroups[n].Role == "system" }) {
+		ds.errorf(env.Positions.Of("addons"), `add a node group with role: "system"`,
+			"add-ons run only on system nodes, and no node group has role system")
+	}
+}
+
+func checkHosts(env *model.Environment, ds *Diagnostics) {
+	var external []string
+	if env.Ingress != nil {
+		external = env.Ingress.ExternalHosts
+		for i, h := range env.Ingress.Hosts {
+			checkHost(env, h, external, env.Positions.Of("ingress", "hosts", strconv.Itoa(i)), ds)
+		}
+	}
+	for _, name := range model.SortedKeys(env.Workloads) {
+		if h := env.Workloads[name].Host; h != "" {
+			checkHost(env, h, external, env.Positions.Of("workloads", name, "host"), ds)
+		}
+	}
+}
+
+func checkHost(env *model.Environment, host string, external []string, pos model.Pos, ds *Diagnostics) {
+	if host == env.Domain || strings.HasSuffix(host, "."+env.Domain) || slices.Contains(external, host) {
+		return
+	}
+	ds.errorf(pos, "use a name under "+env.Domain+", or list it in ingress.externalHosts",
+		"host %q is outside the environment's domain %s", host, env.Domain)
+}
+
+func checkWorkloads(env *model.Environment, ds *Diagnostics) {
+	for _, name := range model.SortedKeys(env.Workloads) {
+		w := env.Workloads[name]
+		switch {
+		case w.Stateful && w.Zone == "":
+			ds.errorf(env.Positions.Of("workloads", name, "stateful"), "add zone: one of "+strings.Join(env.Network.Zones, ", "),
+				"stateful workload %s names no zone; its EBS volumes are zonal, so it must be pinned to one", name)
+		case w.Zone != "" && !w.Stateful:
+			ds.errorf(env.Positions.Of("workloads", name, "zone"), "remove zone, or set stateful: true",
+				"zone pins only stateful workloads; %s is stateless", name)
+		case w.Zone != "" && !slices.Contains(env.Network.Zones, w.Zone):
+			ds.errorf(env.Positions.Of("workloads", name, "zone"), "use one of "+strings.Join(env.Network.Zones, ", "),
+				"workload %s is pinned to zone %q, which is not in network.zones", name, w.Zone)
+		}
+		if w.Volume != nil && !w.Stateful {
+			ds.errorf(env.Positions.Of("workloads", name, "volume"), "set stateful: true",
+				"workload %s has a volume but is not stateful", name)
+		}
+	}
+}
+
+func checkAlerts(env *model.Environment, ds *Diagnostics) {
+	if env.Alerts == nil {
+		return
+	}
+	r := env.Alerts.Rules
+	rules := map[string]*model.Rule{
+		"containerRestarts": r.ContainerRestarts, "podsFailing": r.PodsFailing, "podMemoryNearLimit": r.PodMemoryNearLimit,
+		"nodeNotReady": r.NodeNotReady, "nodeAllocatableNearFull": r.NodeAllocatableNearFull,
+	}
+	for _, name := range model.SortedKeys(rules) {
+		checkNotify(env, rules[name], []string{"alerts", "rules", name}, ds)
+	}
+	for _, name := range model.SortedKeys(r.Custom) {
+		checkNotify(env, r.Custom[name], []string{"alerts", "rules", "custom", name}, ds)
+	}
+}
+
+func checkNotify(env *model.Environment, rule *model.Rule, path []string, ds *Diagnostics) {
+	if rule == nil {
+		return
+	}
+	known := model.SortedKeys(env.Alerts.Destinations)
+	for i, d := range rule.Notify {
+		if !slices.Contains(known, d) {
+			ds.errorf(env.Positions.Of(append(path, "notify", strconv.Itoa(i))...), suggestion(d, known),
+				"destination %q is not defined in alerts.destinations", d)
+		}
+	}
+}
+
+// suggestion names the closest known names to a mistyped one.
+func suggestion(name string, known []string) string {
+	best, bestDist := "", len(name)/2+2
+	for _, k := range known {
+		if d := distance(name, k); d < bestDist || strings.Contains(k, name) && best == "" {
+			best, bestDist = k, d
+		}
+	}
+	if best == "" {
+		return "known names: " + strings.Join(known, ", ")
+	}
+	return "did you mean " + strconv.Quote(best) + "?"
+}
+
+// distance is the Levenshtein edit distance between two names.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+

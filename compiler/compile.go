@@ -1,0 +1,102 @@
+// Package compiler turns an environment spec into the files it needs: it
+// loads the spec with the embedded schema, decodes it into the model, checks
+// the platform rules, plans, and runs the emitters. It also writes and diffs
+// the result. Everything a Go user of kuberator needs is here.
+package compiler
+
+import (
+	"fmt"
+
+	"github.com/kuberator/kuberator/compiler/fileset"
+	"github.com/kuberator/kuberator/compiler/model"
+	"github.com/kuberator/kuberator/compiler/plan"
+	"github.com/kuberator/kuberator/emitters/terraform"
+)
+
+// Result is a compiled environment.
+type Result struct {
+	Env   *model.Environment
+	Plan  *plan.Plan
+	Files fileset.FileSet
+}
+
+// Options tune a compile.
+type Options struct {
+	// VetOnly stops after the checks: no planning output, no emitters.
+	VetOnly bool
+}
+
+// Compile compiles one environment from its spec files. The diagnostics hold
+// every finding about the spec; the result is nil when any of them is an
+// error. The error is for failures of kuberatorc itself, never the spec's.
+func Compile(srcs []Source, opts Options) (*Result, Diagnostics, error) {
+	env, diags, err := Decode(srcs)
+	if env == nil || err != nil {
+		return nil, diags, err
+	}
+	p, err := plan.New(env)
+	if err != nil {
+		diags = append(diags, planDiagnostic(env, err))
+	}
+	diags.Sort()
+	if diags.HasErrors(false) {
+		return nil, diags, nil
+	}
+	res := &Result{Env: env, Plan: p, Files: fileset.FileSet{}}
+	if opts.VetOnly {
+		return res, diags, nil
+	}
+	if err := emit(res); err != nil {
+		return nil, diags, err
+	}
+	return res, diags, nil
+}
+
+func emit(res *Result) error {
+	files, err := terraform.Emit(res.Env, res.Plan)
+	if err != nil {
+		return fmt.Errorf("terraform emitter: %w", err)
+	}
+	res.Files.Merge(files)
+	return nil
+}
+
+// Decode loads and validates a spec into the model and runs the Go-side rules.
+// It returns a nil environment when the spec does not decode.
+func Decode(srcs []Source) (*model.Environment, Diagnostics, error) {
+	l, diags := load(srcs)
+	if l == nil {
+		diags.Sort()
+		return nil, diags, nil
+	}
+	env := &model.Environment{}
+	if err := l.env.Decode(env); err != nil {
+		// The schema guarantees the shape; a decode failure is our bug.
+		return nil, nil, fmt.Errorf("decoding the validated spec: %w", err)
+	}
+	env.Positions = positionsOf(l.spec, srcs)
+	normalize(env)
+	diags = append(diags, check(env, catalogOf(l))...)
+	return env, diags, nil
+}
+
+// normalize fills the defaults that depend on other fields, which the schema
+// leaves open to keep its error messages plain.
+func normalize(env *model.Environment) {
+	for _, g := range env.NodeGroups {
+		if len(g.Zones) == 0 {
+			g.Zones = env.Network.Zones
+		}
+		if g.PerZone.Desired == nil {
+			min := g.PerZone.Min
+			g.PerZone.Desired = &min
+		}
+	}
+}
+
+func planDiagnostic(env *model.Environment, err error) Diagnostic {
+	if pe, ok := err.(*plan.Error); ok {
+		return Diagnostic{Pos: env.Positions.Of(pe.Path...), Severity: Error, Message: pe.Error(), Hint: pe.Hint}
+	}
+	return Diagnostic{Pos: env.Positions.Of(), Severity: Error, Message: err.Error()}
+}

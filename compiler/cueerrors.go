@@ -1,0 +1,188 @@
+package compiler
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"cuelang.org/go/cue/errors"
+
+	"github.com/kuberator/kuberator/compiler/model"
+)
+
+// cueDiagnostics turns CUE's errors into diagnostics positioned in the user's
+// files. CUE reports a failed disjunction (an enum, a secret reference) as a
+// header followed by one error per alternative; those are merged into one
+// "must be one of" message. ps is nil when the spec did not parse.
+func cueDiagnostics(err error, ps model.Positions) Diagnostics {
+	return cueDiagnosticsNamed(err, ps, nil)
+}
+
+// cueDiagnosticsNamed also rewrites "out of bound =~<regex>" into the name of
+// the schema pattern the regex belongs to: users should read "not a DNS label",
+// not the regular expression.
+func cueDiagnosticsNamed(err error, ps model.Positions, patterns map[string]string) Diagnostics {
+	diags := cueDiagnosticsRaw(err, ps)
+	for i, d := range diags {
+		for bound, name := range patterns {
+			if strings.Contains(d.Message, bound) {
+				diags[i].Message = strings.Replace(d.Message, "(out of bound "+bound+")", "(not "+name+")", 1)
+			}
+		}
+	}
+	return diags
+}
+
+func cueDiagnosticsRaw(err error, ps model.Positions) Diagnostics {
+	var diags Diagnostics
+	errs := errors.Errors(err)
+	for i := 0; i < len(errs); i++ {
+		e := errs[i]
+		path := specPath(e.Path())
+		if !isDisjunctionHeader(e) {
+			diags = append(diags, cueDiagnostic(path, message(e), userPos(e, ps, path)))
+			continue
+		}
+		var alts []errors.Error
+		for i+1 < len(errs) && hasPrefix(specPath(errs[i+1].Path()), path) && !isDisjunctionHeader(errs[i+1]) {
+			i++
+			alts = append(alts, errs[i])
+		}
+		diags = append(diags, disjunctionDiagnostic(path, e, alts, ps))
+	}
+	return dedupe(diags)
+}
+
+func cueDiagnostic(path []string, msg string, pos model.Pos) Diagnostic {
+	d := Diagnostic{Pos: pos, Severity: Error, Message: msg, Hint: hintFor(path, msg)}
+	if len(path) > 0 {
+		d.Message = strings.Join(path, ".") + ": " + msg
+	}
+	return d
+}
+
+func disjunctionDiagnostic(path []string, head errors.Error, alts []errors.Error, ps model.Positions) Diagnostic {
+	if len(alts) == 0 {
+		return cueDiagnostic(path, message(head), userPos(head, ps, path))
+	}
+	pos := userPos(alts[0], ps, path)
+	// Every alternative says "conflicting values <allowed> and <given>"; the
+	// given value is the operand they all share.
+	counts := map[string]int{}
+	var order []string
+	for _, a := range alts {
+		format, args := a.Msg()
+		if format != "conflicting values %s and %s" || len(args) != 2 {
+			return cueDiagnostic(path, message(alts[0]), pos)
+		}
+		for _, arg := range args {
+			s := fmt.Sprint(arg)
+			if counts[s] == 0 {
+				order = append(order, s)
+			}
+			counts[s]++
+		}
+	}
+	var given string
+	var allowed []string
+	for _, s := range order {
+		if counts[s] == len(alts) && given == "" {
+			given = s
+		} else {
+			allowed = append(allowed, s)
+		}
+	}
+	if given == "" || slices.ContainsFunc(allowed, func(s string) bool { return strings.HasPrefix(s, "{") }) {
+		return cueDiagnostic(path, "invalid value "+given+" (does not match any allowed form)", pos)
+	}
+	return cueDiagnostic(path, fmt.Sprintf("invalid value %s (must be one of %s)", given, strings.Join(allowed, ", ")), pos)
+}
+
+func isDisjunctionHeader(e errors.Error) bool {
+	format, _ := e.Msg()
+	return strings.HasSuffix(format, "errors in empty disjunction:")
+}
+
+func message(e errors.Error) string {
+	format, args := e.Msg()
+	return strings.TrimSuffix(fmt.Sprintf(format, args...), ":")
+}
+
+// specPath drops the #Environment prefix and quotes from a CUE error path.
+func specPath(p []string) []string {
+	out := make([]string, 0, len(p))
+	for i, s := range p {
+		if i == 0 && s == "#Environment" {
+			continue
+		}
+		if u, err := strconv.Unquote(s); err == nil {
+			s = u
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func hasPrefix(p, prefix []string) bool {
+	return len(p) >= len(prefix) && slices.Equal(p[:len(prefix)], prefix)
+}
+
+// userPos picks the error's first position inside the user's files, else the
+// position of the field (or its nearest written ancestor).
+func userPos(e errors.Error, ps model.Positions, path []string) model.Pos {
+	for _, p := range errors.Positions(e) {
+		pos := posOf(p)
+		if ps == nil || isUserFile(ps, pos.File) {
+			return pos
+		}
+	}
+	return ps.Of(path...)
+}
+
+func isUserFile(ps model.Positions, file string) bool {
+	for _, p := range ps {
+		if p.File == file {
+			return true
+		}
+	}
+	return false
+}
+
+// hintFor gives a one-line fix for the CUE errors users hit most.
+func hintFor(path []string, msg string) string {
+	last := ""
+	if len(path) > 0 {
+		last = path[len(path)-1]
+	}
+	switch {
+	case strings.Contains(msg, "field not allowed"):
+		return "remove the field or fix its spelling; `kuberatorc init` writes the schema for editors"
+	case strings.Contains(msg, "field is required but not present"):
+		return "add the field; the schema requires it"
+	case slices.Contains([]string{"apiKey", "webhookURL", "integrationKey", "url"}, last) && len(path) > 1 && path[0] == "alerts":
+		return `secrets are references, never literals: write {ssmParameter: "/path"} or {variable: "tf_var_name"}`
+	case strings.Contains(msg, "IPCIDR") || strings.HasSuffix(strings.ToLower(last), "cidr") || strings.HasSuffix(last, "CIDRs"):
+		return "write an IPv4 CIDR such as 10.20.0.0/16"
+	case last == "desired":
+		return "desired must lie between min and max"
+	case last == "max" && strings.Contains(msg, "out of bound"):
+		return "max must be at least min"
+	}
+	return ""
+}
+
+// dedupe drops repeated diagnostics: CUE can report one conflict from several
+// sides of a unification.
+func dedupe(ds Diagnostics) Diagnostics {
+	seen := map[string]bool{}
+	out := ds[:0]
+	for _, d := range ds {
+		k := d.Pos.String() + d.Message
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, d)
+		}
+	}
+	return out
+}

@@ -1,0 +1,103 @@
+package compiler
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/kuberator/kuberator/compiler/model"
+)
+
+// Severity says whether a diagnostic fails a build.
+type Severity string
+
+const (
+	Error   Severity = "error"
+	Warning Severity = "warning"
+	// Note reports a choice the compiler made for the user; it never fails.
+	Note Severity = "note"
+)
+
+// Diagnostic is one finding about a spec, positioned at the field it is about.
+type Diagnostic struct {
+	Pos      model.Pos `json:"-"`
+	Severity Severity  `json:"severity"`
+	Message  string    `json:"message"`
+	Hint     string    `json:"hint,omitempty"`
+}
+
+// Diagnostics is every finding of one run.
+type Diagnostics []Diagnostic
+
+func (ds *Diagnostics) add(sev Severity, pos model.Pos, hint, format string, args ...any) {
+	*ds = append(*ds, Diagnostic{Pos: pos, Severity: sev, Message: fmt.Sprintf(format, args...), Hint: hint})
+}
+
+func (ds *Diagnostics) errorf(pos model.Pos, hint, format string, args ...any) {
+	ds.add(Error, pos, hint, format, args...)
+}
+
+func (ds *Diagnostics) warnf(pos model.Pos, hint, format string, args ...any) {
+	ds.add(Warning, pos, hint, format, args...)
+}
+
+func (ds *Diagnostics) notef(pos model.Pos, hint, format string, args ...any) {
+	ds.add(Note, pos, hint, format, args...)
+}
+
+// HasErrors reports whether any diagnostic is an error, or (strict) a warning.
+func (ds Diagnostics) HasErrors(strict bool) bool {
+	return slices.ContainsFunc(ds, func(d Diagnostic) bool {
+		return d.Severity == Error || strict && d.Severity == Warning
+	})
+}
+
+// Sort orders diagnostics by file, line, column, then message, so output is stable.
+func (ds Diagnostics) Sort() {
+	slices.SortStableFunc(ds, func(a, b Diagnostic) int {
+		return cmp.Or(
+			cmp.Compare(a.Pos.File, b.Pos.File),
+			cmp.Compare(a.Pos.Line, b.Pos.Line),
+			cmp.Compare(a.Pos.Column, b.Pos.Column),
+			cmp.Compare(a.Message, b.Message),
+		)
+	})
+}
+
+func (d Diagnostic) String() string {
+	s := fmt.Sprintf("%s: %s: %s", d.Pos, d.Severity, d.Message)
+	if d.Hint != "" {
+		s += "\n\thint: " + d.Hint
+	}
+	return s
+}
+
+// WriteText prints diagnostics as path:line:col: severity: message.
+func (ds Diagnostics) WriteText(w io.Writer) error {
+	for _, d := range ds {
+		if _, err := fmt.Fprintln(w, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type jsonDiagnostic struct {
+	File   string `json:"file"`
+	Line   int    `json:"line"`
+	Column int    `json:"column"`
+	Diagnostic
+}
+
+// WriteJSON prints diagnostics as one JSON array, for CI annotations.
+func (ds Diagnostics) WriteJSON(w io.Writer) error {
+	out := make([]jsonDiagnostic, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, jsonDiagnostic{File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Column, Diagnostic: d})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}

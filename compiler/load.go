@@ -1,0 +1,215 @@
+package compiler
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/build"
+	"cuelang.org/go/cue/cuecontext"
+	"cuelang.org/go/cue/parser"
+	"cuelang.org/go/cue/token"
+
+	"github.com/kuberator/kuberator/compiler/model"
+	"github.com/kuberator/kuberator/schema"
+	"github.com/kuberator/kuberator/stdlib"
+)
+
+// Source is one spec file: its path as the user named it, and its bytes.
+type Source struct {
+	Path string
+	Data []byte
+}
+
+// ReadSources reads spec files from disk.
+func ReadSources(paths []string) ([]Source, error) {
+	srcs := make([]Source, 0, len(paths))
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		srcs = append(srcs, Source{Path: p, Data: data})
+	}
+	return srcs, nil
+}
+
+// loaded is a spec unified with the schema, still in CUE form.
+type loaded struct {
+	env  cue.Value // #Environment & spec
+	spec cue.Value // the user's files alone: where positions come from
+	lib  cue.Value // schema + stdlib: catalogs for the Go-side rules
+}
+
+// load parses and unifies the spec with #Environment. CUE errors come back as
+// diagnostics positioned in the user's files.
+func load(srcs []Source) (*loaded, Diagnostics) {
+	ctx := cuecontext.New()
+	lib, err := buildEmbedded(ctx)
+	if err != nil {
+		// The embedded schema is ours: failing to build it is a bug, not a user error.
+		panic(fmt.Sprintf("kuberatorc: embedded schema does not build: %v", err))
+	}
+	spec, diags := buildSpec(ctx, srcs)
+	if diags != nil {
+		return nil, diags
+	}
+	env := lib.LookupPath(cue.MakePath(cue.Def("Environment"))).Unify(spec)
+	if err := env.Validate(cue.Concrete(true)); err != nil {
+		return nil, cueDiagnosticsNamed(err, positionsOf(spec, srcs), patternNames(lib))
+	}
+	return &loaded{env: env, spec: spec, lib: lib}, nil
+}
+
+func buildEmbedded(ctx *cue.Context) (cue.Value, error) {
+	inst := build.NewContext().NewInstance("", nil)
+	for _, fsys := range []fs.FS{schema.FS, stdlib.FS} {
+		names, err := fs.Glob(fsys, "*.cue")
+		if err != nil {
+			return cue.Value{}, err
+		}
+		for _, name := range names {
+			data, err := fs.ReadFile(fsys, name)
+			if err != nil {
+				return cue.Value{}, err
+			}
+			f, err := parser.ParseFile(name, data)
+			if err != nil {
+				return cue.Value{}, err
+			}
+			if err := inst.AddSyntax(f); err != nil {
+				return cue.Value{}, err
+			}
+		}
+	}
+	v := ctx.BuildInstance(inst)
+	return v, v.Err()
+}
+
+// buildSpec builds the user's files as one instance, so that a shared
+// common.cue and an environment file unify like one package.
+func buildSpec(ctx *cue.Context, srcs []Source) (cue.Value, Diagnostics) {
+	inst := build.NewContext().NewInstance("", nil)
+	var diags Diagnostics
+	pkg := ""
+	for _, src := range srcs {
+		f, err := parser.ParseFile(src.Path, src.Data)
+		if err != nil {
+			diags = append(diags, cueDiagnostics(err, nil)...)
+			continue
+		}
+		if name := f.PackageName(); name != "" {
+			if pkg != "" && name != pkg {
+				diags.errorf(posOf(f.Pos()), "give all spec files of one environment the same package clause, or none",
+					"package %s differs from package %s of the other spec files", name, pkg)
+				continue
+			}
+			pkg = name
+		}
+		if err := inst.AddSyntax(f); err != nil {
+			diags = append(diags, cueDiagnostics(err, nil)...)
+		}
+	}
+	if diags != nil {
+		return cue.Value{}, diags
+	}
+	v := ctx.BuildInstance(inst)
+	if err := v.Err(); err != nil {
+		return cue.Value{}, cueDiagnostics(err, nil)
+	}
+	return v, nil
+}
+
+// positionsOf records where the user wrote each field, keyed by dotted path.
+func positionsOf(spec cue.Value, srcs []Source) model.Positions {
+	ps := model.Positions{}
+	if len(srcs) > 0 {
+		ps[""] = model.Pos{File: srcs[0].Path, Line: 1, Column: 1}
+	}
+	var walk func(v cue.Value, path []string)
+	walk = func(v cue.Value, path []string) {
+		if len(path) > 0 {
+			ps[strings.Join(path, ".")] = fieldPos(v)
+		}
+		switch v.IncompleteKind() {
+		case cue.StructKind:
+			it, err := v.Fields(cue.Optional(true))
+			if err != nil {
+				return
+			}
+			for it.Next() {
+				walk(it.Value(), append(slices.Clip(path), selectorName(it.Selector())))
+			}
+		case cue.ListKind:
+			it, err := v.List()
+			if err != nil {
+				return
+			}
+			for i := 0; it.Next(); i++ {
+				walk(it.Value(), append(slices.Clip(path), strconv.Itoa(i)))
+			}
+		}
+	}
+	walk(spec, nil)
+	return ps
+}
+
+// fieldPos is where a value was written: its label for a struct field, so that
+// "field not allowed" and friends point at the name the user typed.
+func fieldPos(v cue.Value) model.Pos {
+	if src, ok := v.Source().(*ast.Field); ok {
+		return posOf(src.Label.Pos())
+	}
+	return posOf(v.Pos())
+}
+
+func selectorName(s cue.Selector) string {
+	if s.LabelType() == cue.StringLabel {
+		return s.Unquoted()
+	}
+	return s.String()
+}
+
+func posOf(p token.Pos) model.Pos {
+	if !p.IsValid() {
+		return model.Pos{}
+	}
+	return model.Pos{File: p.Filename(), Line: p.Line(), Column: p.Column()}
+}
+
+// patternDescriptions names the schema's string patterns for error messages.
+var patternDescriptions = map[string]string{
+	"#DNSLabel":          "a DNS label: lowercase letters, digits and '-', starting with a letter, at most 63 characters",
+	"#DNSName":           "a lowercase DNS name such as app.qa.example.com",
+	"#Region":            "an AWS region such as eu-west-1",
+	"#AccountID":         "a 12-digit AWS account ID",
+	"#Zone":              "an availability zone such as eu-west-1a",
+	"#InstanceType":      "an EC2 instance type such as m6i.large",
+	"#Quantity":          "a Kubernetes quantity such as 250m, 1Gi or 0.5",
+	"#Threshold":         "an eviction threshold such as 1Gi or 10%",
+	"#Duration":          "a duration such as 30s, 5m or 1h",
+	"#TagKey":            "a valid AWS tag key",
+	"#LabelKey":          "a Kubernetes label key such as team or example.com/team",
+	"#LabelValue":        "a Kubernetes label value: at most 63 letters, digits, '-', '_' or '.'",
+	"#ACMCertificateARN": "an ACM certificate ARN such as arn:aws:acm:eu-west-1:123456789012:certificate/<uuid>",
+}
+
+// patternNames maps each pattern's printed constraint (=~"...") to its description.
+func patternNames(lib cue.Value) map[string]string {
+	out := map[string]string{}
+	for def, desc := range patternDescriptions {
+		v := lib.LookupPath(cue.MakePath(cue.Def(def)))
+		_, args := v.Expr()
+		for _, a := range append(args, v) {
+			if s := fmt.Sprint(a); strings.HasPrefix(s, "=~") {
+				out[s] = desc
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,270 @@
+// Package model is the contract between the compiler and the emitters: the
+// validated environment as plain Go values, with no CUE types in it. Every
+// field's source position is kept in Positions so that a Go-side rule can point
+// at the spec line it is about.
+package model
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// Environment is one validated environment spec, defaults applied.
+type Environment struct {
+	Name       string                `json:"name"`
+	Domain     string                `json:"domain"`
+	AWS        AWS                   `json:"aws"`
+	Tags       map[string]string     `json:"tags"`
+	Network    Network               `json:"network"`
+	Cluster    Cluster               `json:"cluster"`
+	Kubelet    Kubelet               `json:"kubelet"`
+	NodeGroups map[string]*NodeGroup `json:"nodeGroups"`
+	Addons     map[string]*Addon     `json:"addons"`
+	Ingress    *Ingress              `json:"ingress,omitempty"`
+	GitOps     *GitOps               `json:"gitops,omitempty"`
+	Workloads  map[string]*Workload  `json:"workloads"`
+	Alerts     *Alerts               `json:"alerts,omitempty"`
+
+	// Positions maps a spec path ("nodeGroups.app.perZone.max") to where the
+	// user wrote it. Fields the spec leaves to defaults are absent.
+	Positions Positions `json:"-"`
+}
+
+type AWS struct {
+	Region    string `json:"region"`
+	AccountID string `json:"accountID"`
+}
+
+type Network struct {
+	VPCCIDR     string   `json:"vpcCIDR"`
+	Zones       []string `json:"zones"`
+	Subnets     Subnets  `json:"subnets"`
+	NATGateways string   `json:"natGateways"` // "perZone" or "single"
+	CNI         CNI      `json:"cni"`
+}
+
+type Subnets struct {
+	Public  SubnetSize `json:"public"`
+	Private SubnetSize `json:"private"`
+}
+
+type SubnetSize struct {
+	PrefixLength int `json:"prefixLength"`
+}
+
+type CNI struct {
+	// ExternalSNAT is nil when the spec leaves it out; the compiler then defaults
+	// it (nodes are private) and says so.
+	ExternalSNAT     *bool `json:"externalSNAT,omitempty"`
+	PrefixDelegation bool  `json:"prefixDelegation"`
+}
+
+type Cluster struct {
+	Version               string   `json:"version"`
+	ServiceCIDR           string   `json:"serviceCIDR"`
+	Endpoint              Endpoint `json:"endpoint"`
+	LogTypes              []string `json:"logTypes"`
+	BootstrapCreatorAdmin bool     `json:"bootstrapCreatorAdmin"`
+}
+
+type Endpoint struct {
+	Private                         bool     `json:"private"`
+	Public                          bool     `json:"public"`
+	PublicCIDRs                     []string `json:"publicCIDRs,omitempty"`
+	AllowPublicEndpointFromAnywhere bool     `json:"allowPublicEndpointFromAnywhere"`
+}
+
+// Kubelet holds reservations and eviction thresholds as the kubelet spells them.
+type Kubelet struct {
+	KubeReserved   map[string]string `json:"kubeReserved"`
+	SystemReserved map[string]string `json:"systemReserved"`
+	EvictionHard   map[string]string `json:"evictionHard"`
+}
+
+type NodeGroup struct {
+	Role          string            `json:"role"` // "system" or "app"
+	InstanceTypes []string          `json:"instanceTypes"`
+	Capacity      string            `json:"capacity"` // "on-demand" or "spot"
+	PerZone       Sizes             `json:"perZone"`
+	Zones         []string          `json:"zones,omitempty"`
+	Labels        map[string]string `json:"labels"`
+	Taints        []Taint           `json:"taints"`
+	AMIFamily     string            `json:"amiFamily"`
+	RootVolume    RootVolume        `json:"rootVolume"`
+}
+
+type Sizes struct {
+	Min     int  `json:"min"`
+	Max     int  `json:"max"`
+	Desired *int `json:"desired,omitempty"`
+}
+
+type RootVolume struct {
+	SizeGiB int `json:"sizeGiB"`
+}
+
+type Taint struct {
+	Key    string `json:"key"`
+	Value  string `json:"value,omitempty"`
+	Effect string `json:"effect"`
+}
+
+// String renders the taint as the kubelet's --register-with-taints takes it.
+func (t Taint) String() string {
+	if t.Value == "" {
+		return t.Key + ":" + t.Effect
+	}
+	return t.Key + "=" + t.Value + ":" + t.Effect
+}
+
+type Addon struct {
+	Controller   string         `json:"controller,omitempty"`
+	ChartVersion string         `json:"chartVersion,omitempty"`
+	Replicas     *int           `json:"replicas,omitempty"`
+	Values       map[string]any `json:"values,omitempty"`
+}
+
+type Ingress struct {
+	Hosts          []string    `json:"hosts"`
+	ExternalHosts  []string    `json:"externalHosts"`
+	CertificateARN string      `json:"certificateARN"`
+	InboundCIDRs   []string    `json:"inboundCIDRs"`
+	HealthCheck    HealthCheck `json:"healthCheck"`
+	SSLRedirect    bool        `json:"sslRedirect"`
+}
+
+type HealthCheck struct {
+	Path         string `json:"path"`
+	SuccessCodes string `json:"successCodes"`
+}
+
+type GitOps struct {
+	URL      string `json:"url"`
+	Branch   string `json:"branch"`
+	Path     string `json:"path,omitempty"`
+	Interval string `json:"interval"`
+}
+
+type Workload struct {
+	Image       string            `json:"image"`
+	Replicas    int               `json:"replicas"`
+	Port        int               `json:"port"`
+	Host        string            `json:"host,omitempty"`
+	Role        string            `json:"role"`
+	Resources   Resources         `json:"resources"`
+	Autoscaling *Autoscaling      `json:"autoscaling,omitempty"`
+	Stateful    bool              `json:"stateful"`
+	Zone        string            `json:"zone,omitempty"`
+	Volume      *Volume           `json:"volume,omitempty"`
+	Env         map[string]string `json:"env"`
+}
+
+type Resources struct {
+	CPU    string  `json:"cpu"`
+	Memory string  `json:"memory"`
+	Limits *Limits `json:"limits,omitempty"`
+}
+
+type Limits struct {
+	CPU    string `json:"cpu,omitempty"`
+	Memory string `json:"memory,omitempty"`
+}
+
+type Autoscaling struct {
+	Min            int `json:"min"`
+	Max            int `json:"max"`
+	CPUUtilization int `json:"cpuUtilization"`
+}
+
+type Volume struct {
+	Size      string `json:"size"`
+	MountPath string `json:"mountPath"`
+}
+
+type Alerts struct {
+	NewRelic     NewRelic                `json:"newrelic"`
+	Destinations map[string]*Destination `json:"destinations"`
+	Rules        Rules                   `json:"rules"`
+}
+
+type NewRelic struct {
+	AccountID int       `json:"accountID"`
+	APIKey    SecretRef `json:"apiKey"`
+	Region    string    `json:"region"`
+}
+
+// SecretRef names where a secret lives; exactly one field is set.
+type SecretRef struct {
+	SSMParameter string `json:"ssmParameter,omitempty"`
+	Variable     string `json:"variable,omitempty"`
+}
+
+type Destination struct {
+	Type                string     `json:"type"`
+	Channel             string     `json:"channel,omitempty"`
+	WebhookURL          *SecretRef `json:"webhookURL,omitempty"`
+	ExistingDestination string     `json:"existingDestination,omitempty"`
+	APIKey              *SecretRef `json:"apiKey,omitempty"`
+	Region              string     `json:"region,omitempty"`
+	IntegrationKey      *SecretRef `json:"integrationKey,omitempty"`
+	Addresses           []string   `json:"addresses,omitempty"`
+	URL                 *SecretRef `json:"url,omitempty"`
+}
+
+type Rules struct {
+	ContainerRestarts       *Rule            `json:"containerRestarts,omitempty"`
+	PodsFailing             *Rule            `json:"podsFailing,omitempty"`
+	PodMemoryNearLimit      *Rule            `json:"podMemoryNearLimit,omitempty"`
+	NodeNotReady            *Rule            `json:"nodeNotReady,omitempty"`
+	NodeAllocatableNearFull *Rule            `json:"nodeAllocatableNearFull,omitempty"`
+	Custom                  map[string]*Rule `json:"custom"`
+}
+
+type Rule struct {
+	Threshold        *float64 `json:"threshold,omitempty"`
+	ThresholdPercent *float64 `json:"thresholdPercent,omitempty"`
+	Window           string   `json:"window"`
+	Severity         string   `json:"severity"`
+	Notify           []string `json:"notify"`
+	NRQL             string   `json:"nrql,omitempty"`
+	PromQL           string   `json:"promql,omitempty"`
+}
+
+// Pos is a position in a spec file. Line and Column start at 1; a zero Pos
+// means "no position known".
+type Pos struct {
+	File   string `json:"file"`
+	Line   int    `json:"line"`
+	Column int    `json:"column"`
+}
+
+func (p Pos) IsValid() bool { return p.File != "" }
+
+func (p Pos) String() string {
+	if !p.IsValid() {
+		return "-"
+	}
+	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Column)
+}
+
+// Positions maps dotted spec paths to where the user wrote them.
+type Positions map[string]Pos
+
+// Of returns the position of the spec path made of parts, or of its nearest
+// ancestor the user wrote, so a rule about a defaulted field still points at
+// the struct it belongs to.
+func (ps Positions) Of(parts ...string) Pos {
+	for n := len(parts); n >= 0; n-- {
+		if p, ok := ps[strings.Join(parts[:n], ".")]; ok {
+			return p
+		}
+	}
+	return Pos{}
+}
+
+// SortedKeys returns the keys of m in order, so emitters never leak map order.
+func SortedKeys[V any](m map[string]V) []string {
+	return slices.Sorted(maps.Keys(m))
+}

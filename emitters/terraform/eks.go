@@ -1,0 +1,130 @@
+package terraform
+
+import (
+	"encoding/json"
+	"strconv"
+
+	"github.com/kuberator/kuberator/compiler/model"
+	"github.com/kuberator/kuberator/compiler/plan"
+)
+
+// eks emits the KMS key for secrets, the cluster, the nodes' access entry and
+// the EKS-managed add-ons.
+func (e emitter) eks() module {
+	m := module{}
+	name := e.env.Name
+	m.resource("aws_kms_key", "eks", obj{
+		"description":             "EKS secrets encryption for " + name,
+		"enable_key_rotation":     true,
+		"deletion_window_in_days": 30,
+	})
+	m.resource("aws_kms_alias", "eks", obj{
+		"name":          "alias/" + name + "-eks",
+		"target_key_id": ref("aws_kms_key.eks.key_id"),
+	})
+	var private []string
+	for _, z := range e.plan.Zones {
+		private = append(private, ref("aws_subnet.private_%s.id", z.Key))
+	}
+	ep := e.env.Cluster.Endpoint
+	vpc := obj{
+		"subnet_ids":              private,
+		"endpoint_private_access": ep.Private,
+		"endpoint_public_access":  ep.Public,
+	}
+	if ep.Public && len(ep.PublicCIDRs) > 0 {
+		vpc["public_access_cidrs"] = ep.PublicCIDRs
+	}
+	m.resource("aws_eks_cluster", "main", obj{
+		"name":                      e.plan.ClusterName,
+		"version":                   e.env.Cluster.Version,
+		"role_arn":                  ref("aws_iam_role.cluster.arn"),
+		"enabled_cluster_log_types": e.env.Cluster.LogTypes,
+		"vpc_config":                vpc,
+		// Nodes join through access entries; the EKS API would default to the
+		// aws-auth ConfigMap.
+		"access_config": obj{
+			"authentication_mode":                         "API",
+			"bootstrap_cluster_creator_admin_permissions": e.env.Cluster.BootstrapCreatorAdmin,
+		},
+		"kubernetes_network_config": obj{"service_ipv4_cidr": e.env.Cluster.ServiceCIDR},
+		"encryption_config": obj{
+			"provider":  obj{"key_arn": ref("aws_kms_key.eks.arn")},
+			"resources": []string{"secrets"},
+		},
+		// The managed add-ons below replace the self-managed defaults.
+		"bootstrap_self_managed_addons": false,
+		"upgrade_policy":                obj{"support_type": "STANDARD"},
+		"depends_on":                    []string{"aws_iam_role_policy_attachment.cluster_AmazonEKSClusterPolicy"},
+	})
+	m.resource("aws_eks_access_entry", "node", obj{
+		"cluster_name":  ref("aws_eks_cluster.main.name"),
+		"principal_arn": ref("aws_iam_role.node.arn"),
+		"type":          "EC2_LINUX",
+	})
+	e.addons(m)
+	return m
+}
+
+// addons emits the EKS-managed add-ons. vpc-cni must exist before nodes boot;
+// coredns waits for nodes, or it stays degraded with nowhere to run.
+func (e emitter) addons(m module) {
+	cni := map[string]string{
+		"AWS_VPC_K8S_CNI_EXTERNALSNAT": strconv.FormatBool(e.plan.ExternalSNAT),
+		"ENABLE_PREFIX_DELEGATION":     strconv.FormatBool(e.env.Network.CNI.PrefixDelegation),
+	}
+	m.resource("aws_eks_addon", "vpc_cni", addon("vpc-cni", obj{"env": cni}))
+	m.resource("aws_eks_addon", "kube_proxy", addon("kube-proxy", nil))
+	m.resource("aws_eks_addon", "eks_pod_identity_agent", addon("eks-pod-identity-agent", nil))
+	coredns := addon("coredns", e.systemPlacement())
+	var asgs []string
+	for _, g := range e.plan.Groups {
+		for _, a := range g.ASGs {
+			asgs = append(asgs, "aws_autoscaling_group."+a.Key)
+		}
+	}
+	coredns["depends_on"] = asgs
+	m.resource("aws_eks_addon", "coredns", coredns)
+}
+
+// systemPlacement pins a cluster component to system nodes and tolerates
+// their taints.
+func (e emitter) systemPlacement() obj {
+	var tolerations []obj
+	seen := map[model.Taint]bool{}
+	for _, g := range e.plan.Groups {
+		for _, t := range g.Spec.Taints {
+			if g.Spec.Role != "system" || seen[t] {
+				continue
+			}
+			seen[t] = true
+			tol := obj{"key": t.Key, "effect": t.Effect, "operator": "Exists"}
+			if t.Value != "" {
+				tol = obj{"key": t.Key, "value": t.Value, "effect": t.Effect, "operator": "Equal"}
+			}
+			tolerations = append(tolerations, tol)
+		}
+	}
+	out := obj{"nodeSelector": obj{plan.LabelRole: "system"}}
+	if len(tolerations) > 0 {
+		out["tolerations"] = tolerations
+	}
+	return out
+}
+
+func addon(name string, config obj) obj {
+	a := obj{
+		"cluster_name":                ref("aws_eks_cluster.main.name"),
+		"addon_name":                  name,
+		"resolve_conflicts_on_create": "OVERWRITE",
+		"resolve_conflicts_on_update": "OVERWRITE",
+	}
+	if config != nil {
+		b, err := json.Marshal(config)
+		if err != nil {
+			panic(err) // built from strings and maps only
+		}
+		a["configuration_values"] = string(b)
+	}
+	return a
+}

@@ -1,0 +1,72 @@
+package terraform
+
+import "encoding/json"
+
+// Managed policies the node role needs to join the cluster, run the VPC CNI,
+// pull images and be reachable through SSM instead of SSH.
+var nodePolicies = []string{
+	"AmazonEKSWorkerNodePolicy",
+	"AmazonEKS_CNI_Policy",
+	"AmazonEC2ContainerRegistryPullOnly",
+	"AmazonSSMManagedInstanceCore",
+}
+
+// iam emits the cluster role, the node role with its policies and the node
+// instance profile.
+func (e emitter) iam() module {
+	m := module{}
+	m.data("aws_partition", "current", obj{})
+	m.resource("aws_iam_role", "cluster", obj{
+		"name":               e.env.Name + "-eks-cluster",
+		"assume_role_policy": assumeRolePolicy("eks.amazonaws.com", "sts:AssumeRole", "sts:TagSession"),
+	})
+	m.resource("aws_iam_role_policy_attachment", "cluster_AmazonEKSClusterPolicy", obj{
+		"role":       ref("aws_iam_role.cluster.name"),
+		"policy_arn": managedPolicy("AmazonEKSClusterPolicy"),
+	})
+	m.resource("aws_iam_role", "node", obj{
+		"name":               e.env.Name + "-eks-node",
+		"assume_role_policy": assumeRolePolicy("ec2.amazonaws.com", "sts:AssumeRole"),
+	})
+	for _, p := range nodePolicies {
+		m.resource("aws_iam_role_policy_attachment", "node_"+p, obj{
+			"role":       ref("aws_iam_role.node.name"),
+			"policy_arn": managedPolicy(p),
+		})
+	}
+	m.resource("aws_iam_instance_profile", "node", obj{
+		"name": e.env.Name + "-eks-node",
+		"role": ref("aws_iam_role.node.name"),
+	})
+	return m
+}
+
+// nodePolicyAttachments are the resources a node needs before it boots.
+func nodePolicyAttachments() []string {
+	out := make([]string, len(nodePolicies))
+	for i, p := range nodePolicies {
+		out[i] = "aws_iam_role_policy_attachment.node_" + p
+	}
+	return out
+}
+
+func managedPolicy(name string) string {
+	return "arn:" + ref("data.aws_partition.current.partition") + ":iam::aws:policy/" + name
+}
+
+// assumeRolePolicy is a trust policy for one AWS service principal.
+func assumeRolePolicy(service string, actions ...string) string {
+	doc := obj{
+		"Version": "2012-10-17",
+		"Statement": []obj{{
+			"Effect":    "Allow",
+			"Principal": obj{"Service": service},
+			"Action":    actions,
+		}},
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		panic(err) // a fixed document of strings always marshals
+	}
+	return string(b)
+}

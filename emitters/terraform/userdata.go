@@ -1,0 +1,65 @@
+package terraform
+
+import (
+	"maps"
+	"slices"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/kuberator/kuberator/compiler/plan"
+)
+
+// Placeholders for values only Terraform knows; they are swapped for
+// interpolations after the literal text has been escaped.
+const (
+	endpointPlaceholder = "KUBERATORC_API_SERVER_ENDPOINT"
+	caPlaceholder       = "KUBERATORC_CERTIFICATE_AUTHORITY"
+	mimeBoundary        = "//KUBERATORC//"
+)
+
+// userData is the MIME multi-part document nodeadm reads on boot: one
+// NodeConfig that joins the cluster and protects the kubelet.
+func (e emitter) userData(a plan.ASG) string {
+	nodeConfig := obj{
+		"apiVersion": "node.eks.aws/v1alpha1",
+		"kind":       "NodeConfig",
+		"spec": obj{
+			"cluster": obj{
+				"name":                 e.plan.ClusterName,
+				"apiServerEndpoint":    endpointPlaceholder,
+				"certificateAuthority": caPlaceholder,
+				"cidr":                 e.env.Cluster.ServiceCIDR,
+			},
+			"kubelet": obj{
+				"config": obj{
+					"kubeReserved":   e.env.Kubelet.KubeReserved,
+					"systemReserved": e.env.Kubelet.SystemReserved,
+					"evictionHard":   e.env.Kubelet.EvictionHard,
+				},
+				"flags": kubeletFlags(a),
+			},
+		},
+	}
+	doc, err := yaml.Marshal(nodeConfig)
+	if err != nil {
+		panic(err) // strings, lists and maps always marshal
+	}
+	text := "MIME-Version: 1.0\n" +
+		"Content-Type: multipart/mixed; boundary=\"" + mimeBoundary + "\"\n\n" +
+		"--" + mimeBoundary + "\n" +
+		"Content-Type: application/node.eks.aws\n\n" +
+		"---\n" + string(doc) + "\n" +
+		"--" + mimeBoundary + "--\n"
+	return strings.NewReplacer(
+		endpointPlaceholder, ref("aws_eks_cluster.main.endpoint"),
+		caPlaceholder, ref("aws_eks_cluster.main.certificate_authority[0].data"),
+	).Replace(escapeTemplate(text))
+}
+
+// escapeTemplate keeps literal text literal inside a Terraform string template.
+func escapeTemplate(s string) string {
+	return strings.NewReplacer("${", "$${", "%{", "%%{").Replace(s)
+}
+
+func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
