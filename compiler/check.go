@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-
 	"github.com/kuberator/kuberator/compiler/model"
 	"github.com/kuberator/kuberator/compiler/plan"
 )
@@ -263,4 +262,3 @@ func distance(a, b string) int {
 	}
 	return prev[len(b)]
 }
-

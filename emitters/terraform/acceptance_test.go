@@ -1,0 +1,316 @@
+package terraform_test
+
+// Acceptance by the real tools: every example's Terraform passes `terraform
+// validate` with the real AWS provider, and an offline plan of qa holds what a
+// platform engineer would check by hand. These tests need terraform and the
+// provider mirror; without them they fail, they never skip.
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/textproto"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/zclconf/go-cty/cty"
+	"sigs.k8s.io/yaml"
+
+	"github.com/kuberator/kuberator/internal/testutil"
+)
+
+// pluginDir is the filesystem mirror holding the AWS provider.
+func pluginDir() string {
+	if d := os.Getenv("KUBERATOR_TF_PLUGIN_DIR"); d != "" {
+		return d
+	}
+	return "/opt/tf-plugins"
+}
+
+func requireTerraform(t *testing.T) string {
+	t.Helper()
+	bin, err := exec.LookPath("terraform")
+	if err != nil {
+		t.Fatal("terraform is not on PATH: these acceptance tests need Terraform >= 1.5 (see TOOLCHAIN in the README)")
+	}
+	if _, err := os.Stat(filepath.Join(pluginDir(), "registry.terraform.io", "hashicorp", "aws")); err != nil {
+		t.Fatalf("the AWS provider mirror is missing at %s (set KUBERATOR_TF_PLUGIN_DIR): %v", pluginDir(), err)
+	}
+	return bin
+}
+
+// module writes an example's Terraform into a temp dir and runs terraform init.
+func module(t *testing.T, name string) (bin, dir string) {
+	t.Helper()
+	bin = requireTerraform(t)
+	res := testutil.CompileExample(t, name)
+	dir = t.TempDir()
+	prefix := "terraform/" + name + "/"
+	for _, p := range res.Files.Paths() {
+		if rel, ok := strings.CutPrefix(p, prefix); ok {
+			if err := os.WriteFile(filepath.Join(dir, rel), res.Files[p], 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	tf(t, bin, dir, "init", "-input=false", "-no-color", "-plugin-dir="+pluginDir())
+	return bin, dir
+}
+
+func tf(t *testing.T, bin, dir string, args ...string) []byte {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE=/dev/null", "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("terraform %s: %v\n%s%s", strings.Join(args, " "), err, out, stderr.Bytes())
+	}
+	return out
+}
+
+func TestTerraformValidate(t *testing.T) {
+	for _, name := range testutil.Examples {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel() // validate takes ~0.6 GB; -parallel (GOMAXPROCS) bounds it
+			bin, dir := module(t, name)
+			var out tfjson.ValidateOutput
+			if err := json.Unmarshal(tf(t, bin, dir, "validate", "-json", "-no-color"), &out); err != nil {
+				t.Fatal(err)
+			}
+			if !out.Valid || out.ErrorCount > 0 || out.WarningCount > 0 {
+				diags, _ := json.MarshalIndent(out.Diagnostics, "", "  ")
+				t.Fatalf("terraform validate: valid=%v errors=%d warnings=%d\n%s", out.Valid, out.ErrorCount, out.WarningCount, diags)
+			}
+		})
+	}
+}
+
+// offlineOverride points the provider at a closed loopback port with fake
+// credentials, so plan runs without AWS, and pins the AMI so no SSM read is needed.
+const offlineOverride = `{
+  "provider": {"aws": {
+    "access_key": "test", "secret_key": "test", "allowed_account_ids": null,
+    "skip_credentials_validation": true, "skip_requesting_account_id": true,
+    "skip_metadata_api_check": true, "skip_region_validation": true,
+    "endpoints": [{"autoscaling": "http://127.0.0.1:9", "ec2": "http://127.0.0.1:9", "eks": "http://127.0.0.1:9",
+                   "iam": "http://127.0.0.1:9", "kms": "http://127.0.0.1:9", "ssm": "http://127.0.0.1:9", "sts": "http://127.0.0.1:9"}]
+  }},
+  "variable": {"node_ami_id_x86_64": {"default": "ami-0123456789abcdef0"}}
+}`
+
+func TestOfflinePlanQA(t *testing.T) {
+	t.Parallel()
+	bin, dir := module(t, "qa")
+	if err := os.WriteFile(filepath.Join(dir, "offline_override.tf.json"), []byte(offlineOverride), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tf(t, bin, dir, "plan", "-input=false", "-no-color", "-refresh=false", "-out=tfplan")
+	var plan tfjson.Plan
+	if err := json.Unmarshal(tf(t, bin, dir, "show", "-json", "tfplan"), &plan); err != nil {
+		t.Fatal(err)
+	}
+	planned := map[string]*tfjson.StateResource{}
+	for _, r := range plan.PlannedValues.RootModule.Resources {
+		planned[r.Address] = r
+	}
+	config := map[string]*tfjson.ConfigResource{}
+	for _, r := range plan.Config.RootModule.Resources {
+		config[r.Address] = r
+	}
+
+	var asgs []string
+	for addr, r := range planned {
+		if r.Type == "aws_autoscaling_group" {
+			asgs = append(asgs, addr)
+		}
+	}
+	slices.Sort(asgs)
+	if len(asgs) != 6 {
+		t.Fatalf("qa plans %d ASGs, want 6 (2 groups × 3 zones): %v", len(asgs), asgs)
+	}
+	for _, addr := range asgs {
+		checkASGZone(t, addr, planned, config)
+	}
+	for addr, r := range planned {
+		if r.Type != "aws_launch_template" {
+			continue
+		}
+		md := r.AttributeValues["metadata_options"].([]any)[0].(map[string]any)
+		if md["http_tokens"] != "required" || md["http_put_response_hop_limit"] != float64(2) {
+			t.Errorf("%s does not require IMDSv2 with hop limit 2: %v", addr, md)
+		}
+	}
+
+	lt := config["aws_launch_template.system_eu_west_1a"]
+	if refs := lt.Expressions["user_data"].References; !slices.Contains(refs, "local.user_data_system_eu_west_1a") {
+		t.Fatalf("system launch template's user_data does not use its local: %v", refs)
+	}
+	checkSystemUserData(t, dir)
+}
+
+// checkASGZone asserts the ASG sits in exactly one subnet: the private subnet
+// of the zone its autoscaler zone tag names.
+func checkASGZone(t *testing.T, addr string, planned map[string]*tfjson.StateResource, config map[string]*tfjson.ConfigResource) {
+	t.Helper()
+	refs := config[addr].Expressions["vpc_zone_identifier"].References
+	var subnets []string
+	for _, r := range refs {
+		if strings.HasPrefix(r, "aws_subnet.") && !strings.HasSuffix(r, ".id") {
+			subnets = append(subnets, r)
+		}
+	}
+	if len(subnets) != 1 {
+		t.Fatalf("%s spans subnets %v, want exactly one", addr, subnets)
+	}
+	subnet := planned[subnets[0]].AttributeValues
+	tags := subnet["tags"].(map[string]any)
+	if tags["kubernetes.io/role/internal-elb"] != "1" {
+		t.Errorf("%s is in %s, which is not a private subnet (tags %v)", addr, subnets[0], tags)
+	}
+	zone := ""
+	for _, tag := range planned[addr].AttributeValues["tag"].([]any) {
+		tag := tag.(map[string]any)
+		if tag["key"] == "k8s.io/cluster-autoscaler/node-template/label/topology.kubernetes.io/zone" {
+			zone = tag["value"].(string)
+		}
+	}
+	if zone == "" || subnet["availability_zone"] != zone {
+		t.Errorf("%s is tagged for zone %q but sits in %s in %v", addr, zone, subnets[0], subnet["availability_zone"])
+	}
+}
+
+// checkSystemUserData evaluates the system node's user data template the way
+// Terraform does (HCL templates; the plan cannot know the cluster endpoint),
+// then decodes the MIME document and its NodeConfig.
+func checkSystemUserData(t *testing.T, dir string) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "nodes.tf.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nodes struct {
+		Locals map[string]string `json:"locals"`
+	}
+	if err := json.Unmarshal(data, &nodes); err != nil {
+		t.Fatal(err)
+	}
+	tmpl, diags := hclsyntax.ParseTemplate([]byte(nodes.Locals["user_data_system_eu_west_1a"]), "user_data", hcl.InitialPos)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	ca := base64.StdEncoding.EncodeToString([]byte("fake CA"))
+	val, diags := tmpl.Value(&hcl.EvalContext{Variables: map[string]cty.Value{
+		"aws_eks_cluster": cty.ObjectVal(map[string]cty.Value{"main": cty.ObjectVal(map[string]cty.Value{
+			"endpoint":              cty.StringVal("https://ABC.gr7.eu-west-1.eks.amazonaws.com"),
+			"certificate_authority": cty.TupleVal([]cty.Value{cty.ObjectVal(map[string]cty.Value{"data": cty.StringVal(ca)})}),
+		})}),
+	}})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	cfg := nodeConfig(t, val.AsString())
+
+	spec := cfg.Spec
+	if spec.Cluster.Name != "qa" || spec.Cluster.APIServerEndpoint != "https://ABC.gr7.eu-west-1.eks.amazonaws.com" ||
+		spec.Cluster.CertificateAuthority != ca || spec.Cluster.CIDR != "172.20.0.0/16" {
+		t.Errorf("NodeConfig cluster = %+v", spec.Cluster)
+	}
+	want := map[string]map[string]string{
+		"kubeReserved":   {"cpu": "250m", "memory": "1Gi", "ephemeral-storage": "1Gi"},
+		"systemReserved": {"cpu": "250m", "memory": "0.2Gi", "ephemeral-storage": "1Gi"},
+	}
+	for k, v := range want {
+		for res, q := range v {
+			if got := spec.Kubelet.Config[k][res]; got != q {
+				t.Errorf("kubelet %s[%s] = %q, want %q", k, res, got, q)
+			}
+		}
+	}
+	eviction := spec.Kubelet.Config["evictionHard"]
+	if eviction["memory.available"] != "1Gi" || eviction["nodefs.available"] != "10%" {
+		t.Errorf("evictionHard = %v", eviction)
+	}
+	flags := strings.Join(spec.Kubelet.Flags, " ")
+	for _, want := range []string{"--node-labels=az=1a,lifecycle=on-demand,nodeType=system", "--register-with-taints=nodeType=system:NoSchedule"} {
+		if !strings.Contains(flags, want) {
+			t.Errorf("kubelet flags %q lack %q", flags, want)
+		}
+	}
+}
+
+type nodeConfigDoc struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Spec       struct {
+		Cluster struct {
+			Name                 string `json:"name"`
+			APIServerEndpoint    string `json:"apiServerEndpoint"`
+			CertificateAuthority string `json:"certificateAuthority"`
+			CIDR                 string `json:"cidr"`
+		} `json:"cluster"`
+		Kubelet struct {
+			Config map[string]map[string]string `json:"config"`
+			Flags  []string                     `json:"flags"`
+		} `json:"kubelet"`
+	} `json:"spec"`
+}
+
+// nodeConfig reads the NodeConfig part out of a MIME multi-part user data document.
+func nodeConfig(t *testing.T, userData string) nodeConfigDoc {
+	t.Helper()
+	header, body, ok := strings.Cut(userData, "\n\n")
+	if !ok {
+		t.Fatalf("user data has no MIME header:\n%s", userData)
+	}
+	hdr, err := textproto.NewReader(bufioReader(header + "\n\n")).ReadMIMEHeader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mediaType, params, err := mime.ParseMediaType(hdr.Get("Content-Type"))
+	if err != nil || mediaType != "multipart/mixed" {
+		t.Fatalf("user data content type %q: %v", hdr.Get("Content-Type"), err)
+	}
+	r := multipart.NewReader(strings.NewReader(body), params["boundary"])
+	for {
+		part, err := r.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if part.Header.Get("Content-Type") != "application/node.eks.aws" {
+			continue
+		}
+		data, err := io.ReadAll(part)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cfg nodeConfigDoc
+		if err := yaml.UnmarshalStrict(bytes.TrimPrefix(data, []byte("---\n")), &cfg); err != nil {
+			t.Fatalf("NodeConfig does not decode: %v\n%s", err, data)
+		}
+		if cfg.APIVersion != "node.eks.aws/v1alpha1" || cfg.Kind != "NodeConfig" {
+			t.Fatalf("user data part is %s %s, want node.eks.aws/v1alpha1 NodeConfig", cfg.APIVersion, cfg.Kind)
+		}
+		return cfg
+	}
+	t.Fatalf("user data has no application/node.eks.aws part:\n%s", userData)
+	return nodeConfigDoc{}
+}
+
+func bufioReader(s string) *bufio.Reader { return bufio.NewReader(strings.NewReader(s)) }

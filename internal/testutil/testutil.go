@@ -1,0 +1,45 @@
+// Package testutil holds what the project's tests share: where the examples
+// live and how to compile one.
+package testutil
+
+import (
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/kuberator/kuberator/compiler"
+)
+
+// Root is the repository root.
+func Root() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// Examples are the bundled example environments, by name.
+var Examples = []string{"minimal", "prod", "qa"}
+
+// ExamplePath is the spec file of an example.
+func ExamplePath(name string) string {
+	return filepath.Join(Root(), "examples", name+".cue")
+}
+
+// CompileExample compiles an example and fails the test on any error.
+func CompileExample(t testing.TB, name string) *compiler.Result {
+	t.Helper()
+	srcs, err := compiler.ReadSources([]string{ExamplePath(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Name the spec as a user in the repository root would, so positions in
+	// diagnostics do not depend on where the test runs.
+	srcs[0].Path = filepath.ToSlash(filepath.Join("examples", name+".cue"))
+	res, diags, err := compiler.Compile(srcs, compiler.Options{})
+	if err != nil {
+		t.Fatalf("%s: internal error: %v", name, err)
+	}
+	if res == nil {
+		t.Fatalf("%s does not compile:\n%v", name, diags)
+	}
+	return res
+}
