@@ -56,8 +56,11 @@ func cueDiagnosticsRaw(err error, ps model.Positions) Diagnostics {
 
 func cueDiagnostic(path []string, msg string, pos model.Pos) Diagnostic {
 	d := Diagnostic{Pos: pos, Severity: Error, Message: msg, Hint: hintFor(path, msg)}
+	if d.Hint == secretHint && strings.Contains(msg, "mismatched types string and struct") {
+		d.Message = "a literal secret is not allowed"
+	}
 	if len(path) > 0 {
-		d.Message = strings.Join(path, ".") + ": " + msg
+		d.Message = strings.Join(path, ".") + ": " + d.Message
 	}
 	return d
 }
@@ -74,7 +77,9 @@ func disjunctionDiagnostic(path []string, head errors.Error, alts []errors.Error
 	for _, a := range alts {
 		format, args := a.Msg()
 		if format != "conflicting values %s and %s" || len(args) != 2 {
-			return cueDiagnostic(path, message(alts[0]), pos)
+			// A constraint failed beside a default (int & <=28 | *19): the
+			// constraint is what the user needs to read, not the default.
+			return cueDiagnostic(path, message(a), userPos(a, ps, path))
 		}
 		for _, arg := range args {
 			s := fmt.Sprint(arg)
@@ -149,6 +154,8 @@ func isUserFile(ps model.Positions, file string) bool {
 	return false
 }
 
+const secretHint = `secrets are references, never literals: write {ssmParameter: "/path"} or {variable: "tf_var_name"}`
+
 // hintFor gives a one-line fix for the CUE errors users hit most.
 func hintFor(path []string, msg string) string {
 	last := ""
@@ -161,7 +168,7 @@ func hintFor(path []string, msg string) string {
 	case strings.Contains(msg, "field is required but not present"):
 		return "add the field; the schema requires it"
 	case slices.Contains([]string{"apiKey", "webhookURL", "integrationKey", "url"}, last) && len(path) > 1 && path[0] == "alerts":
-		return `secrets are references, never literals: write {ssmParameter: "/path"} or {variable: "tf_var_name"}`
+		return secretHint
 	case strings.Contains(msg, "IPCIDR") || strings.HasSuffix(strings.ToLower(last), "cidr") || strings.HasSuffix(last, "CIDRs"):
 		return "write an IPv4 CIDR such as 10.20.0.0/16"
 	case last == "desired":

@@ -159,13 +159,17 @@ func positionsOf(spec cue.Value, srcs []Source) model.Positions {
 	return ps
 }
 
-// fieldPos is where a value was written: its label for a struct field, so that
-// "field not allowed" and friends point at the name the user typed.
+// fieldPos is where a value was written: the value itself for a scalar, the
+// label for a struct or list, whose value spans many lines.
 func fieldPos(v cue.Value) model.Pos {
-	if src, ok := v.Source().(*ast.Field); ok {
+	src, ok := v.Source().(*ast.Field)
+	if !ok {
+		return posOf(v.Pos())
+	}
+	if v.IncompleteKind()&(cue.StructKind|cue.ListKind) != 0 {
 		return posOf(src.Label.Pos())
 	}
-	return posOf(v.Pos())
+	return posOf(src.Value.Pos())
 }
 
 func selectorName(s cue.Selector) string {
@@ -193,6 +197,7 @@ var patternDescriptions = map[string]string{
 	"#Quantity":          "a Kubernetes quantity such as 250m, 1Gi or 0.5",
 	"#Threshold":         "an eviction threshold such as 1Gi or 10%",
 	"#Duration":          "a duration such as 30s, 5m or 1h",
+	"#KubernetesVersion": "a Kubernetes version from 1.28 on, such as 1.33",
 	"#TagKey":            "a valid AWS tag key",
 	"#LabelKey":          "a Kubernetes label key such as team or example.com/team",
 	"#LabelValue":        "a Kubernetes label value: at most 63 letters, digits, '-', '_' or '.'",

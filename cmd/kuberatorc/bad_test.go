@@ -1,0 +1,166 @@
+package main
+
+import (
+	"bytes"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kuberator/kuberator/internal/testutil"
+)
+
+// badSpecs derive a broken spec from examples/qa.cue by replacing one piece
+// of text. want is the exact first diagnostic line: position and message.
+var badSpecs = []struct {
+	name, old, new, want string
+}{
+	{"unknown field", "logTypes:", "logTypez:",
+		"bad.cue:39:2: error: cluster.logTypez: field not allowed"},
+	{"wrong type", `port:     9000`, `port:     "9000"`,
+		`bad.cue:104:13: error: workloads.service2.port: conflicting values "9000" and int (mismatched types string and int)`},
+	{"bad CIDR", `vpcCIDR: "10.20.0.0/16"`, `vpcCIDR: "10.20.0.0/33"`,
+		`bad.cue:18:11: error: network.vpcCIDR: invalid value "10.20.0.0/33" (does not satisfy net.IPCIDR)`},
+	{"prefix out of range", "private: prefixLength: 19", "private: prefixLength: 30",
+		"bad.cue:23:26: error: network.subnets.private.prefixLength: invalid value 30 (out of bound <=28)"},
+	{"unknown role", `role: "app"`, `role: "worker"`,
+		`bad.cue:57:9: error: nodeGroups.app.role: invalid value "worker" (must be one of "app", "system")`},
+	{"min above max", "perZone: {min: 1, desired: 1, max: 2}", "perZone: {min: 3, max: 2}",
+		"bad.cue:53:26: error: nodeGroups.system.perZone.max: invalid value 2 (out of bound >=3)"},
+	{"desired above max", "desired: 2, max: 10", "desired: 11, max: 10",
+		"bad.cue:60:30: error: nodeGroups.app.perZone.desired: invalid value 11 (out of bound <=10)"},
+	{"bad DNS name", `domain: "qa.example.com"`, `domain: "qa_example.com"`,
+		`bad.cue:5:9: error: domain: invalid value "qa_example.com" (not a lowercase DNS name such as app.qa.example.com)`},
+	{"unknown add-on", "grafana: {}", "grafanna: {}",
+		`bad.cue:72:2: error: unknown add-on "grafanna"`},
+	{"retired add-on", "headlamp: {}", `"kubernetes-dashboard": {}`,
+		`bad.cue:73:2: error: add-on "kubernetes-dashboard" is retired; its successor is "headlamp"`},
+	{"empty zones", `zones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"]`, "zones: []",
+		"bad.cue:19:9: error: network.zones: invalid value [] (does not satisfy list.MinItems(2))"},
+	{"duplicate zone", `zones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"]`, `zones: ["eu-west-1a", "eu-west-1b", "eu-west-1a"]`,
+		`bad.cue:19:9: error: network.zones: invalid value ["eu-west-1a","eu-west-1b","eu-west-1a"] (does not satisfy list.UniqueItems)`},
+	{"malformed certificate ARN", "certificate/0f1e", "cert/0f1e",
+		`bad.cue:81:18: error: ingress.certificateARN: invalid value "arn:aws:acm:eu-west-1:123456789012:cert/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b" (not an ACM certificate ARN such as arn:aws:acm:eu-west-1:123456789012:certificate/<uuid>)`},
+	{"bad region", `region:    "eu-west-1"`, `region:    "Europe"`,
+		`bad.cue:8:13: error: aws.region: invalid value "Europe" (not an AWS region such as eu-west-1)`},
+	{"bad account ID", `accountID: "123456789012"`, `accountID: "12345"`,
+		`bad.cue:9:13: error: aws.accountID: invalid value "12345" (not a 12-digit AWS account ID)`},
+	{"literal secret", `apiKey: {ssmParameter: "/qa/newrelic/api-key"}`, `apiKey: "NRAK-0123456789"`,
+		"bad.cue:120:11: error: alerts.newrelic.apiKey: a literal secret is not allowed"},
+	{"undefined destination", `notify: ["slack"]`, `notify: ["slak"]`,
+		`bad.cue:129:91: error: destination "slak" is not defined in alerts.destinations`},
+	{"bad taint effect", `effect: "NoSchedule"`, `effect: "NoRun"`,
+		`bad.cue:54:55: error: nodeGroups.system.taints.0.effect: invalid value "NoRun" (must be one of "NoExecute", "NoSchedule", "PreferNoSchedule")`},
+	{"unsupported Kubernetes version", `version: "1.33"`, `version: "1.20"`,
+		`bad.cue:33:11: error: cluster.version: invalid value "1.20" (not a Kubernetes version from 1.28 on, such as 1.33)`},
+	{"zone outside region", `"eu-west-1c"]`, `"eu-central-1c"]`,
+		`bad.cue:19:38: error: zone "eu-central-1c" is not in region eu-west-1`},
+	{"stateful workload without zone", "\t\tzone:     \"eu-west-1a\"\n", "",
+		"bad.cue:109:13: error: stateful workload postgres names no zone; its EBS volumes are zonal, so it must be pinned to one"},
+	{"host outside domain", `host:     "service1.qa.example.com"`, `host:     "service1.example.org"`,
+		`bad.cue:97:13: error: host "service1.example.org" is outside the environment's domain qa.example.com`},
+	{"public endpoint open to the world", `publicCIDRs: ["203.0.113.0/24"]`, `publicCIDRs: ["0.0.0.0/0"]`,
+		"bad.cue:37:17: error: 0.0.0.0/0 opens the cluster API to the whole internet"},
+	{"VPC too small for its subnets", `vpcCIDR: "10.20.0.0/16"`, `vpcCIDR: "10.20.0.0/18"`,
+		"bad.cue:18:11: error: network.vpcCIDR: VPC 10.20.0.0/18 cannot hold 3 private /19 and 3 public /22 subnets (27648 addresses needed, 16384 available)"},
+	{"service CIDR overlaps the VPC", `version: "1.33"`, `version: "1.33", serviceCIDR: "10.20.128.0/20"`,
+		"bad.cue:33:32: error: service CIDR 10.20.128.0/20 overlaps the VPC 10.20.0.0/16"},
+	{"label the kubelet may not set", `capacity: "on-demand"
+		perZone: {min: 1, desired: 2`, `capacity: "on-demand"
+		labels: "kubernetes.io/team": "x"
+		perZone: {min: 1, desired: 2`,
+		`bad.cue:60:33: error: the kubelet may not set label "kubernetes.io/team" on its own node (NodeRestriction)`},
+}
+
+// TestBadSpecs runs `build` on each broken spec: exit code 1, the exact
+// diagnostic, and an output directory left exactly as it was.
+func TestBadSpecs(t *testing.T) {
+	qa, err := os.ReadFile(testutil.ExamplePath("qa"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range badSpecs {
+		t.Run(tc.name, func(t *testing.T) {
+			if n := strings.Count(string(qa), tc.old); n != 1 {
+				t.Fatalf("%q occurs %d times in qa.cue, want once", tc.old, n)
+			}
+			dir := t.TempDir()
+			t.Chdir(dir)
+			if code := run([]string{"build", testutil.ExamplePath("qa"), "-o", "out"}, &bytes.Buffer{}, &bytes.Buffer{}); code != 0 {
+				t.Fatalf("seeding the output with qa: exit %d", code)
+			}
+			if err := os.WriteFile("out/README.md", []byte("ours"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			before := tree(t, "out")
+			spec := strings.Replace(string(qa), tc.old, tc.new, 1)
+			if err := os.WriteFile("bad.cue", []byte(spec), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var stdout, stderr bytes.Buffer
+			code := run([]string{"build", "bad.cue", "-o", "out"}, &stdout, &stderr)
+			if code != 1 {
+				t.Errorf("exit code %d, want 1\nstderr:\n%s", code, stderr.String())
+			}
+			first, _, _ := strings.Cut(stderr.String(), "\n")
+			if !strings.Contains(stderr.String(), tc.want+"\n") {
+				t.Errorf("diagnostics lack\n\t%s\ngot:\n%s(first line: %s)", tc.want, stderr.String(), first)
+			}
+			if diff := cmp.Diff(before, tree(t, "out")); diff != "" {
+				t.Errorf("a failing build changed the output directory:\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestSeveralErrorsInOneRun: every problem is reported at once, sorted by position.
+func TestSeveralErrorsInOneRun(t *testing.T) {
+	qa, err := os.ReadFile(testutil.ExamplePath("qa"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := strings.NewReplacer(`"eu-west-1c"]`, `"eu-central-1c"]`, "grafana: {}", "grafanna: {}",
+		`notify: ["slack"]`, `notify: ["slak"]`).Replace(string(qa))
+	path := filepath.Join(t.TempDir(), "multi.cue")
+	if err := os.WriteFile(path, []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	if code := run([]string{"vet", path}, &bytes.Buffer{}, &stderr); code != 1 {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	var got []string
+	for _, line := range strings.Split(stderr.String(), "\n") {
+		if strings.Contains(line, ": error: ") {
+			got = append(got, strings.TrimPrefix(line, path))
+		}
+	}
+	want := []string{
+		`:19:38: error: zone "eu-central-1c" is not in region eu-west-1`,
+		`:72:2: error: unknown add-on "grafanna"`,
+		`:129:91: error: destination "slak" is not defined in alerts.destinations`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("errors (-want +got):\n%s", diff)
+	}
+}
+
+func tree(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		out[p] = string(data)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
