@@ -90,6 +90,7 @@ func (c *common) parse(args []string) (int, bool) {
 		if errors.Is(err, pflag.ErrHelp) {
 			return exitOK, false
 		}
+		fmt.Fprintln(c.flags.Output(), "kuberatorc:", err)
 		return exitError, false
 	}
 	if c.diagnostics != "text" && c.diagnostics != "json" {

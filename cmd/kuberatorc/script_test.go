@@ -1,0 +1,87 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/kuberator/kuberator/internal/testutil"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"kuberatorc": func() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) },
+	})
+}
+
+// TestScripts runs the CLI behaviours in testdata/script/*.txtar. Each script
+// starts with the bundled examples in $WORK/examples. Set
+// KUBERATOR_UPDATE_SCRIPTS=1 to rewrite the expected output they compare with.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:           "testdata/script",
+		UpdateScripts: os.Getenv("KUBERATOR_UPDATE_SCRIPTS") != "",
+		Setup: func(env *testscript.Env) error {
+			dst := filepath.Join(env.WorkDir, "examples")
+			if err := os.MkdirAll(dst, 0o755); err != nil {
+				return err
+			}
+			for _, name := range testutil.Examples {
+				data, err := os.ReadFile(testutil.ExamplePath(name))
+				if err != nil {
+					return err
+				}
+				if err := os.WriteFile(filepath.Join(dst, name+".cue"), data, 0o644); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"exits":   exits,
+			"replace": replace,
+		},
+	})
+}
+
+// exits N CMD ARGS... runs a program and asserts its exact exit code.
+func exits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exits CODE COMMAND [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("exits: bad code %q", args[0])
+	}
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var exitErr *exec.ExitError
+		if !errors.As(err, &exitErr) {
+			ts.Fatalf("exits: %v", err)
+		}
+		got = exitErr.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+	}
+}
+
+// replace FILE OLD NEW rewrites the one occurrence of OLD in FILE.
+func replace(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: replace FILE OLD NEW")
+	}
+	path := ts.MkAbs(args[0])
+	data, err := os.ReadFile(path)
+	ts.Check(err)
+	if n := strings.Count(string(data), args[1]); n != 1 {
+		ts.Fatalf("replace: %q occurs %d times in %s, want once", args[1], n, args[0])
+	}
+	ts.Check(os.WriteFile(path, []byte(strings.Replace(string(data), args[1], args[2], 1)), 0o644))
+}
