@@ -1,0 +1,30 @@
+package compiler_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/kuberator/kuberator/compiler"
+	"github.com/kuberator/kuberator/internal/testutil"
+)
+
+func benchmark(b *testing.B, opts compiler.Options) {
+	data, err := os.ReadFile(testutil.ExamplePath("qa"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	srcs := []compiler.Source{{Path: "examples/qa.cue", Data: data}}
+	b.ReportAllocs()
+	for b.Loop() {
+		res, diags, err := compiler.Compile(srcs, opts)
+		if err != nil || res == nil {
+			b.Fatalf("qa does not compile: %v %v", err, diags)
+		}
+	}
+}
+
+// BenchmarkCompileQA is load → validate → plan → emit everything, no disk writes.
+func BenchmarkCompileQA(b *testing.B) { benchmark(b, compiler.Options{}) }
+
+// BenchmarkVetQA is what the pre-commit hook runs: load → validate → check.
+func BenchmarkVetQA(b *testing.B) { benchmark(b, compiler.Options{VetOnly: true}) }

@@ -1,0 +1,113 @@
+package plan
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kuberator/kuberator/compiler/model"
+)
+
+func env(vpc string, public, private int, zones ...string) *model.Environment {
+	return &model.Environment{
+		Name: "t",
+		AWS:  model.AWS{Region: "eu-west-1"},
+		Network: model.Network{
+			VPCCIDR: vpc,
+			Zones:   zones,
+			Subnets: model.Subnets{Public: model.SubnetSize{PrefixLength: public}, Private: model.SubnetSize{PrefixLength: private}},
+		},
+	}
+}
+
+func TestCarveSubnets(t *testing.T) {
+	tests := []struct {
+		name          string
+		env           *model.Environment
+		public, priv  []string
+		wantErrPrefix string
+	}{
+		{
+			name:   "qa: private /19s first, then public /22s, zone order",
+			env:    env("10.20.0.0/16", 22, 19, "eu-west-1a", "eu-west-1b", "eu-west-1c"),
+			priv:   []string{"10.20.0.0/19", "10.20.32.0/19", "10.20.64.0/19"},
+			public: []string{"10.20.96.0/22", "10.20.100.0/22", "10.20.104.0/22"},
+		},
+		{
+			name:   "larger public subnets are laid out first",
+			env:    env("10.0.0.0/20", 22, 24, "eu-west-1a", "eu-west-1b"),
+			public: []string{"10.0.0.0/22", "10.0.4.0/22"},
+			priv:   []string{"10.0.8.0/24", "10.0.9.0/24"},
+		},
+		{
+			name:   "a VPC CIDR with host bits is masked",
+			env:    env("10.1.2.3/16", 24, 20, "eu-west-1a", "eu-west-1b"),
+			priv:   []string{"10.1.0.0/20", "10.1.16.0/20"},
+			public: []string{"10.1.32.0/24", "10.1.33.0/24"},
+		},
+		{
+			name:          "exactly full is fine, one more address is not",
+			env:           env("10.0.0.0/18", 20, 19, "eu-west-1a", "eu-west-1b"),
+			wantErrPrefix: "network.vpcCIDR: VPC 10.0.0.0/18 cannot hold 2 private /19 and 2 public /20 subnets",
+		},
+		{
+			name:          "subnet larger than the VPC",
+			env:           env("10.0.0.0/20", 24, 19, "eu-west-1a", "eu-west-1b"),
+			wantErrPrefix: "network.subnets.private.prefixLength: a /19 private subnet is larger than the VPC 10.0.0.0/20",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			zones, err := carveSubnets(tc.env)
+			if tc.wantErrPrefix != "" {
+				if err == nil || len(err.Error()) < len(tc.wantErrPrefix) || err.Error()[:len(tc.wantErrPrefix)] != tc.wantErrPrefix {
+					t.Fatalf("error = %v, want prefix %q", err, tc.wantErrPrefix)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var public, priv []string
+			for _, z := range zones {
+				public = append(public, z.PublicCIDR)
+				priv = append(priv, z.PrivateCIDR)
+			}
+			if diff := cmp.Diff(tc.public, public); diff != "" {
+				t.Errorf("public (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.priv, priv); diff != "" {
+				t.Errorf("private (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestArch(t *testing.T) {
+	for types, want := range map[string]string{
+		"m6i.large": "x86_64", "m5.xlarge": "x86_64", "c5n.2xlarge": "x86_64", "m7i-flex.large": "x86_64",
+		"g5.xlarge": "x86_64", "m6a.large": "x86_64", "t3.medium": "x86_64",
+		"m7g.large": "arm64", "c7gn.xlarge": "arm64", "r6gd.large": "arm64", "t4g.small": "arm64", "im4gn.large": "arm64",
+	} {
+		got, err := Arch([]string{types})
+		if err != nil || got != want {
+			t.Errorf("Arch(%s) = %q, %v; want %q", types, got, err, want)
+		}
+	}
+	if _, err := Arch([]string{"m6i.large", "m7g.large"}); err == nil {
+		t.Error("mixing x86_64 and arm64 is not an error")
+	}
+}
+
+func TestShortZone(t *testing.T) {
+	for _, tc := range [][3]string{
+		{"eu-west-1", "eu-west-1a", "1a"},
+		{"us-east-1", "us-east-1c", "1c"},
+		{"ap-southeast-2", "ap-southeast-2b", "2b"},
+		{"us-gov-west-1", "us-gov-west-1a", "1a"},
+	} {
+		if got := ShortZone(tc[0], tc[1]); got != tc[2] {
+			t.Errorf("ShortZone(%s, %s) = %q, want %q", tc[0], tc[1], got, tc[2])
+		}
+	}
+}
