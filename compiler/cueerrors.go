@@ -164,7 +164,7 @@ func hintFor(path []string, msg string) string {
 	}
 	switch {
 	case strings.Contains(msg, "field not allowed"):
-		return "remove the field or fix its spelling; `kuberatorc init` writes the schema for editors"
+		return "remove the field or fix its spelling; schema/environment.cue lists the fields"
 	case strings.Contains(msg, "field is required but not present"):
 		return "add the field; the schema requires it"
 	case slices.Contains([]string{"apiKey", "webhookURL", "integrationKey", "url"}, last) && len(path) > 1 && path[0] == "alerts":
