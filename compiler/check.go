@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"cuelang.org/go/cue"
+
 	"github.com/kuberator/kuberator/compiler/model"
 	"github.com/kuberator/kuberator/compiler/plan"
 )
@@ -20,8 +22,11 @@ type catalog struct {
 
 func catalogOf(l *loaded) *catalog {
 	c := &catalog{}
-	if err := l.lib.Decode(c); err != nil {
-		panic("kuberatorc: embedded stdlib does not decode: " + err.Error())
+	// Decode only the parts read here: the instance catalog is large.
+	for path, dst := range map[string]any{"addonCatalog": &c.Addons, "retiredAddons": &c.Retired} {
+		if err := l.lib.LookupPath(cue.ParsePath(path)).Decode(dst); err != nil {
+			panic("kuberatorc: embedded stdlib does not decode: " + err.Error())
+		}
 	}
 	return c
 }
@@ -158,6 +163,12 @@ func checkHosts(env *model.Environment, ds *Diagnostics) {
 	var external []string
 	if env.Ingress != nil {
 		external = env.Ingress.ExternalHosts
+		for i, c := range env.Ingress.InboundCIDRs {
+			if netip.MustParsePrefix(c).Bits() == 0 {
+				ds.warnf(env.Positions.Of("ingress", "inboundCIDRs", strconv.Itoa(i)), "list the networks that should reach the ALB, if it is not meant for everyone",
+					"the ALB accepts traffic from the whole internet (%s)", c)
+			}
+		}
 		for i, h := range env.Ingress.Hosts {
 			checkHost(env, h, external, env.Positions.Of("ingress", "hosts", strconv.Itoa(i)), ds)
 		}

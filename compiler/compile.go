@@ -34,9 +34,14 @@ func Compile(srcs []Source, opts Options) (*Result, Diagnostics, error) {
 	if env == nil || err != nil {
 		return nil, diags, err
 	}
-	p, err := plan.New(env)
-	if err != nil {
-		diags = append(diags, planDiagnostic(env, err))
+	var p *plan.Plan
+	if !diags.HasErrors(false) {
+		var err error
+		if p, err = plan.New(env); err != nil {
+			diags = append(diags, planDiagnostic(env, err))
+		} else {
+			diags = append(diags, checkCapacity(env, p)...)
+		}
 	}
 	diags.Sort()
 	if diags.HasErrors(false) {
@@ -77,6 +82,8 @@ func Decode(srcs []Source) (*model.Environment, Diagnostics, error) {
 	env.Positions = positionsOf(l.spec, srcs)
 	normalize(env)
 	diags = append(diags, check(env, catalogOf(l))...)
+	diags = append(diags, literalSecrets(l.spec)...)
+	resolveInstanceTypes(env, l.lib, &diags)
 	return env, diags, nil
 }
 

@@ -27,6 +27,12 @@ type Environment struct {
 	Workloads  map[string]*Workload  `json:"workloads"`
 	Alerts     *Alerts               `json:"alerts,omitempty"`
 
+	// InstanceCatalog holds the spec's own instance figures.
+	InstanceCatalog map[string]InstanceType `json:"instanceCatalog"`
+	// InstanceTypes holds the figures of every instance type the node groups
+	// use, from the spec's catalog or else the stdlib's; the compiler fills it.
+	InstanceTypes map[string]InstanceType `json:"-"`
+
 	// Positions maps a spec path ("nodeGroups.app.perZone.max") to where the
 	// user wrote it. Fields the spec leaves to defaults are absent.
 	Positions Positions `json:"-"`
@@ -67,6 +73,24 @@ type Cluster struct {
 	Endpoint              Endpoint `json:"endpoint"`
 	LogTypes              []string `json:"logTypes"`
 	BootstrapCreatorAdmin bool     `json:"bootstrapCreatorAdmin"`
+	CoreDNS               CoreDNS  `json:"coreDNS"`
+}
+
+type CoreDNS struct {
+	// Autoscaling is nil when the spec leaves it to the compiler.
+	Autoscaling *bool `json:"autoscaling,omitempty"`
+	MinReplicas int   `json:"minReplicas"`
+	MaxReplicas int   `json:"maxReplicas"`
+}
+
+// InstanceType is what the capacity arithmetic knows of an EC2 instance type.
+type InstanceType struct {
+	VCPU                    int     `json:"vcpu"`
+	MemoryGiB               float64 `json:"memoryGiB"`
+	ENIs                    int     `json:"enis"`
+	IPv4PerENI              int     `json:"ipv4PerENI"`
+	MaxPods                 int     `json:"maxPods"`
+	MaxPodsPrefixDelegation int     `json:"maxPodsPrefixDelegation"`
 }
 
 type Endpoint struct {
@@ -78,9 +102,10 @@ type Endpoint struct {
 
 // Kubelet holds reservations and eviction thresholds as the kubelet spells them.
 type Kubelet struct {
-	KubeReserved   map[string]string `json:"kubeReserved"`
-	SystemReserved map[string]string `json:"systemReserved"`
-	EvictionHard   map[string]string `json:"evictionHard"`
+	KubeReserved        map[string]string `json:"kubeReserved"`
+	SystemReserved      map[string]string `json:"systemReserved"`
+	EvictionHard        map[string]string `json:"evictionHard"`
+	MinAllocatableShare float64           `json:"minAllocatableShare"`
 }
 
 type NodeGroup struct {

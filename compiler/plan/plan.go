@@ -31,7 +31,19 @@ type Plan struct {
 	Groups   []Group
 	// ExternalSNAT is the CNI's external-SNAT setting after defaulting.
 	ExternalSNAT bool
+	// PodCapacity is how many pods the cluster holds with every ASG at max.
+	PodCapacity int
+	// CoreDNSAutoscaling is the coredns add-on's autoscaling after defaulting.
+	CoreDNSAutoscaling bool
 }
+
+// CoreDNSAutoscalingThreshold is the pod capacity above which one CoreDNS
+// replica per few nodes no longer keeps up: autoscaling must be on.
+const CoreDNSAutoscalingThreshold = 1000
+
+// ReservedPerSubnet is what AWS keeps of every subnet: network address, VPC
+// router, DNS, one for future use, and broadcast.
+const ReservedPerSubnet = 5
 
 // Zone is one availability zone with its two subnets.
 type Zone struct {
@@ -40,6 +52,28 @@ type Zone struct {
 	Short       string // 1a: the az node label
 	PublicCIDR  string
 	PrivateCIDR string
+	// Allocatable is the private subnet's usable addresses.
+	Allocatable int
+	// Demand is each node group's worst case in this zone's private subnet.
+	Demand []Demand
+}
+
+// Demand is the most addresses one node group can take in one zone: every
+// node at max, each with its own address and a full set of pod addresses.
+type Demand struct {
+	Group     string
+	Nodes     int
+	MaxPods   int
+	Addresses int
+}
+
+// Demanded is the zone's worst-case address use over all its node groups.
+func (z Zone) Demanded() int {
+	total := 0
+	for _, d := range z.Demand {
+		total += d.Addresses
+	}
+	return total
 }
 
 // Group is a node group with one ASG per zone it runs in.
@@ -49,6 +83,11 @@ type Group struct {
 	Spec *model.NodeGroup
 	Arch string // x86_64 or arm64
 	ASGs []ASG
+	// MaxPods is the most pods a node of the group can hold (its largest type).
+	MaxPods int
+	// KubeletMaxPods is set on the kubelet when nodeadm cannot work it out
+	// (prefix delegation): the smallest type's figure. 0 leaves it to nodeadm.
+	KubeletMaxPods int
 }
 
 // ASG is one auto-scaling group: one node group in one zone.
@@ -102,12 +141,54 @@ func New(env *model.Environment) (*Plan, error) {
 				Hint: "use instance types of one CPU architecture in a group; make another group for the other"}
 		}
 		grp := Group{Name: name, Key: Key(name), Spec: g, Arch: arch}
+		grp.MaxPods, grp.KubeletMaxPods = maxPods(env, g)
 		for _, zn := range g.Zones {
 			grp.ASGs = append(grp.ASGs, newASG(env, name, g, byName[zn]))
+			p.PodCapacity += g.PerZone.Max * grp.MaxPods
 		}
 		p.Groups = append(p.Groups, grp)
 	}
+	for i := range p.Zones {
+		p.Zones[i].Demand = demand(p.Groups, p.Zones[i].Name)
+	}
+	p.CoreDNSAutoscaling = p.PodCapacity > CoreDNSAutoscalingThreshold
+	if a := env.Cluster.CoreDNS.Autoscaling; a != nil {
+		p.CoreDNSAutoscaling = *a
+	}
 	return p, nil
+}
+
+// maxPods returns the group's largest per-node pod count and, with prefix
+// delegation, the kubelet's maxPods (the smallest type's, so that every type
+// of a mixed group can honour it).
+func maxPods(env *model.Environment, g *model.NodeGroup) (largest, kubelet int) {
+	pd := env.Network.CNI.PrefixDelegation
+	for _, t := range g.InstanceTypes {
+		n := env.InstanceTypes[t].MaxPods
+		if pd {
+			n = env.InstanceTypes[t].MaxPodsPrefixDelegation
+		}
+		largest = max(largest, n)
+		if kubelet == 0 || n < kubelet {
+			kubelet = n
+		}
+	}
+	if !pd {
+		kubelet = 0
+	}
+	return largest, kubelet
+}
+
+func demand(groups []Group, zone string) []Demand {
+	var out []Demand
+	for _, g := range groups {
+		if !slices.Contains(g.Spec.Zones, zone) {
+			continue
+		}
+		nodes := g.Spec.PerZone.Max
+		out = append(out, Demand{Group: g.Name, Nodes: nodes, MaxPods: g.MaxPods, Addresses: nodes * (g.MaxPods + 1)})
+	}
+	return out
 }
 
 func newASG(env *model.Environment, name string, g *model.NodeGroup, z Zone) ASG {
@@ -177,7 +258,8 @@ func carveSubnets(env *model.Environment) ([]Zone, error) {
 	var blocks []block
 	pub, priv := env.Network.Subnets.Public.PrefixLength, env.Network.Subnets.Private.PrefixLength
 	for i, name := range env.Network.Zones {
-		zones[i] = Zone{Name: name, Key: Key(name), Short: ShortZone(env.AWS.Region, name)}
+		zones[i] = Zone{Name: name, Key: Key(name), Short: ShortZone(env.AWS.Region, name),
+			Allocatable: 1<<(32-priv) - ReservedPerSubnet}
 		blocks = append(blocks, block{priv, &zones[i].PrivateCIDR, "private"})
 	}
 	for i := range zones {

@@ -76,7 +76,12 @@ func (e emitter) addons(m module) {
 	m.resource("aws_eks_addon", "vpc_cni", addon("vpc-cni", obj{"env": cni}))
 	m.resource("aws_eks_addon", "kube_proxy", addon("kube-proxy", nil))
 	m.resource("aws_eks_addon", "eks_pod_identity_agent", addon("eks-pod-identity-agent", nil))
-	coredns := addon("coredns", e.systemPlacement())
+	config := e.systemPlacement()
+	if e.plan.CoreDNSAutoscaling {
+		dns := e.env.Cluster.CoreDNS
+		config["autoScaling"] = obj{"enabled": true, "minReplicas": dns.MinReplicas, "maxReplicas": dns.MaxReplicas}
+	}
+	coredns := addon("coredns", config)
 	var asgs []string
 	for _, g := range e.plan.Groups {
 		for _, a := range g.ASGs {

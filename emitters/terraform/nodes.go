@@ -29,7 +29,7 @@ func (e emitter) nodes() module {
 	}
 	for _, g := range e.plan.Groups {
 		for _, a := range g.ASGs {
-			m.local("user_data_"+a.Key, e.userData(a))
+			m.local("user_data_"+a.Key, e.userData(g, a))
 			m.resource("aws_launch_template", a.Key, e.launchTemplate(g, a))
 			m.resource("aws_autoscaling_group", a.Key, e.autoscalingGroup(g, a))
 		}

@@ -20,7 +20,15 @@ const (
 
 // userData is the MIME multi-part document nodeadm reads on boot: one
 // NodeConfig that joins the cluster and protects the kubelet.
-func (e emitter) userData(a plan.ASG) string {
+func (e emitter) userData(g plan.Group, a plan.ASG) string {
+	kubelet := obj{
+		"kubeReserved":   e.env.Kubelet.KubeReserved,
+		"systemReserved": e.env.Kubelet.SystemReserved,
+		"evictionHard":   e.env.Kubelet.EvictionHard,
+	}
+	if g.KubeletMaxPods > 0 {
+		kubelet["maxPods"] = g.KubeletMaxPods
+	}
 	nodeConfig := obj{
 		"apiVersion": "node.eks.aws/v1alpha1",
 		"kind":       "NodeConfig",
@@ -32,11 +40,7 @@ func (e emitter) userData(a plan.ASG) string {
 				"cidr":                 e.env.Cluster.ServiceCIDR,
 			},
 			"kubelet": obj{
-				"config": obj{
-					"kubeReserved":   e.env.Kubelet.KubeReserved,
-					"systemReserved": e.env.Kubelet.SystemReserved,
-					"evictionHard":   e.env.Kubelet.EvictionHard,
-				},
+				"config": kubelet,
 				"flags": kubeletFlags(a),
 			},
 		},

@@ -1,0 +1,166 @@
+package compiler
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"cuelang.org/go/cue"
+	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/kuberator/kuberator/compiler/model"
+	"github.com/kuberator/kuberator/compiler/plan"
+)
+
+// MinSubnetAddresses is the floor for a subnet that holds nodes: pods take
+// VPC addresses, and a subnet that runs dry stops scheduling in its zone.
+const MinSubnetAddresses = 2000
+
+// resolveInstanceTypes fills env.InstanceTypes from the spec's catalog, else
+// the stdlib's; an unknown type names the nearest known ones.
+func resolveInstanceTypes(env *model.Environment, lib cue.Value, ds *Diagnostics) {
+	env.InstanceTypes = map[string]model.InstanceType{}
+	stdlib := lib.LookupPath(cue.ParsePath("instanceCatalog"))
+	for _, name := range model.SortedKeys(env.NodeGroups) {
+		for i, t := range env.NodeGroups[name].InstanceTypes {
+			if it, ok := env.InstanceCatalog[t]; ok {
+				env.InstanceTypes[t] = it
+				continue
+			}
+			var it model.InstanceType
+			v := stdlib.LookupPath(cue.MakePath(cue.Str(t)))
+			if v.Exists() && v.Decode(&it) == nil {
+				env.InstanceTypes[t] = it
+				continue
+			}
+			ds.errorf(env.Positions.Of("nodeGroups", name, "instanceTypes", strconv.Itoa(i)),
+				suggestion(t, catalogNames(stdlib))+"; or give its figures in instanceCatalog",
+				"instance type %q is not in the catalog", t)
+		}
+	}
+}
+
+func catalogNames(catalog cue.Value) []string {
+	var names []string
+	it, err := catalog.Fields()
+	if err != nil {
+		return nil
+	}
+	for it.Next() {
+		names = append(names, it.Selector().Unquoted())
+	}
+	return names
+}
+
+// checkCapacity runs the rules that need the plan's arithmetic.
+func checkCapacity(env *model.Environment, p *plan.Plan) Diagnostics {
+	var ds Diagnostics
+	checkIPBudget(env, p, &ds)
+	checkCoreDNS(env, p, &ds)
+	checkReservations(env, p, &ds)
+	checkStatefulZones(env, p, &ds)
+	return ds
+}
+
+func checkIPBudget(env *model.Environment, p *plan.Plan, ds *Diagnostics) {
+	pos := env.Positions.Of("network", "subnets", "private", "prefixLength")
+	for _, z := range p.Zones {
+		if len(z.Demand) == 0 {
+			continue
+		}
+		if z.Allocatable < MinSubnetAddresses {
+			ds.errorf(pos, "use a private prefix length of /21 or shorter (a /21 has 2,043 usable addresses)",
+				"zone %s: private subnet %s has %d usable addresses; a subnet that holds nodes needs at least %d",
+				z.Name, z.PrivateCIDR, z.Allocatable, MinSubnetAddresses)
+			continue
+		}
+		if need := z.Demanded(); need > z.Allocatable {
+			var parts []string
+			for _, d := range z.Demand {
+				parts = append(parts, fmt.Sprintf("%s %d × (%d pods + 1) = %d", d.Group, d.Nodes, d.MaxPods, d.Addresses))
+			}
+			ds.errorf(pos, "use a shorter private prefix length, or lower the groups' perZone.max",
+				"zone %s: node groups need up to %d addresses (%s) but private subnet %s has %d: short by %d",
+				z.Name, need, strings.Join(parts, ", "), z.PrivateCIDR, z.Allocatable, need-z.Allocatable)
+		}
+	}
+}
+
+func checkCoreDNS(env *model.Environment, p *plan.Plan, ds *Diagnostics) {
+	a := env.Cluster.CoreDNS.Autoscaling
+	if a != nil && !*a && p.PodCapacity > plan.CoreDNSAutoscalingThreshold {
+		ds.errorf(env.Positions.Of("cluster", "coreDNS", "autoscaling"), "remove autoscaling: false; kuberatorc turns it on",
+			"the cluster can hold %d pods (more than %d): CoreDNS autoscaling must stay on", p.PodCapacity, plan.CoreDNSAutoscalingThreshold)
+	}
+}
+
+// checkReservations: kube-reserved, system-reserved and the memory eviction
+// threshold must leave the configured share of the smallest instance type of
+// each group to pods.
+func checkReservations(env *model.Environment, p *plan.Plan, ds *Diagnostics) {
+	k := env.Kubelet
+	share := k.MinAllocatableShare
+	for _, g := range p.Groups {
+		smallest := g.Spec.InstanceTypes[0]
+		for _, t := range g.Spec.InstanceTypes {
+			if env.InstanceTypes[t].MemoryGiB < env.InstanceTypes[smallest].MemoryGiB {
+				smallest = t
+			}
+		}
+		it := env.InstanceTypes[smallest]
+		memory := it.MemoryGiB * (1 << 30)
+		reserved := quantity(k.KubeReserved["memory"]) + quantity(k.SystemReserved["memory"]) + threshold(k.EvictionHard["memory.available"], memory)
+		cpu := float64(it.VCPU)
+		reservedCPU := quantity(k.KubeReserved["cpu"]) + quantity(k.SystemReserved["cpu"])
+		pos := env.Positions.Of("nodeGroups", g.Name, "instanceTypes")
+		if left := (memory - reserved) / memory; left < share {
+			ds.errorf(pos, "use a larger instance type, or lower the kubelet reservations",
+				"%s (%g GiB) keeps %.0f%% of its memory for pods after kubelet reservations and eviction threshold; at least %.0f%% is required",
+				smallest, it.MemoryGiB, 100*max(left, 0), 100*share)
+		}
+		if left := (cpu - reservedCPU) / cpu; left < share {
+			ds.errorf(pos, "use a larger instance type, or lower the kubelet CPU reservations",
+				"%s (%d vCPU) keeps %.0f%% of its CPU for pods after kubelet reservations; at least %.0f%% is required",
+				smallest, it.VCPU, 100*max(left, 0), 100*share)
+		}
+	}
+}
+
+// quantity reads a Kubernetes quantity the schema has already validated.
+func quantity(s string) float64 {
+	if s == "" {
+		return 0
+	}
+	q := resource.MustParse(s)
+	return q.AsApproximateFloat64()
+}
+
+// threshold reads an eviction threshold: a quantity or a share of total.
+func threshold(s string, total float64) float64 {
+	if pct, ok := strings.CutSuffix(s, "%"); ok {
+		f, _ := strconv.ParseFloat(pct, 64)
+		return total * f / 100
+	}
+	return quantity(s)
+}
+
+// checkStatefulZones: a stateful workload's volume lives in its zone, so an
+// ASG of the workload's role must run there.
+func checkStatefulZones(env *model.Environment, p *plan.Plan, ds *Diagnostics) {
+	for _, name := range model.SortedKeys(env.Workloads) {
+		w := env.Workloads[name]
+		if !w.Stateful || w.Zone == "" {
+			continue
+		}
+		found := false
+		for _, g := range p.Groups {
+			for _, a := range g.ASGs {
+				found = found || g.Spec.Role == w.Role && a.Zone.Name == w.Zone
+			}
+		}
+		if !found {
+			ds.errorf(env.Positions.Of("workloads", name, "zone"), "pin it to a zone where a "+w.Role+" node group runs, or add the zone to such a group",
+				"no %s node group runs in %s, where stateful workload %s and its volume live", w.Role, w.Zone, name)
+		}
+	}
+}
