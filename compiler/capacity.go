@@ -34,7 +34,7 @@ func resolveInstanceTypes(env *model.Environment, lib cue.Value, ds *Diagnostics
 				continue
 			}
 			ds.errorf(env.Positions.Of("nodeGroups", name, "instanceTypes", strconv.Itoa(i)),
-				suggestion(t, catalogNames(stdlib))+"; or give its figures in instanceCatalog",
+				suggestion(t, catalogNames(stdlib))+" Or give its figures in instanceCatalog.",
 				"instance type %q is not in the catalog", t)
 		}
 	}

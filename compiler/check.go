@@ -144,6 +144,16 @@ func checkAddons(env *model.Environment, cat *catalog, ds *Diagnostics) {
 		}
 		needsSystem = needsSystem || !info.DaemonSet
 		a := env.Addons[name]
+		a.DaemonSet = info.DaemonSet
+		// Placement comes from the system node groups' role label and taints;
+		// values that set it would pull an add-on off system nodes or leave it
+		// unable to tolerate their taints.
+		for _, key := range []string{"affinity", "nodeSelector", "tolerations"} {
+			if _, set := a.Values[key]; set {
+				ds.errorf(env.Positions.Of("addons", name, "values", key), "remove values."+key+"; kuberatorc places add-ons from the system node groups' labels and taints",
+					"add-on %s sets %s, which would override its placement on system nodes", name, key)
+			}
+		}
 		switch {
 		case a.Controller != "" && name != "nginx":
 			ds.errorf(env.Positions.Of("addons", name, "controller"), "remove controller; only nginx takes it",

@@ -52,6 +52,41 @@ func TestGolden(t *testing.T) {
 	}
 }
 
+// TestDescribeGolden compares `describe` of every example, text and JSON,
+// with golden/describe/<example>.{txt,json}.
+func TestDescribeGolden(t *testing.T) {
+	for _, name := range testutil.Examples {
+		d := compiler.Describe(testutil.CompileExample(t, name))
+		var text bytes.Buffer
+		if err := d.WriteText(&text); err != nil {
+			t.Fatal(err)
+		}
+		js, err := fileset.JSON(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for ext, got := range map[string][]byte{".txt": text.Bytes(), ".json": js} {
+			path := filepath.Join(testutil.Root(), "golden", "describe", name+ext)
+			if *update {
+				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test ./compiler -update)", err)
+			}
+			if diff := cmp.Diff(string(want), string(got)); diff != "" {
+				t.Errorf("%s (-golden +got):\n%s", path, diff)
+			}
+		}
+	}
+}
+
 // TestDeterministic compiles each example twice: same spec, same bytes.
 func TestDeterministic(t *testing.T) {
 	for _, name := range testutil.Examples {

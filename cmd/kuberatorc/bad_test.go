@@ -17,62 +17,88 @@ import (
 // of text. want is the exact first diagnostic line: position and message.
 var badSpecs = []struct {
 	name, old, new, want string
+	more                 []string // further old, new pairs
 }{
 	{"unknown field", "logTypes:", "logTypez:",
-		"bad.cue:39:2: error: cluster.logTypez: field not allowed"},
+		"bad.cue:39:2: error: cluster.logTypez: field not allowed", nil},
 	{"wrong type", `port:     9000`, `port:     "9000"`,
-		`bad.cue:104:13: error: workloads.service2.port: conflicting values "9000" and int (mismatched types string and int)`},
+		`bad.cue:104:13: error: workloads.service2.port: conflicting values "9000" and int (mismatched types string and int)`, nil},
 	{"bad CIDR", `vpcCIDR: "10.20.0.0/16"`, `vpcCIDR: "10.20.0.0/33"`,
-		`bad.cue:18:11: error: network.vpcCIDR: invalid value "10.20.0.0/33" (does not satisfy net.IPCIDR)`},
+		`bad.cue:18:11: error: network.vpcCIDR: invalid value "10.20.0.0/33" (does not satisfy net.IPCIDR)`, nil},
 	{"prefix out of range", "private: prefixLength: 19", "private: prefixLength: 30",
-		"bad.cue:23:26: error: network.subnets.private.prefixLength: invalid value 30 (out of bound <=28)"},
+		"bad.cue:23:26: error: network.subnets.private.prefixLength: invalid value 30 (out of bound <=28)", nil},
 	{"unknown role", `role: "app"`, `role: "worker"`,
-		`bad.cue:57:9: error: nodeGroups.app.role: invalid value "worker" (must be one of "app", "system")`},
+		`bad.cue:57:9: error: nodeGroups.app.role: invalid value "worker" (must be one of "app", "system")`, nil},
 	{"min above max", "perZone: {min: 1, desired: 1, max: 2}", "perZone: {min: 3, max: 2}",
-		"bad.cue:53:26: error: nodeGroups.system.perZone.max: invalid value 2 (out of bound >=3)"},
+		"bad.cue:53:26: error: nodeGroups.system.perZone.max: invalid value 2 (out of bound >=3)", nil},
 	{"desired above max", "desired: 2, max: 10", "desired: 11, max: 10",
-		"bad.cue:60:30: error: nodeGroups.app.perZone.desired: invalid value 11 (out of bound <=10)"},
+		"bad.cue:60:30: error: nodeGroups.app.perZone.desired: invalid value 11 (out of bound <=10)", nil},
 	{"bad DNS name", `domain: "qa.example.com"`, `domain: "qa_example.com"`,
-		`bad.cue:5:9: error: domain: invalid value "qa_example.com" (not a lowercase DNS name such as app.qa.example.com)`},
+		`bad.cue:5:9: error: domain: invalid value "qa_example.com" (not a lowercase DNS name such as app.qa.example.com)`, nil},
 	{"unknown add-on", "grafana: {}", "grafanna: {}",
-		`bad.cue:72:2: error: unknown add-on "grafanna"`},
+		`bad.cue:72:2: error: unknown add-on "grafanna"`, nil},
 	{"retired add-on", "headlamp: {}", `"kubernetes-dashboard": {}`,
-		`bad.cue:73:2: error: add-on "kubernetes-dashboard" is retired; its successor is "headlamp"`},
+		`bad.cue:73:2: error: add-on "kubernetes-dashboard" is retired; its successor is "headlamp"`, nil},
 	{"empty zones", `zones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"]`, "zones: []",
-		"bad.cue:19:9: error: network.zones: invalid value [] (does not satisfy list.MinItems(2))"},
+		"bad.cue:19:9: error: network.zones: invalid value [] (does not satisfy list.MinItems(2))", nil},
 	{"duplicate zone", `zones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"]`, `zones: ["eu-west-1a", "eu-west-1b", "eu-west-1a"]`,
-		`bad.cue:19:9: error: network.zones: invalid value ["eu-west-1a","eu-west-1b","eu-west-1a"] (does not satisfy list.UniqueItems)`},
+		`bad.cue:19:9: error: network.zones: invalid value ["eu-west-1a","eu-west-1b","eu-west-1a"] (does not satisfy list.UniqueItems)`, nil},
 	{"malformed certificate ARN", "certificate/0f1e", "cert/0f1e",
-		`bad.cue:81:18: error: ingress.certificateARN: invalid value "arn:aws:acm:eu-west-1:123456789012:cert/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b" (not an ACM certificate ARN such as arn:aws:acm:eu-west-1:123456789012:certificate/<uuid>)`},
+		`bad.cue:81:18: error: ingress.certificateARN: invalid value "arn:aws:acm:eu-west-1:123456789012:cert/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b" (not an ACM certificate ARN such as arn:aws:acm:eu-west-1:123456789012:certificate/<uuid>)`, nil},
 	{"bad region", `region:    "eu-west-1"`, `region:    "Europe"`,
-		`bad.cue:8:13: error: aws.region: invalid value "Europe" (not an AWS region such as eu-west-1)`},
+		`bad.cue:8:13: error: aws.region: invalid value "Europe" (not an AWS region such as eu-west-1)`, nil},
 	{"bad account ID", `accountID: "123456789012"`, `accountID: "12345"`,
-		`bad.cue:9:13: error: aws.accountID: invalid value "12345" (not a 12-digit AWS account ID)`},
+		`bad.cue:9:13: error: aws.accountID: invalid value "12345" (not a 12-digit AWS account ID)`, nil},
 	{"literal secret", `apiKey: {ssmParameter: "/qa/newrelic/api-key"}`, `apiKey: "NRAK-0123456789"`,
-		"bad.cue:120:11: error: alerts.newrelic.apiKey: a literal secret is not allowed"},
+		"bad.cue:120:11: error: alerts.newrelic.apiKey: a literal secret is not allowed", nil},
 	{"undefined destination", `notify: ["slack"]`, `notify: ["slak"]`,
-		`bad.cue:129:91: error: destination "slak" is not defined in alerts.destinations`},
+		`bad.cue:129:91: error: destination "slak" is not defined in alerts.destinations`, nil},
 	{"bad taint effect", `effect: "NoSchedule"`, `effect: "NoRun"`,
-		`bad.cue:54:55: error: nodeGroups.system.taints.0.effect: invalid value "NoRun" (must be one of "NoExecute", "NoSchedule", "PreferNoSchedule")`},
+		`bad.cue:54:55: error: nodeGroups.system.taints.0.effect: invalid value "NoRun" (must be one of "NoExecute", "NoSchedule", "PreferNoSchedule")`, nil},
 	{"unsupported Kubernetes version", `version: "1.33"`, `version: "1.20"`,
-		`bad.cue:33:11: error: cluster.version: invalid value "1.20" (not a Kubernetes version from 1.28 on, such as 1.33)`},
+		`bad.cue:33:11: error: cluster.version: invalid value "1.20" (not a Kubernetes version from 1.28 on, such as 1.33)`, nil},
 	{"zone outside region", `"eu-west-1c"]`, `"eu-central-1c"]`,
-		`bad.cue:19:38: error: zone "eu-central-1c" is not in region eu-west-1`},
+		`bad.cue:19:38: error: zone "eu-central-1c" is not in region eu-west-1`, nil},
 	{"stateful workload without zone", "\t\tzone:     \"eu-west-1a\"\n", "",
-		"bad.cue:109:13: error: stateful workload postgres names no zone; its EBS volumes are zonal, so it must be pinned to one"},
+		"bad.cue:109:13: error: stateful workload postgres names no zone; its EBS volumes are zonal, so it must be pinned to one", nil},
 	{"host outside domain", `host:     "service1.qa.example.com"`, `host:     "service1.example.org"`,
-		`bad.cue:97:13: error: host "service1.example.org" is outside the environment's domain qa.example.com`},
+		`bad.cue:97:13: error: host "service1.example.org" is outside the environment's domain qa.example.com`, nil},
 	{"public endpoint open to the world", `publicCIDRs: ["203.0.113.0/24"]`, `publicCIDRs: ["0.0.0.0/0"]`,
-		"bad.cue:37:17: error: 0.0.0.0/0 opens the cluster API to the whole internet"},
+		"bad.cue:37:17: error: 0.0.0.0/0 opens the cluster API to the whole internet", nil},
 	{"VPC too small for its subnets", `vpcCIDR: "10.20.0.0/16"`, `vpcCIDR: "10.20.0.0/18"`,
-		"bad.cue:18:11: error: network.vpcCIDR: VPC 10.20.0.0/18 cannot hold 3 private /19 and 3 public /22 subnets (27648 addresses needed, 16384 available)"},
+		"bad.cue:18:11: error: network.vpcCIDR: VPC 10.20.0.0/18 cannot hold 3 private /19 and 3 public /22 subnets (27648 addresses needed, 16384 available)", nil},
 	{"service CIDR overlaps the VPC", `version: "1.33"`, `version: "1.33", serviceCIDR: "10.20.128.0/20"`,
-		"bad.cue:33:32: error: service CIDR 10.20.128.0/20 overlaps the VPC 10.20.0.0/16"},
+		"bad.cue:33:32: error: service CIDR 10.20.128.0/20 overlaps the VPC 10.20.0.0/16", nil},
 	{"label the kubelet may not set", `capacity: "on-demand"
 		perZone: {min: 1, desired: 2`, `capacity: "on-demand"
 		labels: "kubernetes.io/team": "x"
 		perZone: {min: 1, desired: 2`,
-		`bad.cue:60:33: error: the kubelet may not set label "kubernetes.io/team" on its own node (NodeRestriction)`},
+		`bad.cue:60:33: error: the kubelet may not set label "kubernetes.io/team" on its own node (NodeRestriction)`, nil},
+	{"unknown instance type", `instanceTypes: ["m6i.large"]`, `instanceTypes: ["m6i.lrge"]`,
+		`bad.cue:51:19: error: instance type "m6i.lrge" is not in the catalog`, nil},
+	{"instance types of two architectures", `["m6i.xlarge", "m5.xlarge"]`, `["m6i.xlarge", "m7g.xlarge"]`,
+		"bad.cue:58:3: error: nodeGroups.app.instanceTypes: instance types mix CPU architectures (m6i.xlarge is x86_64, m7g.xlarge is arm64)", nil},
+	{"private subnets below 2,000 addresses", "private: prefixLength: 19", "private: prefixLength: 22",
+		"bad.cue:23:26: error: zone eu-west-1a: private subnet 10.20.0.0/22 has 1019 usable addresses; a subnet that holds nodes needs at least 2000", nil},
+	{"node groups outgrow their subnet", "private: prefixLength: 19", "private: prefixLength: 21",
+		"bad.cue:23:26: error: zone eu-west-1a: node groups need up to 2420 addresses (app 40 × (58 pods + 1) = 2360, system 2 × (29 pods + 1) = 60) but private subnet 10.20.0.0/21 has 2043: short by 377",
+		[]string{"desired: 2, max: 10}", "desired: 2, max: 40}"}},
+	{"CoreDNS autoscaling off for a large cluster", `version: "1.33"`, `version: "1.33", coreDNS: autoscaling: false`,
+		"bad.cue:33:41: error: the cluster can hold 1914 pods (more than 1000): CoreDNS autoscaling must stay on", nil},
+	{"kubelet reservations leave too little memory", `instanceTypes: ["m6i.large"]`, `instanceTypes: ["t3.medium"]`,
+		"bad.cue:51:3: error: t3.medium (4 GiB) keeps 45% of its memory for pods after kubelet reservations and eviction threshold; at least 50% is required", nil},
+	{"stateful workload in a zone without its role's nodes", `capacity: "on-demand"
+		perZone: {min: 1, desired: 2`, `capacity: "on-demand"
+		zones: ["eu-west-1b", "eu-west-1c"]
+		perZone: {min: 1, desired: 2`,
+		`bad.cue:111:13: error: no app node group runs in eu-west-1a, where stateful workload postgres and its volume live`, nil},
+	{"add-ons without system nodes", `role: "system"`, `role: "app"`,
+		"bad.cue:64:1: error: add-ons run only on system nodes, and no node group has role system", nil},
+	{"add-on values that override placement", "descheduler: {}", `descheduler: {values: tolerations: []}`,
+		"bad.cue:71:24: error: add-on descheduler sets tolerations, which would override its placement on system nodes", nil},
+	{"a secret pasted into a workload's env", `resources: {cpu: "100m", memory: "128Mi"}`,
+		`resources: {cpu: "100m", memory: "128Mi"}, env: SLACK: "https://hooks.slack.com/services/T0/B0/abcdef"`,
+		`bad.cue:105:58: error: "https://…" looks like a Slack webhook URL; a spec holds references to secrets, never the secrets`, nil},
 }
 
 // TestBadSpecs runs `build` on each broken spec: exit code 1, the exact
@@ -97,6 +123,9 @@ func TestBadSpecs(t *testing.T) {
 			}
 			before := tree(t, "out")
 			spec := strings.Replace(string(qa), tc.old, tc.new, 1)
+			for i := 0; i+1 < len(tc.more); i += 2 {
+				spec = strings.Replace(spec, tc.more[i], tc.more[i+1], 1)
+			}
 			if err := os.WriteFile("bad.cue", []byte(spec), 0o644); err != nil {
 				t.Fatal(err)
 			}

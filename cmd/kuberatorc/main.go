@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/kuberator/kuberator/compiler"
+	"github.com/kuberator/kuberator/compiler/fileset"
 )
 
 // Exit codes.
@@ -29,6 +30,7 @@ Usage:
   kuberatorc build SPEC... [-o DIR]   compile and write the output tree
   kuberatorc vet SPEC...              validate only; nothing is written
   kuberatorc diff SPEC... [-o DIR]    compare the output with DIR; exit 1 on drift
+  kuberatorc describe SPEC...         print the plan: subnets, ASGs, capacity, add-ons, alerts
   kuberatorc version                  print the version
 
 SPEC... are the files of one environment (for example envs/common.cue envs/qa.cue).
@@ -54,6 +56,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return vet(rest, stdout, stderr)
 	case "diff":
 		return diff(rest, stdout, stderr)
+	case "describe":
+		return describe(rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "kuberatorc", version())
 		return exitOK
@@ -178,6 +182,37 @@ func diff(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, d)
 		fmt.Fprintf(stderr, "kuberatorc: %s differs from %s; run kuberatorc build to update it\n", *out, strings.Join(c.specs, " "))
 		return exitInvalid
+	}
+	return exitOK
+}
+
+func describe(args []string, stdout, stderr io.Writer) int {
+	c := newCommon("describe", "describe SPEC... [--format text|json]", stderr)
+	format := c.flags.String("format", "text", "output format: text or json")
+	if code, ok := c.parse(args); !ok {
+		return code
+	}
+	if *format != "text" && *format != "json" {
+		fmt.Fprintf(stderr, "kuberatorc: --format must be text or json, not %q\n", *format)
+		return exitError
+	}
+	res, code := c.compile(compiler.Options{VetOnly: true}, false, stderr)
+	if res == nil {
+		return code
+	}
+	d := compiler.Describe(res)
+	var err error
+	if *format == "json" {
+		var data []byte
+		if data, err = fileset.JSON(d); err == nil {
+			_, err = stdout.Write(data)
+		}
+	} else {
+		err = d.WriteText(stdout)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "kuberatorc:", err)
+		return exitError
 	}
 	return exitOK
 }

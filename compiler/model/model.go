@@ -145,6 +145,10 @@ func (t Taint) String() string {
 }
 
 type Addon struct {
+	// DaemonSet says the add-on runs on every node; the compiler fills it
+	// from the catalog.
+	DaemonSet bool `json:"-"`
+
 	Controller   string         `json:"controller,omitempty"`
 	ChartVersion string         `json:"chartVersion,omitempty"`
 	Replicas     *int           `json:"replicas,omitempty"`

@@ -41,7 +41,7 @@ func (e emitter) userData(g plan.Group, a plan.ASG) string {
 			},
 			"kubelet": obj{
 				"config": kubelet,
-				"flags": kubeletFlags(a),
+				"flags":  kubeletFlags(a),
 			},
 		},
 	}

@@ -1,0 +1,274 @@
+package compiler
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/kuberator/kuberator/compiler/model"
+	"github.com/kuberator/kuberator/compiler/plan"
+)
+
+// Description is the plan a person reads before applying: addresses per
+// zone, ASGs per node group, pod capacity, where add-ons run, where alerts go.
+type Description struct {
+	Environment string            `json:"environment"`
+	Cluster     string            `json:"cluster"`
+	Region      string            `json:"region"`
+	AccountID   string            `json:"accountID"`
+	Kubernetes  string            `json:"kubernetes"`
+	VPC         string            `json:"vpc"`
+	Zones       []ZoneInfo        `json:"zones"`
+	NodeGroups  []NodeGroupInfo   `json:"nodeGroups"`
+	PodCapacity int               `json:"podCapacity"`
+	CoreDNS     CoreDNSInfo       `json:"coreDNS"`
+	Addons      []AddonInfo       `json:"addons"`
+	Alerts      *AlertsInfo       `json:"alerts,omitempty"`
+	Tags        map[string]string `json:"tags"`
+}
+
+type ZoneInfo struct {
+	Name        string        `json:"name"`
+	PublicCIDR  string        `json:"publicCIDR"`
+	PrivateCIDR string        `json:"privateCIDR"`
+	NATGateway  bool          `json:"natGateway"`
+	Allocatable int           `json:"allocatable"`
+	WorstCase   int           `json:"worstCase"`
+	Headroom    float64       `json:"headroomPercent"`
+	Demand      []plan.Demand `json:"demand"`
+}
+
+type NodeGroupInfo struct {
+	Name          string      `json:"name"`
+	Role          string      `json:"role"`
+	Capacity      string      `json:"capacity"`
+	InstanceTypes []string    `json:"instanceTypes"`
+	Arch          string      `json:"arch"`
+	MaxPods       int         `json:"maxPods"`
+	PerZone       model.Sizes `json:"perZone"`
+	ASGs          []string    `json:"asgs"`
+	Taints        []string    `json:"taints"`
+}
+
+type CoreDNSInfo struct {
+	Autoscaling bool `json:"autoscaling"`
+	MinReplicas int  `json:"minReplicas,omitempty"`
+	MaxReplicas int  `json:"maxReplicas,omitempty"`
+}
+
+type AddonInfo struct {
+	Name   string `json:"name"`
+	RunsOn string `json:"runsOn"`
+}
+
+type AlertsInfo struct {
+	NewRelicAccount int         `json:"newRelicAccount"`
+	Rules           []RuleInfo  `json:"rules"`
+	Destinations    []TargetRef `json:"destinations"`
+}
+
+type RuleInfo struct {
+	Name      string   `json:"name"`
+	Threshold string   `json:"threshold"`
+	Window    string   `json:"window"`
+	Severity  string   `json:"severity"`
+	Notify    []string `json:"notify"`
+}
+
+type TargetRef struct {
+	Name   string `json:"name"`
+	Type   string `json:"type"`
+	Detail string `json:"detail"`
+}
+
+// Describe summarises a compiled environment.
+func Describe(res *Result) Description {
+	env, p := res.Env, res.Plan
+	d := Description{
+		Environment: env.Name, Cluster: p.ClusterName, Region: env.AWS.Region, AccountID: env.AWS.AccountID,
+		Kubernetes: env.Cluster.Version, VPC: env.Network.VPCCIDR, PodCapacity: p.PodCapacity, Tags: env.Tags,
+		CoreDNS: CoreDNSInfo{Autoscaling: p.CoreDNSAutoscaling},
+	}
+	if p.CoreDNSAutoscaling {
+		d.CoreDNS.MinReplicas, d.CoreDNS.MaxReplicas = env.Cluster.CoreDNS.MinReplicas, env.Cluster.CoreDNS.MaxReplicas
+	}
+	for _, z := range p.Zones {
+		worst := z.Demanded()
+		d.Zones = append(d.Zones, ZoneInfo{
+			Name: z.Name, PublicCIDR: z.PublicCIDR, PrivateCIDR: z.PrivateCIDR,
+			NATGateway: slices.Contains(p.NATZones, z.Name), Allocatable: z.Allocatable, WorstCase: worst,
+			Headroom: percent(z.Allocatable-worst, z.Allocatable), Demand: z.Demand,
+		})
+	}
+	systemTaints := []string{}
+	for _, g := range p.Groups {
+		info := NodeGroupInfo{Name: g.Name, Role: g.Spec.Role, Capacity: g.Spec.Capacity, InstanceTypes: g.Spec.InstanceTypes,
+			Arch: g.Arch, MaxPods: g.MaxPods, PerZone: g.Spec.PerZone, Taints: []string{}}
+		for _, a := range g.ASGs {
+			info.ASGs = append(info.ASGs, a.Name)
+		}
+		for _, t := range g.Spec.Taints {
+			info.Taints = append(info.Taints, t.String())
+			if g.Spec.Role == "system" && !slices.Contains(systemTaints, t.String()) {
+				systemTaints = append(systemTaints, t.String())
+			}
+		}
+		d.NodeGroups = append(d.NodeGroups, info)
+	}
+	for _, name := range model.SortedKeys(env.Addons) {
+		runsOn := "system nodes (" + plan.LabelRole + "=system)"
+		if len(systemTaints) > 0 {
+			runsOn += ", tolerating " + strings.Join(systemTaints, ", ")
+		}
+		if env.Addons[name].DaemonSet {
+			runsOn = "every node (DaemonSet)"
+		}
+		d.Addons = append(d.Addons, AddonInfo{Name: name, RunsOn: runsOn})
+	}
+	d.Alerts = describeAlerts(env.Alerts)
+	return d
+}
+
+func describeAlerts(a *model.Alerts) *AlertsInfo {
+	if a == nil {
+		return nil
+	}
+	out := &AlertsInfo{NewRelicAccount: a.NewRelic.AccountID}
+	r := a.Rules
+	builtin := []struct {
+		name string
+		rule *model.Rule
+	}{
+		{"containerRestarts", r.ContainerRestarts}, {"podsFailing", r.PodsFailing}, {"podMemoryNearLimit", r.PodMemoryNearLimit},
+		{"nodeNotReady", r.NodeNotReady}, {"nodeAllocatableNearFull", r.NodeAllocatableNearFull},
+	}
+	for _, b := range builtin {
+		if b.rule != nil {
+			out.Rules = append(out.Rules, ruleInfo(b.name, b.rule))
+		}
+	}
+	for _, name := range model.SortedKeys(r.Custom) {
+		out.Rules = append(out.Rules, ruleInfo("custom."+name, r.Custom[name]))
+	}
+	for _, name := range model.SortedKeys(a.Destinations) {
+		out.Destinations = append(out.Destinations, TargetRef{Name: name, Type: a.Destinations[name].Type, Detail: destinationDetail(a.Destinations[name])})
+	}
+	return out
+}
+
+func ruleInfo(name string, r *model.Rule) RuleInfo {
+	threshold := ""
+	switch {
+	case r.ThresholdPercent != nil:
+		threshold = "> " + strconv.FormatFloat(*r.ThresholdPercent, 'g', -1, 64) + "%"
+	case r.Threshold != nil:
+		threshold = "> " + strconv.FormatFloat(*r.Threshold, 'g', -1, 64)
+	}
+	return RuleInfo{Name: name, Threshold: threshold, Window: r.Window, Severity: r.Severity, Notify: r.Notify}
+}
+
+func destinationDetail(d *model.Destination) string {
+	switch d.Type {
+	case "slack":
+		if d.ExistingDestination != "" {
+			return d.Channel + " via existing destination " + strconv.Quote(d.ExistingDestination)
+		}
+		return d.Channel + " via webhook " + secretRef(d.WebhookURL)
+	case "opsgenie":
+		return "API key " + secretRef(d.APIKey) + " (Opsgenie support ends April 2027)"
+	case "pagerduty":
+		return "integration key " + secretRef(d.IntegrationKey)
+	case "email":
+		return strings.Join(d.Addresses, ", ")
+	case "webhook":
+		return "URL " + secretRef(d.URL)
+	}
+	return ""
+}
+
+func secretRef(r *model.SecretRef) string {
+	switch {
+	case r == nil:
+		return "(none)"
+	case r.SSMParameter != "":
+		return "from SSM " + r.SSMParameter
+	default:
+		return "from variable " + r.Variable
+	}
+}
+
+func percent(part, whole int) float64 {
+	if whole == 0 {
+		return 0
+	}
+	return float64(int(1000*float64(part)/float64(whole))) / 10
+}
+
+// WriteText prints the description as aligned plain text.
+func (d Description) WriteText(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	p := func(format string, args ...any) { fmt.Fprintf(tw, format, args...) }
+	p("Environment %s: cluster %s, Kubernetes %s, %s, account %s\n\n", d.Environment, d.Cluster, d.Kubernetes, d.Region, d.AccountID)
+
+	p("Zones (VPC %s)\n", d.VPC)
+	p("  ZONE\tPUBLIC\tPRIVATE\tNAT\tUSABLE IPS\tWORST CASE\tHEADROOM\tDEMAND\n")
+	for _, z := range d.Zones {
+		var parts []string
+		for _, dm := range z.Demand {
+			parts = append(parts, fmt.Sprintf("%s %d×(%d+1)", dm.Group, dm.Nodes, dm.MaxPods))
+		}
+		p("  %s\t%s\t%s\t%s\t%d\t%d\t%.1f%%\t%s\n", z.Name, z.PublicCIDR, z.PrivateCIDR, yesNo(z.NATGateway), z.Allocatable, z.WorstCase, z.Headroom, strings.Join(parts, " + "))
+	}
+
+	p("\nNode groups (one ASG per zone)\n")
+	p("  GROUP\tROLE\tCAPACITY\tINSTANCE TYPES\tARCH\tMAX PODS\tMIN/DESIRED/MAX\tTAINTS\tASGS\n")
+	for _, g := range d.NodeGroups {
+		desired := g.PerZone.Min
+		if g.PerZone.Desired != nil {
+			desired = *g.PerZone.Desired
+		}
+		p("  %s\t%s\t%s\t%s\t%s\t%d\t%d/%d/%d\t%s\t%s\n", g.Name, g.Role, g.Capacity, strings.Join(g.InstanceTypes, ","), g.Arch, g.MaxPods,
+			g.PerZone.Min, desired, g.PerZone.Max, orDash(strings.Join(g.Taints, ",")), strings.Join(g.ASGs, ", "))
+	}
+	p("\nPod capacity at max size: %d pods\n", d.PodCapacity)
+	if d.CoreDNS.Autoscaling {
+		p("CoreDNS autoscaling: on, %d to %d replicas\n", d.CoreDNS.MinReplicas, d.CoreDNS.MaxReplicas)
+	} else {
+		p("CoreDNS autoscaling: off\n")
+	}
+
+	if len(d.Addons) > 0 {
+		p("\nAdd-ons\n  ADD-ON\tRUNS ON\n")
+		for _, a := range d.Addons {
+			p("  %s\t%s\n", a.Name, a.RunsOn)
+		}
+	}
+	if a := d.Alerts; a != nil {
+		p("\nAlerts (New Relic account %d)\n  RULE\tTHRESHOLD\tWINDOW\tSEVERITY\tNOTIFY\n", a.NewRelicAccount)
+		for _, r := range a.Rules {
+			p("  %s\t%s\t%s\t%s\t%s\n", r.Name, orDash(r.Threshold), r.Window, r.Severity, strings.Join(r.Notify, ", "))
+		}
+		p("\n  DESTINATION\tTYPE\tDETAIL\n")
+		for _, t := range a.Destinations {
+			p("  %s\t%s\t%s\n", t.Name, t.Type, t.Detail)
+		}
+	}
+	return tw.Flush()
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
