@@ -14,21 +14,26 @@ import (
 
 // catalog is the part of stdlib the Go-side rules read.
 type catalog struct {
-	Addons map[string]struct {
-		DaemonSet bool `json:"daemonSet"`
-	} `json:"addonCatalog"`
-	Retired map[string]string `json:"retiredAddons"`
+	Addons       map[string]*model.CatalogAddon
+	IngressNginx *model.CatalogAddon
+	Bootstrap    []string
+	Retired      map[string]string
 }
 
 func catalogOf(l *loaded) *catalog {
 	c := &catalog{}
 	// Decode only the parts read here: the instance catalog is large.
-	for path, dst := range map[string]any{"addonCatalog": &c.Addons, "retiredAddons": &c.Retired} {
+	for path, dst := range map[string]any{"addonCatalog": &c.Addons, "ingressNginx": &c.IngressNginx,
+		"bootstrapAddons": &c.Bootstrap, "retiredAddons": &c.Retired} {
 		if err := l.lib.LookupPath(cue.ParsePath(path)).Decode(dst); err != nil {
 			panic("kuberatorc: embedded stdlib does not decode: " + err.Error())
 		}
 	}
 	return c
+}
+
+func (c *catalog) names() []string {
+	return append(model.SortedKeys(c.Addons), c.Bootstrap...)
 }
 
 // check runs the rules that need a view across the environment. Each finding
@@ -138,13 +143,20 @@ func checkAddons(env *model.Environment, cat *catalog, ds *Diagnostics) {
 		case cat.Retired[name] != "":
 			ds.errorf(pos, "replace it with "+cat.Retired[name], "add-on %q is retired; its successor is %q", name, cat.Retired[name])
 			continue
-		case !known:
-			ds.errorf(pos, suggestion(name, model.SortedKeys(cat.Addons)), "unknown add-on %q", name)
+		case !known && !slices.Contains(cat.Bootstrap, name):
+			ds.errorf(pos, suggestion(name, cat.names()), "unknown add-on %q", name)
 			continue
 		}
-		needsSystem = needsSystem || !info.DaemonSet
 		a := env.Addons[name]
-		a.DaemonSet = info.DaemonSet
+		if name == "nginx" && a.Controller == "ingress-nginx" {
+			info = cat.IngressNginx
+		}
+		a.Catalog = info
+		a.DaemonSet = info != nil && info.DaemonSet
+		needsSystem = needsSystem || !a.DaemonSet
+		if info != nil && info.Note != "" {
+			ds.notef(pos, "", "%s", info.Note)
+		}
 		// Placement comes from the system node groups' role label and taints;
 		// values that set it would pull an add-on off system nodes or leave it
 		// unable to tolerate their taints.

@@ -80,6 +80,9 @@ func Decode(srcs []Source) (*model.Environment, Diagnostics, error) {
 		return nil, nil, fmt.Errorf("decoding the validated spec: %w", err)
 	}
 	env.Positions = positionsOf(l.spec, srcs)
+	for _, src := range srcs {
+		env.SpecFiles = append(env.SpecFiles, src.Path)
+	}
 	normalize(env)
 	diags = append(diags, check(env, catalogOf(l))...)
 	diags = append(diags, literalSecrets(l.spec)...)

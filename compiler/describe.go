@@ -123,7 +123,10 @@ func Describe(res *Result) Description {
 		if len(systemTaints) > 0 {
 			runsOn += ", tolerating " + strings.Join(systemTaints, ", ")
 		}
-		if env.Addons[name].DaemonSet {
+		switch a := env.Addons[name]; {
+		case a.Catalog == nil:
+			runsOn = "installed by flux bootstrap from kubernetes/clusters/" + env.Name
+		case a.DaemonSet:
 			runsOn = "every node (DaemonSet)"
 		}
 		d.Addons = append(d.Addons, AddonInfo{Name: name, RunsOn: runsOn})

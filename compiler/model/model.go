@@ -36,6 +36,8 @@ type Environment struct {
 	// Positions maps a spec path ("nodeGroups.app.perZone.max") to where the
 	// user wrote it. Fields the spec leaves to defaults are absent.
 	Positions Positions `json:"-"`
+	// SpecFiles are the spec's files as the user named them.
+	SpecFiles []string `json:"-"`
 }
 
 type AWS struct {
@@ -145,14 +147,43 @@ func (t Taint) String() string {
 }
 
 type Addon struct {
-	// DaemonSet says the add-on runs on every node; the compiler fills it
-	// from the catalog.
+	// Catalog is the add-on's stdlib entry (for nginx, the chosen
+	// controller's); the compiler fills it. Nil for add-ons Flux bootstraps.
+	Catalog *CatalogAddon `json:"-"`
+	// DaemonSet says the add-on runs on every node; the compiler fills it.
 	DaemonSet bool `json:"-"`
 
 	Controller   string         `json:"controller,omitempty"`
 	ChartVersion string         `json:"chartVersion,omitempty"`
 	Replicas     *int           `json:"replicas,omitempty"`
 	Values       map[string]any `json:"values,omitempty"`
+}
+
+// CatalogAddon is an add-on's stdlib catalog entry: the Helm chart Flux
+// installs, where its values take placement, and what it may do in AWS.
+type CatalogAddon struct {
+	Chart           string            `json:"chart"`
+	Repository      string            `json:"repository"`
+	Version         string            `json:"version"`
+	Namespace       string            `json:"namespace"`
+	Release         string            `json:"release"`
+	DaemonSet       bool              `json:"daemonSet"`
+	Placement       []string          `json:"placement"`
+	TolerationsOnly []string          `json:"tolerationsOnly"`
+	Replicas        string            `json:"replicas,omitempty"`
+	ServiceAccount  string            `json:"serviceAccount,omitempty"`
+	Service         string            `json:"service,omitempty"`
+	Policy          []PolicyStatement `json:"policy"`
+	Values          map[string]any    `json:"values"`
+	EnvValues       map[string]any    `json:"envValues"`
+	Note            string            `json:"note,omitempty"`
+}
+
+// PolicyStatement is one IAM policy statement.
+type PolicyStatement struct {
+	Effect   string   `json:"Effect"`
+	Action   []string `json:"Action"`
+	Resource []string `json:"Resource"`
 }
 
 type Ingress struct {
