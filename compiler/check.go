@@ -184,6 +184,12 @@ func checkAddons(env *model.Environment, cat *catalog, ds *Diagnostics) {
 func checkHosts(env *model.Environment, ds *Diagnostics) {
 	var external []string
 	if env.Ingress != nil {
+		for _, need := range []string{"nginx", "aws-load-balancer-controller"} {
+			if _, ok := env.Addons[need]; !ok {
+				ds.errorf(env.Positions.Of("ingress"), `add `+need+`: {} to addons`,
+					"the ingress's ALB forwards to nginx through the AWS Load Balancer Controller, and add-on %s is not enabled", need)
+			}
+		}
 		external = env.Ingress.ExternalHosts
 		for i, c := range env.Ingress.InboundCIDRs {
 			if netip.MustParsePrefix(c).Bits() == 0 {
@@ -197,7 +203,12 @@ func checkHosts(env *model.Environment, ds *Diagnostics) {
 	}
 	for _, name := range model.SortedKeys(env.Workloads) {
 		if h := env.Workloads[name].Host; h != "" {
-			checkHost(env, h, external, env.Positions.Of("workloads", name, "host"), ds)
+			pos := env.Positions.Of("workloads", name, "host")
+			checkHost(env, h, external, pos, ds)
+			if env.Ingress == nil {
+				ds.errorf(pos, "add an ingress section: the public ALB that forwards to nginx",
+					"workload %s has a host, but the environment has no ingress to serve it", name)
+			}
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/kuberator/kuberator/compiler/fileset"
 	"github.com/kuberator/kuberator/compiler/model"
 	"github.com/kuberator/kuberator/compiler/plan"
+	"github.com/kuberator/kuberator/emitters/k8s"
 	"github.com/kuberator/kuberator/emitters/terraform"
 )
 
@@ -61,6 +62,11 @@ func emit(res *Result) error {
 	files, err := terraform.Emit(res.Env, res.Plan)
 	if err != nil {
 		return fmt.Errorf("terraform emitter: %w", err)
+	}
+	res.Files.Merge(files)
+	files, err = k8s.Emit(res.Env, res.Plan)
+	if err != nil {
+		return fmt.Errorf("kubernetes emitter: %w", err)
 	}
 	res.Files.Merge(files)
 	return nil

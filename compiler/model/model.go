@@ -203,7 +203,7 @@ type HealthCheck struct {
 type GitOps struct {
 	URL      string `json:"url"`
 	Branch   string `json:"branch"`
-	Path     string `json:"path,omitempty"`
+	Root     string `json:"root"`
 	Interval string `json:"interval"`
 }
 

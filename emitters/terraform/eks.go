@@ -92,6 +92,12 @@ func (e emitter) addons(m module) {
 	m.resource("aws_eks_addon", "coredns", coredns)
 }
 
+// systemPlacementFor nests the system placement under one key of an add-on's
+// configuration (the EBS CSI driver configures its controller this way).
+func (e emitter) systemPlacementFor(key string) obj {
+	return obj{key: e.systemPlacement()}
+}
+
 // systemPlacement pins a cluster component to system nodes and tolerates
 // their taints.
 func (e emitter) systemPlacement() obj {

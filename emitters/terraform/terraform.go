@@ -61,10 +61,14 @@ func Emit(env *model.Environment, p *plan.Plan) (fileset.FileSet, error) {
 		"iam.tf.json":      e.iam(),
 		"eks.tf.json":      e.eks(),
 		"nodes.tf.json":    e.nodes(),
+		"addons.tf.json":   e.addonIAM(),
 		"outputs.tf.json":  e.outputs(),
 	}
 	out := fileset.FileSet{}
 	for name, m := range files {
+		if len(m) == 0 {
+			continue // nothing of this concern in this environment
+		}
 		data, err := fileset.JSON(m)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)

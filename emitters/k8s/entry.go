@@ -1,0 +1,69 @@
+package k8s
+
+import (
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/kuberator/kuberator/compiler/model"
+)
+
+// EntryName is the Ingress through which all public traffic enters.
+const EntryName = "alb-to-nginx"
+
+// entry writes the one internet-facing ALB, an Ingress of class alb served
+// by the AWS Load Balancer Controller, that forwards everything to the nginx
+// controller's NodePort Service. The ALB finds its subnets by the
+// kubernetes.io/role/elb tag the Terraform emitter puts on public subnets.
+func (e *emitter) entry(overlay *kustomization) {
+	in := e.env.Ingress
+	nginx, ok := e.env.Addons["nginx"]
+	if in == nil || !ok || nginx.Catalog == nil {
+		return
+	}
+	annotations := map[string]string{
+		"alb.ingress.kubernetes.io/scheme":           "internet-facing",
+		"alb.ingress.kubernetes.io/target-type":      "instance",
+		"alb.ingress.kubernetes.io/listen-ports":     `[{"HTTP": 80}, {"HTTPS": 443}]`,
+		"alb.ingress.kubernetes.io/certificate-arn":  in.CertificateARN,
+		"alb.ingress.kubernetes.io/inbound-cidrs":    strings.Join(in.InboundCIDRs, ","),
+		"alb.ingress.kubernetes.io/healthcheck-path": in.HealthCheck.Path,
+		"alb.ingress.kubernetes.io/success-codes":    in.HealthCheck.SuccessCodes,
+		"alb.ingress.kubernetes.io/tags":             "Environment=" + e.env.Name + ",ManagedBy=kuberatorc",
+		"external-dns.alpha.kubernetes.io/hostname":  strings.Join(PublicHosts(e.env), ","),
+	}
+	if in.SSLRedirect {
+		annotations["alb.ingress.kubernetes.io/ssl-redirect"] = "443"
+	}
+	c := nginx.Catalog
+	ingress := obj{
+		"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+		"metadata": obj{"name": EntryName, "namespace": c.Namespace, "annotations": annotations},
+		"spec": obj{
+			"ingressClassName": "alb",
+			"rules": []obj{{"http": obj{"paths": []obj{{
+				"path": "/", "pathType": "Prefix",
+				"backend": obj{"service": obj{"name": c.Service, "port": obj{"number": 80}}},
+			}}}}},
+		},
+	}
+	file := fileName("Ingress", EntryName)
+	e.put(path.Join(OverlayDir(e.env.Name), file), e.header, ingress)
+	overlay.resources = append(overlay.resources, file)
+}
+
+// PublicHosts are the names external-dns points at the ALB: the ingress's
+// hosts and every workload's host, sorted.
+func PublicHosts(env *model.Environment) []string {
+	var hosts []string
+	if env.Ingress != nil {
+		hosts = append(hosts, env.Ingress.Hosts...)
+	}
+	for _, w := range env.Workloads {
+		if w.Host != "" && !slices.Contains(hosts, w.Host) {
+			hosts = append(hosts, w.Host)
+		}
+	}
+	slices.Sort(hosts)
+	return hosts
+}

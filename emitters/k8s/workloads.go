@@ -1,0 +1,244 @@
+package k8s
+
+import (
+	"path"
+
+	"github.com/kuberator/kuberator/compiler/model"
+)
+
+// StorageClass is the gp3 class stateful workloads claim volumes from.
+const StorageClass = "gp3"
+
+// workloads writes the environment's namespace and its services: a
+// Deployment, or a StatefulSet pinned to its zone, with a Service, an nginx
+// Ingress for its host, an HPA and a PodDisruptionBudget where they apply.
+func (e *emitter) workloads(overlay *kustomization) {
+	if len(e.env.Workloads) == 0 {
+		return
+	}
+	dir := OverlayDir(e.env.Name)
+	ns := e.env.Name
+	add := func(file string, o obj) {
+		e.put(path.Join(dir, file), e.header, o)
+		overlay.resources = append(overlay.resources, file)
+	}
+	add(fileName("Namespace", ns), obj{
+		"apiVersion": "v1", "kind": "Namespace",
+		"metadata": obj{"name": ns, "labels": map[string]string{
+			// Baseline is enforced; restricted is reported so teams see what to fix.
+			"pod-security.kubernetes.io/enforce": "baseline",
+			"pod-security.kubernetes.io/warn":    "restricted",
+		}},
+	})
+	if hasVolumes(e.env) {
+		add(fileName("StorageClass", StorageClass), obj{
+			"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+			"metadata":             meta(StorageClass, ""),
+			"provisioner":          "ebs.csi.aws.com",
+			"parameters":           map[string]string{"type": "gp3", "encrypted": "true"},
+			"volumeBindingMode":    "WaitForFirstConsumer",
+			"allowVolumeExpansion": true,
+			// A deleted claim must not take the database with it.
+			"reclaimPolicy": "Retain",
+		})
+	}
+	for _, name := range model.SortedKeys(e.env.Workloads) {
+		w := e.env.Workloads[name]
+		kind := "Deployment"
+		if w.Stateful {
+			kind = "StatefulSet"
+		}
+		add(path.Join("apps", fileName(kind, name)), e.controller(name, w, kind))
+		add(path.Join("apps", fileName("Service", name)), e.service(name, w))
+		if w.Host != "" {
+			add(path.Join("apps", fileName("Ingress", name)), e.ingress(name, w))
+		}
+		if w.Autoscaling != nil {
+			add(path.Join("apps", fileName("HorizontalPodAutoscaler", name)), e.hpa(name, w, kind))
+		}
+		if minReplicas(w) > 1 {
+			add(path.Join("apps", fileName("PodDisruptionBudget", name)), obj{
+				"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+				"metadata": e.objectMeta(name),
+				"spec":     obj{"maxUnavailable": 1, "selector": obj{"matchLabels": selector(name)}},
+			})
+		}
+	}
+}
+
+func hasVolumes(env *model.Environment) bool {
+	for _, w := range env.Workloads {
+		if w.Volume != nil {
+			return true
+		}
+	}
+	return false
+}
+
+func minReplicas(w *model.Workload) int {
+	if w.Autoscaling != nil {
+		return w.Autoscaling.Min
+	}
+	return w.Replicas
+}
+
+func selector(name string) map[string]string {
+	return map[string]string{"app.kubernetes.io/name": name}
+}
+
+func (e *emitter) objectMeta(name string) obj {
+	return obj{"name": name, "namespace": e.env.Name, "labels": map[string]string{
+		"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": e.env.Name, "app.kubernetes.io/managed-by": "kuberatorc",
+	}}
+}
+
+func (e *emitter) controller(name string, w *model.Workload, kind string) obj {
+	spec := obj{
+		"selector": obj{"matchLabels": selector(name)},
+		"template": obj{
+			"metadata": obj{"labels": selector(name)},
+			"spec":     e.podSpec(name, w),
+		},
+	}
+	// With an HPA, the HPA owns the replica count; a fixed one here would make
+	// every reconcile undo its scaling.
+	if w.Autoscaling == nil {
+		spec["replicas"] = w.Replicas
+	}
+	if w.Stateful {
+		spec["serviceName"] = name
+		spec["volumeClaimTemplates"] = e.volumeClaims(w)
+	}
+	return obj{"apiVersion": "apps/v1", "kind": kind, "metadata": e.objectMeta(name), "spec": spec}
+}
+
+func (e *emitter) podSpec(name string, w *model.Workload) obj {
+	var pin []obj
+	if w.Stateful {
+		// The volume is zonal: so is the pod.
+		pin = append(pin, obj{"key": "topology.kubernetes.io/zone", "operator": "In", "values": []string{w.Zone}})
+	}
+	container := obj{
+		"name":      name,
+		"image":     w.Image,
+		"ports":     []obj{{"name": "app", "containerPort": w.Port}},
+		"resources": resources(w),
+		"readinessProbe": obj{
+			"tcpSocket": obj{"port": w.Port}, "periodSeconds": 10,
+		},
+		"securityContext": containerSecurity(w),
+	}
+	if env := envVars(w); len(env) > 0 {
+		container["env"] = env
+	}
+	if w.Volume != nil {
+		container["volumeMounts"] = []obj{{"name": "data", "mountPath": w.Volume.MountPath}}
+	}
+	spec := obj{
+		"affinity":        requireNodeRole(w.Role, pin...),
+		"containers":      []obj{container},
+		"securityContext": obj{"seccompProfile": obj{"type": "RuntimeDefault"}},
+	}
+	if tol := e.tolerations(w.Role); len(tol) > 0 {
+		spec["tolerations"] = tol
+	}
+	if !w.Stateful {
+		spec["topologySpreadConstraints"] = []obj{{
+			"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway",
+			"labelSelector": obj{"matchLabels": selector(name)},
+		}}
+	}
+	return spec
+}
+
+// containerSecurity: no privilege escalation for anyone; stateless services
+// also run as non-root without capabilities. Stateful images (databases)
+// commonly start as root to own their data directory, so they keep theirs.
+func containerSecurity(w *model.Workload) obj {
+	sc := obj{"allowPrivilegeEscalation": false}
+	if !w.Stateful {
+		sc["runAsNonRoot"] = true
+		sc["capabilities"] = obj{"drop": []string{"ALL"}}
+	}
+	return sc
+}
+
+// resources requests what the spec asks; the memory limit defaults to the
+// request (memory is not compressible), CPU is unlimited unless asked.
+func resources(w *model.Workload) obj {
+	limits := map[string]string{"memory": w.Resources.Memory}
+	if l := w.Resources.Limits; l != nil {
+		if l.Memory != "" {
+			limits["memory"] = l.Memory
+		}
+		if l.CPU != "" {
+			limits["cpu"] = l.CPU
+		}
+	}
+	return obj{
+		"requests": map[string]string{"cpu": w.Resources.CPU, "memory": w.Resources.Memory},
+		"limits":   limits,
+	}
+}
+
+func envVars(w *model.Workload) []obj {
+	var out []obj
+	for _, k := range model.SortedKeys(w.Env) {
+		out = append(out, obj{"name": k, "value": w.Env[k]})
+	}
+	return out
+}
+
+func (e *emitter) volumeClaims(w *model.Workload) []obj {
+	if w.Volume == nil {
+		return nil
+	}
+	return []obj{{
+		"metadata": obj{"name": "data"},
+		"spec": obj{
+			"accessModes":      []string{"ReadWriteOnce"},
+			"storageClassName": StorageClass,
+			"resources":        obj{"requests": map[string]string{"storage": w.Volume.Size}},
+		},
+	}}
+}
+
+func (e *emitter) service(name string, w *model.Workload) obj {
+	spec := obj{
+		"selector": selector(name),
+		"ports":    []obj{{"name": "app", "port": w.Port, "targetPort": "app"}},
+	}
+	if w.Stateful {
+		spec["clusterIP"] = "None" // the StatefulSet's governing service
+	}
+	return obj{"apiVersion": "v1", "kind": "Service", "metadata": e.objectMeta(name), "spec": spec}
+}
+
+func (e *emitter) ingress(name string, w *model.Workload) obj {
+	return obj{
+		"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+		"metadata": e.objectMeta(name),
+		"spec": obj{
+			"ingressClassName": "nginx",
+			"rules": []obj{{"host": w.Host, "http": obj{"paths": []obj{{
+				"path": "/", "pathType": "Prefix",
+				"backend": obj{"service": obj{"name": name, "port": obj{"number": w.Port}}},
+			}}}}},
+		},
+	}
+}
+
+func (e *emitter) hpa(name string, w *model.Workload, kind string) obj {
+	return obj{
+		"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+		"metadata": e.objectMeta(name),
+		"spec": obj{
+			"scaleTargetRef": obj{"apiVersion": "apps/v1", "kind": kind, "name": name},
+			"minReplicas":    w.Autoscaling.Min,
+			"maxReplicas":    w.Autoscaling.Max,
+			"metrics": []obj{{"type": "Resource", "resource": obj{
+				"name": "cpu", "target": obj{"type": "Utilization", "averageUtilization": w.Autoscaling.CPUUtilization},
+			}}},
+		},
+	}
+}
