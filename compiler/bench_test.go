@@ -28,3 +28,22 @@ func BenchmarkCompileQA(b *testing.B) { benchmark(b, compiler.Options{}) }
 
 // BenchmarkVetQA is what the pre-commit hook runs: load → validate → check.
 func BenchmarkVetQA(b *testing.B) { benchmark(b, compiler.Options{VetOnly: true}) }
+
+// BenchmarkRenderQA is compile plus kustomize of the qa overlay, in memory.
+func BenchmarkRenderQA(b *testing.B) {
+	data, err := os.ReadFile(testutil.ExamplePath("qa"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	srcs := []compiler.Source{{Path: "examples/qa.cue", Data: data}}
+	b.ReportAllocs()
+	for b.Loop() {
+		res, _, err := compiler.Compile(srcs, compiler.Options{})
+		if err != nil || res == nil {
+			b.Fatal("qa does not compile")
+		}
+		if _, err := compiler.Render(res.Files, "qa"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -31,6 +31,7 @@ Usage:
   kuberatorc vet SPEC...              validate only; nothing is written
   kuberatorc diff SPEC... [-o DIR]    compare the output with DIR; exit 1 on drift
   kuberatorc describe SPEC...         print the plan: subnets, ASGs, capacity, add-ons, alerts
+  kuberatorc render SPEC...           print the environment's final Kubernetes manifests (kustomize, in memory)
   kuberatorc version                  print the version
 
 SPEC... are the files of one environment (for example envs/common.cue envs/qa.cue).
@@ -58,6 +59,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return diff(rest, stdout, stderr)
 	case "describe":
 		return describe(rest, stdout, stderr)
+	case "render":
+		return render(rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "kuberatorc", version())
 		return exitOK
@@ -214,6 +217,24 @@ func describe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "kuberatorc:", err)
 		return exitError
 	}
+	return exitOK
+}
+
+func render(args []string, stdout, stderr io.Writer) int {
+	c := newCommon("render", "render SPEC...", stderr)
+	if code, ok := c.parse(args); !ok {
+		return code
+	}
+	res, code := c.compile(compiler.Options{}, false, stderr)
+	if res == nil {
+		return code
+	}
+	out, err := compiler.Render(res.Files, res.Env.Name)
+	if err != nil {
+		fmt.Fprintf(stderr, "kuberatorc: internal error: %v\n(this is a bug in kuberatorc; please report it with the spec)\n", err)
+		return exitError
+	}
+	stdout.Write(out)
 	return exitOK
 }
 

@@ -1,0 +1,399 @@
+package k8s_test
+
+// Proofs over what Flux would apply: every example's overlay builds with
+// kustomize, every object decodes strictly into the real API types, and the
+// rendered qa environment holds the promises the spec makes.
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"path"
+	"slices"
+	"strings"
+	"testing"
+
+	helmv2 "github.com/fluxcd/helm-controller/api/v2"
+	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
+	sourcev1 "github.com/fluxcd/source-controller/api/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	kjson "k8s.io/apimachinery/pkg/runtime/serializer/json"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"sigs.k8s.io/yaml"
+
+	"github.com/kuberator/kuberator/compiler"
+	"github.com/kuberator/kuberator/emitters/k8s"
+	"github.com/kuberator/kuberator/internal/testutil"
+)
+
+// allowed are the only API versions kuberatorc emits: current ones. The
+// decoder would accept removed versions too (Ingress v1beta1), so this list
+// is what keeps them out.
+var allowed = map[string]bool{
+	"v1/Namespace": true, "v1/Service": true,
+	"apps/v1/Deployment": true, "apps/v1/StatefulSet": true,
+	"networking.k8s.io/v1/Ingress":                 true,
+	"autoscaling/v2/HorizontalPodAutoscaler":       true,
+	"policy/v1/PodDisruptionBudget":                true,
+	"storage.k8s.io/v1/StorageClass":               true,
+	"helm.toolkit.fluxcd.io/v2/HelmRelease":        true,
+	"source.toolkit.fluxcd.io/v1/HelmRepository":   true,
+	"source.toolkit.fluxcd.io/v1/GitRepository":    true,
+	"kustomize.toolkit.fluxcd.io/v1/Kustomization": true,
+}
+
+func strictDecoder(t *testing.T) runtime.Decoder {
+	t.Helper()
+	scheme := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{
+		clientgoscheme.AddToScheme, helmv2.AddToScheme, sourcev1.AddToScheme, kustomizev1.AddToScheme,
+	} {
+		if err := add(scheme); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return kjson.NewSerializerWithOptions(kjson.DefaultMetaFactory, scheme, scheme,
+		kjson.SerializerOptions{Yaml: true, Strict: true})
+}
+
+// documents splits a YAML stream into its documents.
+func documents(t *testing.T, stream []byte) [][]byte {
+	t.Helper()
+	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(stream)))
+	var docs [][]byte
+	for {
+		doc, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return docs
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(bytes.TrimSpace(doc)) > 0 {
+			docs = append(docs, doc)
+		}
+	}
+}
+
+// decodeAll decodes every document strictly and checks its kind is allowed.
+func decodeAll(t *testing.T, dec runtime.Decoder, where string, stream []byte) []runtime.Object {
+	t.Helper()
+	var out []runtime.Object
+	for _, doc := range documents(t, stream) {
+		o, gvk, err := dec.Decode(doc, nil, nil)
+		if err != nil {
+			t.Errorf("%s: does not decode strictly: %v\n%s", where, err, doc)
+			continue
+		}
+		if !allowed[key(gvk)] {
+			t.Errorf("%s: %s is not on the allow-list of current API versions", where, key(gvk))
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+func key(gvk *schema.GroupVersionKind) string {
+	return strings.TrimPrefix(gvk.Group+"/"+gvk.Version+"/"+gvk.Kind, "/")
+}
+
+func TestEveryOverlayBuildsAndDecodesStrictly(t *testing.T) {
+	dec := strictDecoder(t)
+	for _, name := range testutil.Examples {
+		t.Run(name, func(t *testing.T) {
+			res := testutil.CompileExample(t, name)
+			out, err := compiler.Render(res.Files, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			objs := decodeAll(t, dec, name+" overlay", out)
+			if len(objs) == 0 && len(res.Env.Addons)+len(res.Env.Workloads) > 0 {
+				t.Fatalf("%s renders no objects", name)
+			}
+			// The cluster directory is applied by flux bootstrap, not the overlay.
+			for _, p := range res.Files.Paths() {
+				if strings.HasPrefix(p, k8s.ClustersDir+"/") {
+					decodeAll(t, dec, p, res.Files[p])
+				}
+			}
+		})
+	}
+}
+
+// rendered is the qa overlay as generic objects, for the checks below.
+type object struct {
+	APIVersion string         `json:"apiVersion"`
+	Kind       string         `json:"kind"`
+	Metadata   map[string]any `json:"metadata"`
+	Spec       map[string]any `json:"spec"`
+}
+
+func (o object) name() string { return o.Metadata["name"].(string) }
+
+func renderQA(t *testing.T) (*compiler.Result, []object) {
+	t.Helper()
+	res := testutil.CompileExample(t, "qa")
+	out, err := compiler.Render(res.Files, "qa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var objs []object
+	for _, doc := range documents(t, out) {
+		var o object
+		if err := yaml.Unmarshal(doc, &o); err != nil {
+			t.Fatal(err)
+		}
+		objs = append(objs, o)
+	}
+	return res, objs
+}
+
+// find walks a values tree and returns every value stored under key.
+func find(v any, key string) []any {
+	var out []any
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if k == key {
+				out = append(out, x)
+			}
+			out = append(out, find(x, key)...)
+		}
+	case []any:
+		for _, x := range v {
+			out = append(out, find(x, key)...)
+		}
+	}
+	return out
+}
+
+func asJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+const (
+	requireSystem  = `{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"nodeType","operator":"In","values":["system"]}]}]}}}`
+	tolerateSystem = `{"effect":"NoSchedule","key":"nodeType","operator":"Equal","value":"system"}`
+)
+
+// TestSystemPlacement: every add-on that is not a DaemonSet requires the
+// system role label wherever its values set an affinity, and tolerates the
+// system taint there; DaemonSets tolerate everything and require nothing.
+func TestSystemPlacement(t *testing.T) {
+	res, objs := renderQA(t)
+	releases := 0
+	for _, o := range objs {
+		if o.Kind != "HelmRelease" {
+			continue
+		}
+		releases++
+		values := o.Spec["values"]
+		affinities, tolerations := find(values, "affinity"), find(values, "tolerations")
+		daemonSet := false
+		for _, a := range res.Env.Addons {
+			if a.Catalog != nil && a.Catalog.Release == o.name() {
+				daemonSet = a.DaemonSet
+			}
+		}
+		if daemonSet {
+			if len(affinities) != 0 || asJSON(tolerations) != `[[{"operator":"Exists"}]]` {
+				t.Errorf("DaemonSet %s: affinity %s, tolerations %s; want none and Exists", o.name(), asJSON(affinities), asJSON(tolerations))
+			}
+			continue
+		}
+		if len(affinities) == 0 || len(affinities) != len(tolerations) {
+			t.Errorf("%s sets %d affinities and %d tolerations; want at least one of each, paired", o.name(), len(affinities), len(tolerations))
+		}
+		for _, a := range affinities {
+			if asJSON(a) != requireSystem {
+				t.Errorf("%s: affinity %s does not require system nodes", o.name(), asJSON(a))
+			}
+		}
+		for _, tol := range tolerations {
+			if !strings.Contains(asJSON(tol), tolerateSystem) {
+				t.Errorf("%s: tolerations %s lack the system taint", o.name(), asJSON(tol))
+			}
+		}
+	}
+	if releases != 10 {
+		t.Errorf("qa renders %d HelmReleases, want 10 (11 add-ons, flux bootstrapped)", releases)
+	}
+	for _, o := range objs {
+		if o.Kind != "Deployment" && o.Kind != "StatefulSet" {
+			continue
+		}
+		affinity := asJSON(find(o.Spec["template"], "affinity"))
+		if !strings.Contains(affinity, `"key":"nodeType","operator":"In","values":["app"]`) {
+			t.Errorf("%s %s does not require app nodes: %s", o.Kind, o.name(), affinity)
+		}
+		if o.Kind == "StatefulSet" && !strings.Contains(affinity, `"key":"topology.kubernetes.io/zone","operator":"In","values":["eu-west-1a"]`) {
+			t.Errorf("StatefulSet %s is not pinned to its zone: %s", o.name(), affinity)
+		}
+	}
+}
+
+// TestEntryIngress: the ALB Ingress carries each annotation with the spec's value.
+func TestEntryIngress(t *testing.T) {
+	res, objs := renderQA(t)
+	in := res.Env.Ingress
+	want := map[string]string{
+		"alb.ingress.kubernetes.io/scheme":           "internet-facing",
+		"alb.ingress.kubernetes.io/target-type":      "instance",
+		"alb.ingress.kubernetes.io/listen-ports":     `[{"HTTP": 80}, {"HTTPS": 443}]`,
+		"alb.ingress.kubernetes.io/ssl-redirect":     "443",
+		"alb.ingress.kubernetes.io/certificate-arn":  in.CertificateARN,
+		"alb.ingress.kubernetes.io/inbound-cidrs":    "0.0.0.0/0",
+		"alb.ingress.kubernetes.io/healthcheck-path": "/",
+		"alb.ingress.kubernetes.io/success-codes":    "200,404",
+		"external-dns.alpha.kubernetes.io/hostname":  "service1.qa.example.com,test-k8.qa.example.com",
+	}
+	var entry *object
+	for i, o := range objs {
+		if o.Kind == "Ingress" && o.name() == k8s.EntryName {
+			entry = &objs[i]
+		}
+	}
+	if entry == nil {
+		t.Fatal("no entry Ingress rendered")
+	}
+	annotations := entry.Metadata["annotations"].(map[string]any)
+	for k, v := range want {
+		if annotations[k] != v {
+			t.Errorf("annotation %s = %q, want %q", k, annotations[k], v)
+		}
+	}
+	if entry.Spec["ingressClassName"] != "alb" || entry.Metadata["namespace"] != "nginx-ingress" {
+		t.Errorf("entry Ingress class %v in %v, want alb in nginx-ingress", entry.Spec["ingressClassName"], entry.Metadata["namespace"])
+	}
+	backend := asJSON(find(entry.Spec, "backend"))
+	if backend != `[{"service":{"name":"nginx-ingress-controller","port":{"number":80}}}]` {
+		t.Errorf("entry backend %s, want the nginx controller Service port 80", backend)
+	}
+	// The controller Service must be a NodePort for target-type instance.
+	for _, o := range objs {
+		if o.Kind == "HelmRelease" && o.name() == "nginx-ingress" {
+			if got := asJSON(find(o.Spec["values"], "service")); !strings.Contains(got, `"type":"NodePort"`) {
+				t.Errorf("nginx controller service %s is not a NodePort", got)
+			}
+		}
+	}
+}
+
+// TestHostsReachExternalDNS: every workload host is in external-dns's domain
+// filters and in the entry's hostname annotation.
+func TestHostsReachExternalDNS(t *testing.T) {
+	_, objs := renderQA(t)
+	var filters []any
+	var hostnames string
+	for _, o := range objs {
+		if o.Kind == "HelmRelease" && o.name() == "external-dns" {
+			filters = o.Spec["values"].(map[string]any)["domainFilters"].([]any)
+		}
+		if o.Kind == "Ingress" && o.name() == k8s.EntryName {
+			hostnames = o.Metadata["annotations"].(map[string]any)["external-dns.alpha.kubernetes.io/hostname"].(string)
+		}
+	}
+	hosts := 0
+	for _, o := range objs {
+		if o.Kind != "Ingress" || o.name() == k8s.EntryName {
+			continue
+		}
+		for _, h := range find(o.Spec, "host") {
+			hosts++
+			host := h.(string)
+			if !slices.ContainsFunc(filters, func(f any) bool { return host == f || strings.HasSuffix(host, "."+f.(string)) }) {
+				t.Errorf("host %s is outside external-dns's domain filters %v", host, filters)
+			}
+			if !slices.Contains(strings.Split(hostnames, ","), host) {
+				t.Errorf("host %s is not in the entry's hostname annotation %q", host, hostnames)
+			}
+		}
+	}
+	if hosts == 0 {
+		t.Fatal("qa renders no workload hosts")
+	}
+}
+
+// TestClusterNameAgrees: the autoscaler and the load balancer controller name
+// the cluster Terraform creates, and the ASGs carry its discovery tags.
+func TestClusterNameAgrees(t *testing.T) {
+	res, objs := renderQA(t)
+	var eks struct {
+		Resource struct {
+			Cluster struct {
+				Main struct{ Name string } `json:"main"`
+			} `json:"aws_eks_cluster"`
+		} `json:"resource"`
+	}
+	if err := json.Unmarshal(res.Files["terraform/qa/eks.tf.json"], &eks); err != nil {
+		t.Fatal(err)
+	}
+	cluster := eks.Resource.Cluster.Main.Name
+	if cluster == "" {
+		t.Fatal("no cluster name in eks.tf.json")
+	}
+	for _, o := range objs {
+		if o.Kind != "HelmRelease" {
+			continue
+		}
+		values, _ := o.Spec["values"].(map[string]any)
+		switch o.name() {
+		case "cluster-autoscaler":
+			if got := find(values, "clusterName"); asJSON(got) != asJSON([]string{cluster}) {
+				t.Errorf("cluster-autoscaler autoDiscovery.clusterName %v, want %s", got, cluster)
+			}
+		case "aws-load-balancer-controller":
+			if values["clusterName"] != cluster {
+				t.Errorf("load balancer controller clusterName %v, want %s", values["clusterName"], cluster)
+			}
+		}
+	}
+	nodes := string(res.Files["terraform/qa/nodes.tf.json"])
+	for _, tag := range []string{`"key": "k8s.io/cluster-autoscaler/` + cluster + `"`, `"key": "kubernetes.io/cluster/` + cluster + `"`} {
+		if n := strings.Count(nodes, tag); n != 6 {
+			t.Errorf("%d ASGs carry %s, want all 6", n, tag)
+		}
+	}
+}
+
+// TestBasesAreSharedAcrossEnvironments: a base depends only on the catalog.
+func TestBasesAreSharedAcrossEnvironments(t *testing.T) {
+	qa, prod := testutil.CompileExample(t, "qa").Files, testutil.CompileExample(t, "prod").Files
+	shared := 0
+	for _, p := range qa.Paths() {
+		if !strings.HasPrefix(p, k8s.BaseDir+"/") {
+			continue
+		}
+		if other, ok := prod[p]; ok {
+			shared++
+			if !bytes.Equal(qa[p], other) {
+				t.Errorf("%s differs between qa and prod", p)
+			}
+		}
+	}
+	if shared < 20 {
+		t.Errorf("only %d base files shared between qa and prod", shared)
+	}
+}
+
+// TestFluxPointsAtTheOverlay: the cluster's Kustomization reconciles a
+// directory the build wrote, under the spec's repository root.
+func TestFluxPointsAtTheOverlay(t *testing.T) {
+	for _, name := range []string{"qa", "prod"} {
+		res := testutil.CompileExample(t, name)
+		var k kustomizev1.Kustomization
+		p := path.Join(k8s.ClustersDir, name, "kustomization-"+name+"-platform.yaml")
+		if err := yaml.UnmarshalStrict(res.Files[p], &k); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		overlay := strings.TrimPrefix(path.Clean(k.Spec.Path), path.Clean(res.Env.GitOps.Root)+"/")
+		if _, ok := res.Files[path.Join(overlay, "kustomization.yaml")]; !ok || !k.Spec.Prune {
+			t.Errorf("%s: path %s (prune %v) is not a generated overlay", name, k.Spec.Path, k.Spec.Prune)
+		}
+	}
+}
