@@ -242,36 +242,6 @@ func checkWorkloads(env *model.Environment, ds *Diagnostics) {
 	}
 }
 
-func checkAlerts(env *model.Environment, ds *Diagnostics) {
-	if env.Alerts == nil {
-		return
-	}
-	r := env.Alerts.Rules
-	rules := map[string]*model.Rule{
-		"containerRestarts": r.ContainerRestarts, "podsFailing": r.PodsFailing, "podMemoryNearLimit": r.PodMemoryNearLimit,
-		"nodeNotReady": r.NodeNotReady, "nodeAllocatableNearFull": r.NodeAllocatableNearFull,
-	}
-	for _, name := range model.SortedKeys(rules) {
-		checkNotify(env, rules[name], []string{"alerts", "rules", name}, ds)
-	}
-	for _, name := range model.SortedKeys(r.Custom) {
-		checkNotify(env, r.Custom[name], []string{"alerts", "rules", "custom", name}, ds)
-	}
-}
-
-func checkNotify(env *model.Environment, rule *model.Rule, path []string, ds *Diagnostics) {
-	if rule == nil {
-		return
-	}
-	known := model.SortedKeys(env.Alerts.Destinations)
-	for i, d := range rule.Notify {
-		if !slices.Contains(known, d) {
-			ds.errorf(env.Positions.Of(append(path, "notify", strconv.Itoa(i))...), suggestion(d, known),
-				"destination %q is not defined in alerts.destinations", d)
-		}
-	}
-}
-
 // suggestion names the closest known names to a mistyped one.
 func suggestion(name string, known []string) string {
 	best, bestDist := "", len(name)/2+2

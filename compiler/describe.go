@@ -140,21 +140,12 @@ func describeAlerts(a *model.Alerts) *AlertsInfo {
 		return nil
 	}
 	out := &AlertsInfo{NewRelicAccount: a.NewRelic.AccountID}
-	r := a.Rules
-	builtin := []struct {
-		name string
-		rule *model.Rule
-	}{
-		{"containerRestarts", r.ContainerRestarts}, {"podsFailing", r.PodsFailing}, {"podMemoryNearLimit", r.PodMemoryNearLimit},
-		{"nodeNotReady", r.NodeNotReady}, {"nodeAllocatableNearFull", r.NodeAllocatableNearFull},
-	}
-	for _, b := range builtin {
-		if b.rule != nil {
-			out.Rules = append(out.Rules, ruleInfo(b.name, b.rule))
+	for _, r := range a.Rules.All() {
+		name := r.Name
+		if r.Kind == "custom" {
+			name = "custom." + name
 		}
-	}
-	for _, name := range model.SortedKeys(r.Custom) {
-		out.Rules = append(out.Rules, ruleInfo("custom."+name, r.Custom[name]))
+		out.Rules = append(out.Rules, ruleInfo(name, r.Rule))
 	}
 	for _, name := range model.SortedKeys(a.Destinations) {
 		out.Destinations = append(out.Destinations, TargetRef{Name: name, Type: a.Destinations[name].Type, Detail: destinationDetail(a.Destinations[name])})

@@ -264,6 +264,7 @@ type SecretRef struct {
 type Destination struct {
 	Type                string     `json:"type"`
 	Channel             string     `json:"channel,omitempty"`
+	ChannelID           string     `json:"channelID,omitempty"`
 	WebhookURL          *SecretRef `json:"webhookURL,omitempty"`
 	ExistingDestination string     `json:"existingDestination,omitempty"`
 	APIKey              *SecretRef `json:"apiKey,omitempty"`
@@ -283,13 +284,14 @@ type Rules struct {
 }
 
 type Rule struct {
-	Threshold        *float64 `json:"threshold,omitempty"`
-	ThresholdPercent *float64 `json:"thresholdPercent,omitempty"`
-	Window           string   `json:"window"`
-	Severity         string   `json:"severity"`
-	Notify           []string `json:"notify"`
-	NRQL             string   `json:"nrql,omitempty"`
-	PromQL           string   `json:"promql,omitempty"`
+	Threshold         *float64 `json:"threshold,omitempty"`
+	ThresholdPercent  *float64 `json:"thresholdPercent,omitempty"`
+	Window            string   `json:"window"`
+	AggregationWindow string   `json:"aggregationWindow"`
+	Severity          string   `json:"severity"`
+	Notify            []string `json:"notify"`
+	NRQL              string   `json:"nrql,omitempty"`
+	PromQL            string   `json:"promql,omitempty"`
 }
 
 // Pos is a position in a spec file. Line and Column start at 1; a zero Pos
@@ -327,4 +329,48 @@ func (ps Positions) Of(parts ...string) Pos {
 // SortedKeys returns the keys of m in order, so emitters never leak map order.
 func SortedKeys[V any](m map[string]V) []string {
 	return slices.Sorted(maps.Keys(m))
+}
+
+// NamedRule is an alert rule with its spec name and path.
+type NamedRule struct {
+	Name string
+	Kind string // containerRestarts, …, or custom
+	Path []string
+	*Rule
+}
+
+// All lists the rules in a stable order: the built-in kinds in the order
+// the schema gives them, then custom rules by name.
+func (r Rules) All() []NamedRule {
+	var out []NamedRule
+	for _, b := range []struct {
+		kind string
+		rule *Rule
+	}{
+		{"containerRestarts", r.ContainerRestarts}, {"podsFailing", r.PodsFailing}, {"podMemoryNearLimit", r.PodMemoryNearLimit},
+		{"nodeNotReady", r.NodeNotReady}, {"nodeAllocatableNearFull", r.NodeAllocatableNearFull},
+	} {
+		if b.rule != nil {
+			out = append(out, NamedRule{Name: b.kind, Kind: b.kind, Path: []string{"alerts", "rules", b.kind}, Rule: b.rule})
+		}
+	}
+	for _, name := range SortedKeys(r.Custom) {
+		out = append(out, NamedRule{Name: name, Kind: "custom", Path: []string{"alerts", "rules", "custom", name}, Rule: r.Custom[name]})
+	}
+	return out
+}
+
+// Seconds reads a duration the schema validated (30s, 5m, 1h).
+func Seconds(d string) int {
+	n := 0
+	for _, c := range d[:len(d)-1] {
+		n = n*10 + int(c-'0')
+	}
+	switch d[len(d)-1] {
+	case 'm':
+		n *= 60
+	case 'h':
+		n *= 3600
+	}
+	return n
 }

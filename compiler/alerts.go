@@ -1,0 +1,84 @@
+package compiler
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/prometheus/prometheus/promql/parser"
+
+	"github.com/kuberator/kuberator/compiler/model"
+)
+
+// New Relic's limits on a NRQL condition.
+const (
+	minAggregationWindow = 30
+	maxAggregationWindow = 6 * 3600
+	maxThresholdDuration = 24 * 3600
+)
+
+func checkAlerts(env *model.Environment, ds *Diagnostics) {
+	a := env.Alerts
+	if a == nil {
+		return
+	}
+	for _, name := range model.SortedKeys(a.Destinations) {
+		checkDestination(env, name, a.Destinations[name], ds)
+	}
+	known := model.SortedKeys(a.Destinations)
+	for _, r := range a.Rules.All() {
+		pos := func(field ...string) model.Pos { return env.Positions.Of(append(slices.Clone(r.Path), field...)...) }
+		for i, d := range r.Notify {
+			if !slices.Contains(known, d) {
+				ds.errorf(pos("notify", strconv.Itoa(i)), suggestion(d, known), "destination %q is not defined in alerts.destinations", d)
+			}
+		}
+		window, agg := model.Seconds(r.Window), model.Seconds(r.AggregationWindow)
+		switch {
+		case agg < minAggregationWindow || agg > maxAggregationWindow:
+			ds.errorf(pos("aggregationWindow"), "use 30s to 6h", "aggregation window %s is outside New Relic's 30s to 6h", r.AggregationWindow)
+		case window%agg != 0:
+			ds.errorf(pos("window"), "make window a multiple of aggregationWindow ("+r.AggregationWindow+")",
+				"window %s is not a multiple of the aggregation window %s", r.Window, r.AggregationWindow)
+		case window > maxThresholdDuration:
+			ds.errorf(pos("window"), "use a window of at most 24h", "window %s is longer than New Relic's 24h", r.Window)
+		}
+		if r.Kind == "custom" {
+			checkCustomRule(r, pos, ds)
+		}
+	}
+}
+
+func checkDestination(env *model.Environment, name string, d *model.Destination, ds *Diagnostics) {
+	pos := env.Positions.Of("alerts", "destinations", name)
+	switch d.Type {
+	case "slack":
+		if (d.WebhookURL == nil) == (d.ExistingDestination == "") {
+			ds.errorf(pos, "give webhookURL: {ssmParameter: …}, or existingDestination with channelID",
+				"slack destination %s needs exactly one of webhookURL and existingDestination", name)
+		}
+	case "opsgenie":
+		ds.notef(pos, "plan a move to Jira Service Management or PagerDuty",
+			"Opsgenie support ends on 5 April 2027; %s goes through a New Relic webhook to the Opsgenie alert API", name)
+	}
+}
+
+// checkCustomRule: the NRQL must read as a query, and the PromQL must parse,
+// so a typo fails here and not in New Relic or Prometheus.
+func checkCustomRule(r model.NamedRule, pos func(...string) model.Pos, ds *Diagnostics) {
+	q := strings.ToUpper(r.NRQL)
+	if !strings.Contains(q, "SELECT ") || !strings.Contains(q, "FROM ") {
+		ds.errorf(pos("nrql"), "write a query such as FROM K8sPodSample SELECT count(*) WHERE …",
+			"nrql of rule %s is not a NRQL query: it needs SELECT and FROM", r.Name)
+	}
+	expr, err := parser.ParseExpr(r.PromQL)
+	if err != nil {
+		ds.errorf(pos("promql"), "fix the PromQL expression; kuberatorc appends the comparison with threshold",
+			"promql of rule %s does not parse: %v", r.Name, err)
+		return
+	}
+	if t := expr.Type(); t != parser.ValueTypeVector && t != parser.ValueTypeScalar {
+		ds.errorf(pos("promql"), "use an instant vector expression, such as sum by (pod) (rate(x[5m]))",
+			"promql of rule %s is a %s; an alert needs an instant vector", r.Name, t)
+	}
+}
