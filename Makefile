@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/kuberatorc
 
-.PHONY: all build test lint golden bench example clean
+.PHONY: all build test lint golden bench example clean newrelic-schema
 
 all: build test
 
@@ -32,3 +32,12 @@ example:
 
 clean:
 	rm -rf bin out
+
+# Re-derive the New Relic provider schema the tests check against, from the
+# npm package @cdktf/provider-newrelic (the provider itself is not installable
+# here). Review the diff before committing.
+NEWRELIC_CDKTF ?= @cdktf/provider-newrelic@13.12.2
+newrelic-schema:
+	tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent $(NEWRELIC_CDKTF) >/dev/null && tar xzf *.tgz && \
+	node $(CURDIR)/scripts/newrelic-schema.mjs $$tmp/package/.jsii > $(CURDIR)/emitters/newrelic/testdata/provider-schema.json && \
+	rm -rf $$tmp

@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/kuberator/kuberator/compiler/model"
+	"github.com/kuberator/kuberator/emitters/newrelic"
 )
 
 // New Relic's limits on a NRQL condition.
@@ -24,6 +25,7 @@ func checkAlerts(env *model.Environment, ds *Diagnostics) {
 	}
 	for _, name := range model.SortedKeys(a.Destinations) {
 		checkDestination(env, name, a.Destinations[name], ds)
+		checkRouting(env, name, ds)
 	}
 	known := model.SortedKeys(a.Destinations)
 	for _, r := range a.Rules.All() {
@@ -60,6 +62,21 @@ func checkDestination(env *model.Environment, name string, d *model.Destination,
 	case "opsgenie":
 		ds.notef(pos, "plan a move to Jira Service Management or PagerDuty",
 			"Opsgenie support ends on 5 April 2027; %s goes through a New Relic webhook to the Opsgenie alert API", name)
+	}
+}
+
+// checkRouting says when severity routing sends a destination more than its
+// rules name: New Relic workflows here filter on policy and priority.
+func checkRouting(env *model.Environment, dest string, ds *Diagnostics) {
+	var extra []string
+	for _, r := range env.Alerts.Rules.All() {
+		if slices.Contains(newrelic.RoutedRules(env.Alerts.Rules, dest), r.Name) && !slices.Contains(r.Notify, dest) {
+			extra = append(extra, r.Name)
+		}
+	}
+	if extra != nil {
+		ds.notef(env.Positions.Of("alerts", "destinations", dest), "add "+dest+" to those rules' notify to make it explicit, or give them another severity",
+			"%s also receives %s: New Relic routes the policy's issues to a destination by severity", dest, strings.Join(extra, ", "))
 	}
 }
 

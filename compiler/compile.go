@@ -11,6 +11,7 @@ import (
 	"github.com/kuberator/kuberator/compiler/model"
 	"github.com/kuberator/kuberator/compiler/plan"
 	"github.com/kuberator/kuberator/emitters/k8s"
+	"github.com/kuberator/kuberator/emitters/newrelic"
 	"github.com/kuberator/kuberator/emitters/terraform"
 )
 
@@ -67,6 +68,11 @@ func emit(res *Result) error {
 	files, err = k8s.Emit(res.Env, res.Plan)
 	if err != nil {
 		return fmt.Errorf("kubernetes emitter: %w", err)
+	}
+	res.Files.Merge(files)
+	files, err = newrelic.Emit(res.Env, res.Plan)
+	if err != nil {
+		return fmt.Errorf("newrelic emitter: %w", err)
 	}
 	res.Files.Merge(files)
 	return nil

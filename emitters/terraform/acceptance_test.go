@@ -15,7 +15,6 @@ import (
 	"mime/multipart"
 	"net/textproto"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -30,56 +29,24 @@ import (
 	"github.com/kuberator/kuberator/internal/testutil"
 )
 
-// pluginDir is the filesystem mirror holding the AWS provider.
-func pluginDir() string {
-	if d := os.Getenv("KUBERATOR_TF_PLUGIN_DIR"); d != "" {
-		return d
-	}
-	return "/opt/tf-plugins"
-}
-
-func requireTerraform(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("terraform")
-	if err != nil {
-		t.Fatal("terraform is not on PATH: these acceptance tests need Terraform >= 1.5 (see TOOLCHAIN in the README)")
-	}
-	if _, err := os.Stat(filepath.Join(pluginDir(), "registry.terraform.io", "hashicorp", "aws")); err != nil {
-		t.Fatalf("the AWS provider mirror is missing at %s (set KUBERATOR_TF_PLUGIN_DIR): %v", pluginDir(), err)
-	}
-	return bin
-}
-
 // module writes an example's Terraform into a temp dir and runs terraform init.
 func module(t *testing.T, name string) (bin, dir string) {
 	t.Helper()
-	bin = requireTerraform(t)
+	bin = testutil.Terraform(t)
 	res := testutil.CompileExample(t, name)
-	dir = t.TempDir()
+	files := map[string][]byte{}
 	prefix := "terraform/" + name + "/"
 	for _, p := range res.Files.Paths() {
 		if rel, ok := strings.CutPrefix(p, prefix); ok {
-			if err := os.WriteFile(filepath.Join(dir, rel), res.Files[p], 0o644); err != nil {
-				t.Fatal(err)
-			}
+			files[rel] = res.Files[p]
 		}
 	}
-	tf(t, bin, dir, "init", "-input=false", "-no-color", "-plugin-dir="+pluginDir())
-	return bin, dir
+	return bin, testutil.WriteModule(t, bin, files)
 }
 
 func tf(t *testing.T, bin, dir string, args ...string) []byte {
 	t.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE=/dev/null", "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("terraform %s: %v\n%s%s", strings.Join(args, " "), err, out, stderr.Bytes())
-	}
-	return out
+	return testutil.TF(t, bin, dir, args...)
 }
 
 func TestTerraformValidate(t *testing.T) {
@@ -87,14 +54,7 @@ func TestTerraformValidate(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel() // validate takes ~0.6 GB; -parallel (GOMAXPROCS) bounds it
 			bin, dir := module(t, name)
-			var out tfjson.ValidateOutput
-			if err := json.Unmarshal(tf(t, bin, dir, "validate", "-json", "-no-color"), &out); err != nil {
-				t.Fatal(err)
-			}
-			if !out.Valid || out.ErrorCount > 0 || out.WarningCount > 0 {
-				diags, _ := json.MarshalIndent(out.Diagnostics, "", "  ")
-				t.Fatalf("terraform validate: valid=%v errors=%d warnings=%d\n%s", out.Valid, out.ErrorCount, out.WarningCount, diags)
-			}
+			testutil.Validate(t, bin, dir)
 		})
 	}
 }
