@@ -70,17 +70,18 @@ func disjunctionDiagnostic(path []string, head errors.Error, alts []errors.Error
 		return cueDiagnostic(path, message(head), userPos(head, ps, path))
 	}
 	pos := userPos(alts[0], ps, path)
+	if a := mostSpecific(alts); a != nil {
+		// A constraint failed beside a default (int & <=28 | *19), or inside
+		// one of several struct forms: the deepest failure is what the user
+		// needs to read, not the clash with the default or the other forms.
+		return cueDiagnostic(specPath(a.Path()), message(a), userPos(a, ps, specPath(a.Path())))
+	}
 	// Every alternative says "conflicting values <allowed> and <given>"; the
 	// given value is the operand they all share.
 	counts := map[string]int{}
 	var order []string
 	for _, a := range alts {
-		format, args := a.Msg()
-		if format != "conflicting values %s and %s" || len(args) != 2 {
-			// A constraint failed beside a default (int & <=28 | *19): the
-			// constraint is what the user needs to read, not the default.
-			return cueDiagnostic(path, message(a), userPos(a, ps, path))
-		}
+		_, args := a.Msg()
 		for _, arg := range args {
 			s := fmt.Sprint(arg)
 			if counts[s] == 0 {
@@ -102,6 +103,37 @@ func disjunctionDiagnostic(path []string, head errors.Error, alts []errors.Error
 		return cueDiagnostic(path, "invalid value "+given+" (does not match any allowed form)", pos)
 	}
 	return cueDiagnostic(path, fmt.Sprintf("invalid value %s (must be one of %s)", given, strings.Join(allowed, ", ")), pos)
+}
+
+// mostSpecific returns the alternative error a user should read, unless
+// every alternative is a plain "conflicting values" (an enum): the deepest
+// one, and at equal depth a failed constraint before a field the other form
+// does not allow, before a clash with a default.
+func mostSpecific(alts []errors.Error) errors.Error {
+	var best errors.Error
+	bestRank := -1
+	for _, a := range alts {
+		if r := rank(a); r > bestRank {
+			best, bestRank = a, r
+		}
+	}
+	if bestRank%10 == 0 {
+		return nil
+	}
+	return best
+}
+
+func rank(e errors.Error) int {
+	format, args := e.Msg()
+	r := 10 * len(e.Path())
+	switch {
+	case format == "conflicting values %s and %s" && len(args) == 2:
+	case strings.Contains(format, "field not allowed"):
+		r++
+	default:
+		r += 2
+	}
+	return r
 }
 
 func isDisjunctionHeader(e errors.Error) bool {

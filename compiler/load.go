@@ -201,6 +201,8 @@ var patternDescriptions = map[string]string{
 	"#TagKey":            "a valid AWS tag key",
 	"#LabelKey":          "a Kubernetes label key such as team or example.com/team",
 	"#LabelValue":        "a Kubernetes label value: at most 63 letters, digits, '-', '_' or '.'",
+	"#SSMParameterName":  "an SSM parameter name such as /qa/newrelic/api-key",
+	"#TerraformVariable": "a Terraform variable name such as newrelic_api_key",
 	"#ACMCertificateARN": "an ACM certificate ARN such as arn:aws:acm:eu-west-1:123456789012:certificate/<uuid>",
 }
 

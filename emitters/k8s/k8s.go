@@ -46,6 +46,7 @@ func Emit(env *model.Environment, p *plan.Plan) (fileset.FileSet, error) {
 	e.addons(overlay)
 	e.entry(overlay)
 	e.workloads(overlay)
+	e.alerts(overlay)
 	e.put(path.Join(OverlayDir(env.Name), "kustomization.yaml"), e.header, overlay.object())
 	e.cluster()
 	return e.files, e.err

@@ -18,6 +18,9 @@ import (
 	helmv2 "github.com/fluxcd/helm-controller/api/v2"
 	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
 	sourcev1 "github.com/fluxcd/source-controller/api/v1"
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
+	monitoringv1alpha1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1alpha1"
+	"github.com/prometheus/prometheus/promql/parser"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	kjson "k8s.io/apimachinery/pkg/runtime/serializer/json"
@@ -36,14 +39,16 @@ import (
 var allowed = map[string]bool{
 	"v1/Namespace": true, "v1/Service": true,
 	"apps/v1/Deployment": true, "apps/v1/StatefulSet": true,
-	"networking.k8s.io/v1/Ingress":                 true,
-	"autoscaling/v2/HorizontalPodAutoscaler":       true,
-	"policy/v1/PodDisruptionBudget":                true,
-	"storage.k8s.io/v1/StorageClass":               true,
-	"helm.toolkit.fluxcd.io/v2/HelmRelease":        true,
-	"source.toolkit.fluxcd.io/v1/HelmRepository":   true,
-	"source.toolkit.fluxcd.io/v1/GitRepository":    true,
-	"kustomize.toolkit.fluxcd.io/v1/Kustomization": true,
+	"networking.k8s.io/v1/Ingress":                      true,
+	"autoscaling/v2/HorizontalPodAutoscaler":            true,
+	"policy/v1/PodDisruptionBudget":                     true,
+	"storage.k8s.io/v1/StorageClass":                    true,
+	"helm.toolkit.fluxcd.io/v2/HelmRelease":             true,
+	"source.toolkit.fluxcd.io/v1/HelmRepository":        true,
+	"source.toolkit.fluxcd.io/v1/GitRepository":         true,
+	"kustomize.toolkit.fluxcd.io/v1/Kustomization":      true,
+	"monitoring.coreos.com/v1/PrometheusRule":           true,
+	"monitoring.coreos.com/v1alpha1/AlertmanagerConfig": true,
 }
 
 func strictDecoder(t *testing.T) runtime.Decoder {
@@ -51,6 +56,7 @@ func strictDecoder(t *testing.T) runtime.Decoder {
 	scheme := runtime.NewScheme()
 	for _, add := range []func(*runtime.Scheme) error{
 		clientgoscheme.AddToScheme, helmv2.AddToScheme, sourcev1.AddToScheme, kustomizev1.AddToScheme,
+		monitoringv1.AddToScheme, monitoringv1alpha1.AddToScheme,
 	} {
 		if err := add(scheme); err != nil {
 			t.Fatal(err)
@@ -395,5 +401,71 @@ func TestFluxPointsAtTheOverlay(t *testing.T) {
 		if _, ok := res.Files[path.Join(overlay, "kustomization.yaml")]; !ok || !k.Spec.Prune {
 			t.Errorf("%s: path %s (prune %v) is not a generated overlay", name, k.Spec.Path, k.Spec.Prune)
 		}
+	}
+}
+
+// TestPrometheusTwin: prod runs kube-prometheus-stack, so its alert rules
+// also exist as a PrometheusRule whose every expression parses, and as
+// Alertmanager routes to exactly the destinations each rule names, reading
+// credentials from Kubernetes Secrets only.
+func TestPrometheusTwin(t *testing.T) {
+	res := testutil.CompileExample(t, "prod")
+	out, err := compiler.Render(res.Files, "prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := strictDecoder(t)
+	var rule *monitoringv1.PrometheusRule
+	var am *monitoringv1alpha1.AlertmanagerConfig
+	for _, o := range decodeAll(t, dec, "prod overlay", out) {
+		switch o := o.(type) {
+		case *monitoringv1.PrometheusRule:
+			rule = o
+		case *monitoringv1alpha1.AlertmanagerConfig:
+			am = o
+		}
+	}
+	if rule == nil || am == nil {
+		t.Fatalf("prod renders PrometheusRule %v, AlertmanagerConfig %v; want both", rule != nil, am != nil)
+	}
+	rules := res.Env.Alerts.Rules.All()
+	var alerts []string
+	for _, g := range rule.Spec.Groups {
+		for _, r := range g.Rules {
+			alerts = append(alerts, r.Alert)
+			if _, err := parser.ParseExpr(r.Expr.String()); err != nil {
+				t.Errorf("alert %s: PromQL does not parse: %v\n%s", r.Alert, err, r.Expr.String())
+			}
+			if r.Labels["namespace"] != "prod" || r.Labels["severity"] == "" {
+				t.Errorf("alert %s labels %v lack namespace prod or a severity", r.Alert, r.Labels)
+			}
+		}
+	}
+	if len(alerts) != len(rules) {
+		t.Errorf("PrometheusRule alerts %v, want one per spec rule (%d)", alerts, len(rules))
+	}
+	routed := map[string]bool{}
+	for _, r := range am.Spec.Route.Routes {
+		var route monitoringv1alpha1.Route
+		if err := json.Unmarshal(r.Raw, &route); err != nil {
+			t.Fatal(err)
+		}
+		routed[route.Matchers[0].Value+"→"+route.Receiver] = true
+	}
+	want := 0
+	for _, r := range rules {
+		for _, d := range r.Notify {
+			want++
+			if !routed[r.Name+"→"+d] {
+				t.Errorf("rule %s is not routed to %s", r.Name, d)
+			}
+		}
+	}
+	if len(routed) != want {
+		t.Errorf("%d routes, want %d (one per rule and destination it names)", len(routed), want)
+	}
+	receivers, _ := json.Marshal(am.Spec.Receivers)
+	if strings.Contains(string(receivers), `"value"`) || !strings.Contains(string(receivers), `"name":"alerting-pager"`) {
+		t.Errorf("receivers must read secrets from Kubernetes Secrets: %s", receivers)
 	}
 }

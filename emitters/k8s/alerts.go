@@ -1,0 +1,141 @@
+package k8s
+
+import (
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/kuberator/kuberator/compiler/model"
+)
+
+// AlertsName names the PrometheusRule and AlertmanagerConfig of an environment.
+func AlertsName(env string) string { return env + "-alerts" }
+
+// SecretName is the Kubernetes Secret an Alertmanager receiver reads its
+// credential from; kuberatorc never writes it (it would hold the secret).
+func SecretName(dest string) string { return "alerting-" + dest }
+
+// secretKey is the key in that Secret, by destination type.
+var secretKey = map[string]string{
+	"slack": "webhookURL", "opsgenie": "apiKey", "pagerduty": "integrationKey", "webhook": "url",
+}
+
+// alerts writes the Prometheus twin of the New Relic rules when the cluster
+// runs kube-prometheus-stack: the same rules in PromQL, and Alertmanager
+// routes to the same destinations, one route per rule and destination.
+func (e *emitter) alerts(overlay *kustomization) {
+	if _, ok := e.env.Addons["kube-prometheus-stack"]; !ok || e.env.Alerts == nil {
+		return
+	}
+	dir := OverlayDir(e.env.Name)
+	for _, o := range []obj{e.prometheusRule(), e.alertmanagerConfig()} {
+		file := path.Join("alerts", fileName(o["kind"].(string), AlertsName(e.env.Name)))
+		e.put(path.Join(dir, file), e.header, o)
+		overlay.resources = append(overlay.resources, file)
+	}
+}
+
+func (e *emitter) prometheusRule() obj {
+	var rules []obj
+	for _, r := range e.env.Alerts.Rules.All() {
+		expr, hold := PromQL(e.env.Name, r)
+		rule := obj{
+			"alert": r.Name,
+			"expr":  expr,
+			// namespace: Alertmanager matches this environment's routes on
+			// it, and node-level alerts carry none of their own.
+			"labels": map[string]string{
+				"severity": r.Severity, "environment": e.env.Name, "rule": r.Name, "namespace": e.env.Name,
+			},
+			"annotations": map[string]string{"summary": e.env.Name + ": " + r.Name},
+		}
+		if hold != "" {
+			rule["for"] = hold
+		}
+		rules = append(rules, rule)
+	}
+	return obj{
+		"apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule",
+		"metadata": obj{"name": AlertsName(e.env.Name), "namespace": e.env.Name,
+			"labels": map[string]string{"release": "kube-prometheus-stack"}},
+		"spec": obj{"groups": []obj{{"name": e.env.Name, "rules": rules}}},
+	}
+}
+
+// PromQL is a rule's expression over kube-state-metrics and cAdvisor, and how
+// long it must hold. Counts are taken over the whole window at once; gauges
+// must stay above the threshold for the window, as in New Relic.
+func PromQL(namespace string, r model.NamedRule) (expr, hold string) {
+	ns := fmt.Sprintf("namespace=%q", namespace)
+	switch r.Kind {
+	case "containerRestarts":
+		return fmt.Sprintf("sum by (namespace, pod, container) (increase(kube_pod_container_status_restarts_total{%s}[%s])) > %s",
+			ns, r.Window, num(*r.Threshold)), ""
+	case "podsFailing":
+		return fmt.Sprintf(`sum by (namespace) (kube_pod_status_phase{%s, phase="Failed"}) > %s`, ns, num(*r.Threshold)), r.Window
+	case "podMemoryNearLimit":
+		return fmt.Sprintf(`100 * max by (namespace, pod, container) (container_memory_working_set_bytes{%[1]s, container!="", image!=""})`+
+			` / max by (namespace, pod, container) (kube_pod_container_resource_limits{%[1]s, resource="memory"}) > %s`, ns, num(*r.ThresholdPercent)), r.Window
+	case "nodeNotReady":
+		return fmt.Sprintf(`count(kube_node_status_condition{condition="Ready", status="true"} == 0) > %s`, num(*r.Threshold)), r.Window
+	case "nodeAllocatableNearFull":
+		return fmt.Sprintf(`100 * sum by (node) (container_memory_working_set_bytes{container!="", image!=""})`+
+			` / sum by (node) (kube_node_status_allocatable{resource="memory"}) > %s`, num(*r.ThresholdPercent)), r.Window
+	}
+	return "(" + strings.TrimSpace(r.PromQL) + ") > " + num(*r.Threshold), r.Window
+}
+
+func num(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+
+func (e *emitter) alertmanagerConfig() obj {
+	a := e.env.Alerts
+	receivers := []obj{{"name": "none"}}
+	for _, name := range model.SortedKeys(a.Destinations) {
+		receivers = append(receivers, receiver(name, a.Destinations[name]))
+	}
+	var routes []obj
+	for _, r := range a.Rules.All() {
+		for _, dest := range r.Notify {
+			routes = append(routes, obj{
+				"receiver": dest,
+				"matchers": []obj{{"name": "rule", "value": r.Name, "matchType": "="}},
+				"continue": true,
+			})
+		}
+	}
+	return obj{
+		"apiVersion": "monitoring.coreos.com/v1alpha1", "kind": "AlertmanagerConfig",
+		"metadata": obj{"name": AlertsName(e.env.Name), "namespace": e.env.Name},
+		"spec": obj{
+			"route": obj{
+				"receiver": "none",
+				"groupBy":  []string{"alertname", "namespace"},
+				"routes":   routes,
+			},
+			"receivers": receivers,
+		},
+	}
+}
+
+func receiver(name string, d *model.Destination) obj {
+	secret := obj{"name": SecretName(name), "key": secretKey[d.Type]}
+	r := obj{"name": name}
+	switch d.Type {
+	case "slack":
+		r["slackConfigs"] = []obj{{"apiURL": secret, "channel": d.Channel, "sendResolved": true}}
+	case "opsgenie":
+		cfg := obj{"apiKey": secret, "sendResolved": true}
+		if d.Region == "EU" {
+			cfg["apiURL"] = "https://api.eu.opsgenie.com/"
+		}
+		r["opsgenieConfigs"] = []obj{cfg}
+	case "pagerduty":
+		r["pagerdutyConfigs"] = []obj{{"routingKey": secret, "sendResolved": true}}
+	case "email":
+		r["emailConfigs"] = []obj{{"to": strings.Join(d.Addresses, ","), "sendResolved": true}}
+	case "webhook":
+		r["webhookConfigs"] = []obj{{"urlSecret": secret, "sendResolved": true}}
+	}
+	return r
+}
