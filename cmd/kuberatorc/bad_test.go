@@ -102,6 +102,8 @@ var badSpecs = []struct {
 		"bad.cue:79:1: error: the ingress's ALB forwards to nginx through the AWS Load Balancer Controller, and add-on nginx is not enabled", nil},
 	{"window not a multiple of the aggregation window", `thresholdPercent: 90, window: "10m"`, `thresholdPercent: 90, window: "10m", aggregationWindow: "3m"`,
 		`bad.cue:129:54: error: window 10m is not a multiple of the aggregation window 3m`, nil},
+	{"alert threshold out of range", "thresholdPercent: 90,", "thresholdPercent: 150,",
+		"bad.cue:129:42: error: alerts.rules.podMemoryNearLimit.thresholdPercent: invalid value 150 (out of bound <=100)", nil},
 	{"unknown alert rule kind", "podsFailing: {threshold: 1", "podsCrashing: {threshold: 1",
 		"bad.cue:128:3: error: alerts.rules.podsCrashing: field not allowed", nil},
 	{"custom PromQL that does not parse", "podsFailing: {threshold: 1, window: \"5m\", severity: \"critical\", notify: [\"slack\", \"opsgenie\"]}",
