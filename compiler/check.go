@@ -40,6 +40,7 @@ func (c *catalog) names() []string {
 // points at the spec field it is about.
 func check(env *model.Environment, cat *catalog) Diagnostics {
 	var ds Diagnostics
+	checkTags(env, &ds)
 	checkNetwork(env, &ds)
 	checkCluster(env, &ds)
 	checkNodeGroups(env, &ds)
@@ -48,6 +49,23 @@ func check(env *model.Environment, cat *catalog) Diagnostics {
 	checkWorkloads(env, &ds)
 	checkAlerts(env, &ds)
 	return ds
+}
+
+// checkTags: AWS compares tag keys without case in places (IAM), and Name is
+// set per resource by kuberatorc.
+func checkTags(env *model.Environment, ds *Diagnostics) {
+	seen := map[string]string{}
+	for _, k := range model.SortedKeys(env.Tags) {
+		pos := env.Positions.Of("tags", k)
+		lower := strings.ToLower(k)
+		switch {
+		case lower == "name":
+			ds.errorf(pos, "remove it; each resource gets its own Name", "tag %q would overwrite the Name kuberatorc gives each resource", k)
+		case seen[lower] != "":
+			ds.errorf(pos, "keep one of them", "tag %q collides with tag %q: AWS compares tag keys without case", k, seen[lower])
+		}
+		seen[lower] = k
+	}
 }
 
 func checkNetwork(env *model.Environment, ds *Diagnostics) {

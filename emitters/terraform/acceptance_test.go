@@ -6,14 +6,8 @@ package terraform_test
 // provider mirror; without them they fail, they never skip.
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"io"
-	"mime"
-	"mime/multipart"
-	"net/textproto"
 	"os"
 	"path/filepath"
 	"slices"
@@ -24,7 +18,6 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/zclconf/go-cty/cty"
-	"sigs.k8s.io/yaml"
 
 	"github.com/kuberator/kuberator/internal/testutil"
 )
@@ -182,7 +175,7 @@ func checkSystemUserData(t *testing.T, dir string) {
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	cfg := nodeConfig(t, val.AsString())
+	cfg := testutil.NodeConfig(t, val.AsString())
 
 	spec := cfg.Spec
 	if spec.Cluster.Name != "qa" || spec.Cluster.APIServerEndpoint != "https://ABC.gr7.eu-west-1.eks.amazonaws.com" ||
@@ -211,66 +204,3 @@ func checkSystemUserData(t *testing.T, dir string) {
 		}
 	}
 }
-
-type nodeConfigDoc struct {
-	APIVersion string `json:"apiVersion"`
-	Kind       string `json:"kind"`
-	Spec       struct {
-		Cluster struct {
-			Name                 string `json:"name"`
-			APIServerEndpoint    string `json:"apiServerEndpoint"`
-			CertificateAuthority string `json:"certificateAuthority"`
-			CIDR                 string `json:"cidr"`
-		} `json:"cluster"`
-		Kubelet struct {
-			Config map[string]map[string]string `json:"config"`
-			Flags  []string                     `json:"flags"`
-		} `json:"kubelet"`
-	} `json:"spec"`
-}
-
-// nodeConfig reads the NodeConfig part out of a MIME multi-part user data document.
-func nodeConfig(t *testing.T, userData string) nodeConfigDoc {
-	t.Helper()
-	header, body, ok := strings.Cut(userData, "\n\n")
-	if !ok {
-		t.Fatalf("user data has no MIME header:\n%s", userData)
-	}
-	hdr, err := textproto.NewReader(bufioReader(header + "\n\n")).ReadMIMEHeader()
-	if err != nil {
-		t.Fatal(err)
-	}
-	mediaType, params, err := mime.ParseMediaType(hdr.Get("Content-Type"))
-	if err != nil || mediaType != "multipart/mixed" {
-		t.Fatalf("user data content type %q: %v", hdr.Get("Content-Type"), err)
-	}
-	r := multipart.NewReader(strings.NewReader(body), params["boundary"])
-	for {
-		part, err := r.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if part.Header.Get("Content-Type") != "application/node.eks.aws" {
-			continue
-		}
-		data, err := io.ReadAll(part)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var cfg nodeConfigDoc
-		if err := yaml.UnmarshalStrict(bytes.TrimPrefix(data, []byte("---\n")), &cfg); err != nil {
-			t.Fatalf("NodeConfig does not decode: %v\n%s", err, data)
-		}
-		if cfg.APIVersion != "node.eks.aws/v1alpha1" || cfg.Kind != "NodeConfig" {
-			t.Fatalf("user data part is %s %s, want node.eks.aws/v1alpha1 NodeConfig", cfg.APIVersion, cfg.Kind)
-		}
-		return cfg
-	}
-	t.Fatalf("user data has no application/node.eks.aws part:\n%s", userData)
-	return nodeConfigDoc{}
-}
-
-func bufioReader(s string) *bufio.Reader { return bufio.NewReader(strings.NewReader(s)) }

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"maps"
 	"path"
+	"slices"
+	"strings"
 
 	"github.com/kuberator/kuberator/compiler/fileset"
 	"github.com/kuberator/kuberator/compiler/model"
@@ -87,10 +89,19 @@ func (e emitter) nameTags(name string, extra ...string) obj {
 	return tags
 }
 
-// commonTags are the spec's tags plus the ones kuberatorc adds to everything.
+// commonTags are the spec's tags plus the ones kuberatorc adds to everything,
+// unless the spec sets them already: AWS tag keys are case-insensitive in
+// places (IAM), so "environment" and "Environment" would collide.
 func (e emitter) commonTags() map[string]string {
-	tags := map[string]string{"Environment": e.env.Name, "ManagedBy": "kuberatorc"}
-	maps.Copy(tags, e.env.Tags)
+	tags := maps.Clone(e.env.Tags)
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	for k, v := range map[string]string{"Environment": e.env.Name, "ManagedBy": "kuberatorc"} {
+		if !slices.ContainsFunc(slices.Collect(maps.Keys(tags)), func(u string) bool { return strings.EqualFold(u, k) }) {
+			tags[k] = v
+		}
+	}
 	return tags
 }
 
