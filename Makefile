@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/kuberatorc
 
-.PHONY: all build test lint golden bench example clean newrelic-schema
+.PHONY: all build test lint golden bench example clean newrelic-schema e2e e2e-tools
 
 all: build test
 
@@ -24,6 +24,29 @@ golden:
 	$(GO) test ./compiler -run TestGolden -update
 	KUBERATOR_UPDATE_SCRIPTS=1 $(GO) test ./cmd/kuberatorc -run TestScripts
 
+# End-to-end proof against real servers: the Terraform applied to moto (an
+# AWS emulator on loopback) and every rendered manifest dry-run against a real
+# kube-apiserver. Needs moto_server, etcd (Debian's etcd-server) and terraform;
+# builds kube-apiserver and the CRDs into .cache/e2e (slow once, then cached).
+E2E_CACHE := $(CURDIR)/.cache/e2e
+CONTROLLER_GEN_VERSION := v0.21.0
+e2e: e2e-tools
+	KUBEBUILDER_ASSETS=$(E2E_CACHE)/bin KUBERATOR_E2E_CRDS=$(E2E_CACHE)/crds \
+		$(GO) test -tags e2e -count=1 -timeout 45m ./e2e/
+
+e2e-tools:
+	bash e2e/tools/build-kube-apiserver.sh $(E2E_CACHE)
+	@command -v etcd >/dev/null || { echo "etcd is missing: apt-get install etcd-server"; exit 1; }
+	ln -sf "$$(command -v etcd)" $(E2E_CACHE)/bin/etcd
+	GOBIN=$(E2E_CACHE)/bin $(GO) install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_GEN_VERSION)
+	$(E2E_CACHE)/bin/controller-gen crd:crdVersions=v1 \
+		paths=github.com/fluxcd/helm-controller/api/v2 \
+		paths=github.com/fluxcd/source-controller/api/v1 \
+		paths=github.com/fluxcd/kustomize-controller/api/v1 \
+		paths=github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1 \
+		paths=github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1alpha1 \
+		output:crd:dir=$(E2E_CACHE)/crds
+
 bench:
 	$(GO) test ./compiler -run '^$$' -bench . -benchmem
 
@@ -31,7 +54,7 @@ example:
 	$(GO) run ./cmd/kuberatorc build examples/qa.cue -o out
 
 clean:
-	rm -rf bin out
+	rm -rf bin out .cache
 
 # Re-derive the New Relic provider schema the tests check against, from the
 # npm package @cdktf/provider-newrelic (the provider itself is not installable
