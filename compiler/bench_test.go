@@ -8,12 +8,16 @@ import (
 	"github.com/kuberator/kuberator/internal/testutil"
 )
 
-func benchmark(b *testing.B, opts compiler.Options) {
+func qaSources(b *testing.B) []compiler.Source {
 	data, err := os.ReadFile(testutil.ExamplePath("qa"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	srcs := []compiler.Source{{Path: "examples/qa.cue", Data: data}}
+	return []compiler.Source{{Path: "examples/qa.cue", Data: data}}
+}
+
+func benchmark(b *testing.B, opts compiler.Options) {
+	srcs := qaSources(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		res, diags, err := compiler.Compile(srcs, opts)
@@ -31,11 +35,7 @@ func BenchmarkVetQA(b *testing.B) { benchmark(b, compiler.Options{VetOnly: true}
 
 // BenchmarkRenderQA is compile plus kustomize of the qa overlay, in memory.
 func BenchmarkRenderQA(b *testing.B) {
-	data, err := os.ReadFile(testutil.ExamplePath("qa"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	srcs := []compiler.Source{{Path: "examples/qa.cue", Data: data}}
+	srcs := qaSources(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		res, _, err := compiler.Compile(srcs, compiler.Options{})

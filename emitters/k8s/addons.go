@@ -78,9 +78,6 @@ func helmRelease(c *model.CatalogAddon) obj {
 func (e *emitter) addonPatch(a *model.Addon) obj {
 	c := a.Catalog
 	values := e.substitute(deepCopy(c.EnvValues)).(map[string]any)
-	if name := c.Release; name == "external-dns" {
-		values["domainFilters"] = e.domainFilters()
-	}
 	if tol := e.tolerations("system"); len(tol) > 0 {
 		for _, p := range c.Placement {
 			setPath(values, join(p, "tolerations"), tol)
@@ -121,7 +118,8 @@ func (e *emitter) domainFilters() []string {
 	return filters
 }
 
-// substitute fills the catalog's per-environment placeholders.
+// substitute fills the catalog's per-environment placeholders. In a list,
+// the element "$(domains)" stands for every domain the environment serves.
 func (e *emitter) substitute(v any) any {
 	r := strings.NewReplacer(
 		"$(cluster)", e.plan.ClusterName,
@@ -135,9 +133,17 @@ func (e *emitter) substitute(v any) any {
 			v[k] = e.substitute(x)
 		}
 	case []any:
-		for i, x := range v {
-			v[i] = e.substitute(x)
+		var out []any
+		for _, x := range v {
+			if x == "$(domains)" {
+				for _, d := range e.domainFilters() {
+					out = append(out, d)
+				}
+				continue
+			}
+			out = append(out, e.substitute(x))
 		}
+		return out
 	case string:
 		return r.Replace(v)
 	}

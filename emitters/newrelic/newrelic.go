@@ -15,38 +15,18 @@ import (
 	"github.com/kuberator/kuberator/compiler/fileset"
 	"github.com/kuberator/kuberator/compiler/model"
 	"github.com/kuberator/kuberator/compiler/plan"
+	"github.com/kuberator/kuberator/emitters/tfjson"
 )
 
 // ProviderVersion is the newrelic provider constraint.
 const ProviderVersion = "~> 3.0"
 
-type obj = map[string]any
+type (
+	obj    = tfjson.Obj
+	module = tfjson.Module
+)
 
-type module obj
-
-func (m module) block(labels ...string) obj {
-	cur := obj(m)
-	for _, l := range labels {
-		next, ok := cur[l].(obj)
-		if !ok {
-			next = obj{}
-			cur[l] = next
-		}
-		cur = next
-	}
-	return cur
-}
-
-func (m module) resource(typ, name string, body obj) { put(m.block("resource", typ, name), body) }
-func (m module) data(typ, name string, body obj)     { put(m.block("data", typ, name), body) }
-
-func put(dst, src obj) {
-	for k, v := range src {
-		dst[k] = v
-	}
-}
-
-func ref(format string, args ...any) string { return "${" + fmt.Sprintf(format, args...) + "}" }
+var ref = tfjson.Ref
 
 type emitter struct {
 	env  *model.Environment
@@ -67,11 +47,13 @@ func Emit(env *model.Environment, p *plan.Plan) (fileset.FileSet, error) {
 	}
 	out := fileset.FileSet{}
 	for name, m := range files {
-		data, err := fileset.JSON(m)
+		data, err := m.Encode()
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		out[path.Join("newrelic", env.Name, name)] = data
+		if data != nil {
+			out[path.Join("newrelic", env.Name, name)] = data
+		}
 	}
 	return out, nil
 }
@@ -86,8 +68,8 @@ func (e emitter) versions() module {
 			"aws": obj{"source": "hashicorp/aws", "version": ">= 5.100, < 7.0"},
 		},
 	}}
-	put(m.block("provider", "newrelic"), obj{"account_id": nr.AccountID, "api_key": secret(nr.APIKey), "region": nr.Region})
-	put(m.block("provider", "aws"), obj{"region": e.env.AWS.Region})
+	m.Provider("newrelic", obj{"account_id": nr.AccountID, "api_key": secret(nr.APIKey), "region": nr.Region})
+	m.Provider("aws", obj{"region": e.env.AWS.Region})
 	return m
 }
 
@@ -97,9 +79,9 @@ func (e emitter) secrets() module {
 	m := module{}
 	for _, r := range e.secretRefs() {
 		if r.SSMParameter != "" {
-			m.data("aws_ssm_parameter", ssmKey(r.SSMParameter), obj{"name": r.SSMParameter, "with_decryption": true})
+			m.Data("aws_ssm_parameter", ssmKey(r.SSMParameter), obj{"name": r.SSMParameter, "with_decryption": true})
 		} else {
-			put(m.block("variable", r.Variable), obj{"type": "string", "sensitive": true, "description": "A secret for New Relic alerting; set it at apply time, never in a file."})
+			m.Variable(r.Variable, obj{"type": "string", "sensitive": true, "description": "A secret for New Relic alerting; set it at apply time, never in a file."})
 		}
 	}
 	return m

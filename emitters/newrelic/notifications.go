@@ -26,8 +26,8 @@ func (e emitter) notifications() module {
 				continue
 			}
 			key := plan.Key(name) + "_" + sev
-			m.resource("newrelic_notification_channel", key, e.channel(name, sev, d, destination))
-			m.resource("newrelic_workflow", key, obj{
+			m.Resource("newrelic_notification_channel", key, e.channel(name, sev, d, destination))
+			m.Resource("newrelic_workflow", key, obj{
 				"account_id":            a.NewRelic.AccountID,
 				"name":                  e.env.Name + ": " + sev + " to " + name,
 				"muting_rules_handling": "DONT_NOTIFY_FULLY_MUTED_ISSUES",
@@ -91,7 +91,7 @@ func (e emitter) destination(m module, name string, d *model.Destination) string
 	case "slack":
 		if d.ExistingDestination != "" {
 			// Terraform cannot create a Slack destination: it needs OAuth in the UI.
-			m.data("newrelic_notification_destination", key, obj{"account_id": account, "name": d.ExistingDestination})
+			m.Data("newrelic_notification_destination", key, obj{"account_id": account, "name": d.ExistingDestination})
 			return ref("data.newrelic_notification_destination.%s.id", key)
 		}
 		dest["type"] = "WEBHOOK"
@@ -111,7 +111,7 @@ func (e emitter) destination(m module, name string, d *model.Destination) string
 		dest["type"] = "WEBHOOK"
 		dest["property"] = []obj{{"key": "url", "value": secret(*d.URL)}}
 	}
-	m.resource("newrelic_notification_destination", key, dest)
+	m.Resource("newrelic_notification_destination", key, dest)
 	return ref("newrelic_notification_destination.%s.id", key)
 }
 

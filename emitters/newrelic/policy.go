@@ -11,7 +11,7 @@ import (
 // policy emits one policy for the environment and a NRQL condition per rule.
 func (e emitter) policy() module {
 	m := module{}
-	m.resource("newrelic_alert_policy", "main", obj{
+	m.Resource("newrelic_alert_policy", "main", obj{
 		"account_id": e.env.Alerts.NewRelic.AccountID,
 		"name":       e.env.Name + " platform",
 		// One issue per condition and facet (container, pod, node), so two
@@ -19,7 +19,7 @@ func (e emitter) policy() module {
 		"incident_preference": "PER_CONDITION_AND_TARGET",
 	})
 	for _, r := range e.env.Alerts.Rules.All() {
-		m.resource("newrelic_nrql_alert_condition", conditionKey(r), e.condition(r))
+		m.Resource("newrelic_nrql_alert_condition", conditionKey(r), e.condition(r))
 	}
 	return m
 }

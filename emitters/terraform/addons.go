@@ -23,16 +23,16 @@ func (e emitter) addonIAM() module {
 			continue
 		}
 		key := "addon_" + plan.Key(name)
-		m.resource("aws_iam_role", key, obj{
+		m.Resource("aws_iam_role", key, obj{
 			"name":               e.env.Name + "-" + name,
 			"assume_role_policy": assumeRolePolicy("pods.eks.amazonaws.com", "sts:AssumeRole", "sts:TagSession"),
 		})
-		m.resource("aws_iam_role_policy", key, obj{
+		m.Resource("aws_iam_role_policy", key, obj{
 			"name":   name,
 			"role":   ref("aws_iam_role.%s.id", key),
 			"policy": policyDocument(c.Policy),
 		})
-		m.resource("aws_eks_pod_identity_association", key, obj{
+		m.Resource("aws_eks_pod_identity_association", key, obj{
 			"cluster_name":    ref("aws_eks_cluster.main.name"),
 			"namespace":       c.Namespace,
 			"service_account": c.ServiceAccount,
@@ -41,18 +41,18 @@ func (e emitter) addonIAM() module {
 		})
 	}
 	if e.needsEBS() {
-		m.resource("aws_iam_role", "ebs_csi", obj{
+		m.Resource("aws_iam_role", "ebs_csi", obj{
 			"name":               e.env.Name + "-ebs-csi",
 			"assume_role_policy": assumeRolePolicy("pods.eks.amazonaws.com", "sts:AssumeRole", "sts:TagSession"),
 		})
-		m.resource("aws_iam_role_policy_attachment", "ebs_csi", obj{
+		m.Resource("aws_iam_role_policy_attachment", "ebs_csi", obj{
 			"role":       ref("aws_iam_role.ebs_csi.name"),
 			"policy_arn": "arn:" + ref("data.aws_partition.current.partition") + ":iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy",
 		})
 		ebs := addon("aws-ebs-csi-driver", e.systemPlacementFor("controller"))
 		ebs["pod_identity_association"] = obj{"role_arn": ref("aws_iam_role.ebs_csi.arn"), "service_account": EBSCSIServiceAccount}
 		ebs["depends_on"] = []string{"aws_eks_addon.eks_pod_identity_agent", "aws_iam_role_policy_attachment.ebs_csi"}
-		m.resource("aws_eks_addon", "aws_ebs_csi_driver", ebs)
+		m.Resource("aws_eks_addon", "aws_ebs_csi_driver", ebs)
 	}
 	return m
 }

@@ -13,12 +13,12 @@ import (
 func (e emitter) eks() module {
 	m := module{}
 	name := e.env.Name
-	m.resource("aws_kms_key", "eks", obj{
+	m.Resource("aws_kms_key", "eks", obj{
 		"description":             "EKS secrets encryption for " + name,
 		"enable_key_rotation":     true,
 		"deletion_window_in_days": 30,
 	})
-	m.resource("aws_kms_alias", "eks", obj{
+	m.Resource("aws_kms_alias", "eks", obj{
 		"name":          "alias/" + name + "-eks",
 		"target_key_id": ref("aws_kms_key.eks.key_id"),
 	})
@@ -35,7 +35,7 @@ func (e emitter) eks() module {
 	if ep.Public && len(ep.PublicCIDRs) > 0 {
 		vpc["public_access_cidrs"] = ep.PublicCIDRs
 	}
-	m.resource("aws_eks_cluster", "main", obj{
+	m.Resource("aws_eks_cluster", "main", obj{
 		"name":                      e.plan.ClusterName,
 		"version":                   e.env.Cluster.Version,
 		"role_arn":                  ref("aws_iam_role.cluster.arn"),
@@ -57,7 +57,7 @@ func (e emitter) eks() module {
 		"upgrade_policy":                obj{"support_type": "STANDARD"},
 		"depends_on":                    []string{"aws_iam_role_policy_attachment.cluster_AmazonEKSClusterPolicy"},
 	})
-	m.resource("aws_eks_access_entry", "node", obj{
+	m.Resource("aws_eks_access_entry", "node", obj{
 		"cluster_name":  ref("aws_eks_cluster.main.name"),
 		"principal_arn": ref("aws_iam_role.node.arn"),
 		"type":          "EC2_LINUX",
@@ -73,9 +73,9 @@ func (e emitter) addons(m module) {
 		"AWS_VPC_K8S_CNI_EXTERNALSNAT": strconv.FormatBool(e.plan.ExternalSNAT),
 		"ENABLE_PREFIX_DELEGATION":     strconv.FormatBool(e.env.Network.CNI.PrefixDelegation),
 	}
-	m.resource("aws_eks_addon", "vpc_cni", addon("vpc-cni", obj{"env": cni}))
-	m.resource("aws_eks_addon", "kube_proxy", addon("kube-proxy", nil))
-	m.resource("aws_eks_addon", "eks_pod_identity_agent", addon("eks-pod-identity-agent", nil))
+	m.Resource("aws_eks_addon", "vpc_cni", addon("vpc-cni", obj{"env": cni}))
+	m.Resource("aws_eks_addon", "kube_proxy", addon("kube-proxy", nil))
+	m.Resource("aws_eks_addon", "eks_pod_identity_agent", addon("eks-pod-identity-agent", nil))
 	config := e.systemPlacement()
 	if e.plan.CoreDNSAutoscaling {
 		dns := e.env.Cluster.CoreDNS
@@ -89,7 +89,7 @@ func (e emitter) addons(m module) {
 		}
 	}
 	coredns["depends_on"] = asgs
-	m.resource("aws_eks_addon", "coredns", coredns)
+	m.Resource("aws_eks_addon", "coredns", coredns)
 }
 
 // systemPlacementFor nests the system placement under one key of an add-on's

@@ -15,26 +15,26 @@ var nodePolicies = []string{
 // instance profile.
 func (e emitter) iam() module {
 	m := module{}
-	m.data("aws_partition", "current", obj{})
-	m.resource("aws_iam_role", "cluster", obj{
+	m.Data("aws_partition", "current", obj{})
+	m.Resource("aws_iam_role", "cluster", obj{
 		"name":               e.env.Name + "-eks-cluster",
 		"assume_role_policy": assumeRolePolicy("eks.amazonaws.com", "sts:AssumeRole", "sts:TagSession"),
 	})
-	m.resource("aws_iam_role_policy_attachment", "cluster_AmazonEKSClusterPolicy", obj{
+	m.Resource("aws_iam_role_policy_attachment", "cluster_AmazonEKSClusterPolicy", obj{
 		"role":       ref("aws_iam_role.cluster.name"),
 		"policy_arn": managedPolicy("AmazonEKSClusterPolicy"),
 	})
-	m.resource("aws_iam_role", "node", obj{
+	m.Resource("aws_iam_role", "node", obj{
 		"name":               e.env.Name + "-eks-node",
 		"assume_role_policy": assumeRolePolicy("ec2.amazonaws.com", "sts:AssumeRole"),
 	})
 	for _, p := range nodePolicies {
-		m.resource("aws_iam_role_policy_attachment", "node_"+p, obj{
+		m.Resource("aws_iam_role_policy_attachment", "node_"+p, obj{
 			"role":       ref("aws_iam_role.node.name"),
 			"policy_arn": managedPolicy(p),
 		})
 	}
-	m.resource("aws_iam_instance_profile", "node", obj{
+	m.Resource("aws_iam_instance_profile", "node", obj{
 		"name": e.env.Name + "-eks-node",
 		"role": ref("aws_iam_role.node.name"),
 	})

@@ -5,21 +5,21 @@ package terraform
 func (e emitter) network() module {
 	m := module{}
 	name := e.env.Name
-	m.resource("aws_vpc", "main", obj{
+	m.Resource("aws_vpc", "main", obj{
 		"cidr_block":           e.env.Network.VPCCIDR,
 		"enable_dns_support":   true,
 		"enable_dns_hostnames": true,
 		"tags":                 e.nameTags(name),
 	})
-	m.resource("aws_internet_gateway", "main", obj{
+	m.Resource("aws_internet_gateway", "main", obj{
 		"vpc_id": ref("aws_vpc.main.id"),
 		"tags":   e.nameTags(name),
 	})
-	m.resource("aws_route_table", "public", obj{
+	m.Resource("aws_route_table", "public", obj{
 		"vpc_id": ref("aws_vpc.main.id"),
 		"tags":   e.nameTags(name + "-public"),
 	})
-	m.resource("aws_route", "public_internet", obj{
+	m.Resource("aws_route", "public_internet", obj{
 		"route_table_id":         ref("aws_route_table.public.id"),
 		"destination_cidr_block": "0.0.0.0/0",
 		"gateway_id":             ref("aws_internet_gateway.main.id"),
@@ -28,33 +28,33 @@ func (e emitter) network() module {
 		// Load balancers find their subnets by these role tags (the AWS Load
 		// Balancer Controller's subnet discovery): public for internet-facing,
 		// private for internal.
-		m.resource("aws_subnet", "public_"+z.Key, obj{
+		m.Resource("aws_subnet", "public_"+z.Key, obj{
 			"vpc_id":                  ref("aws_vpc.main.id"),
 			"cidr_block":              z.PublicCIDR,
 			"availability_zone":       z.Name,
 			"map_public_ip_on_launch": false,
 			"tags":                    e.nameTags(name+"-public-"+z.Name, "kubernetes.io/role/elb", "1"),
 		})
-		m.resource("aws_subnet", "private_"+z.Key, obj{
+		m.Resource("aws_subnet", "private_"+z.Key, obj{
 			"vpc_id":            ref("aws_vpc.main.id"),
 			"cidr_block":        z.PrivateCIDR,
 			"availability_zone": z.Name,
 			"tags":              e.nameTags(name+"-private-"+z.Name, "kubernetes.io/role/internal-elb", "1"),
 		})
-		m.resource("aws_route_table_association", "public_"+z.Key, obj{
+		m.Resource("aws_route_table_association", "public_"+z.Key, obj{
 			"subnet_id":      ref("aws_subnet.public_%s.id", z.Key),
 			"route_table_id": ref("aws_route_table.public.id"),
 		})
-		m.resource("aws_route_table", "private_"+z.Key, obj{
+		m.Resource("aws_route_table", "private_"+z.Key, obj{
 			"vpc_id": ref("aws_vpc.main.id"),
 			"tags":   e.nameTags(name + "-private-" + z.Name),
 		})
-		m.resource("aws_route", "private_"+z.Key+"_nat", obj{
+		m.Resource("aws_route", "private_"+z.Key+"_nat", obj{
 			"route_table_id":         ref("aws_route_table.private_%s.id", z.Key),
 			"destination_cidr_block": "0.0.0.0/0",
 			"nat_gateway_id":         ref("aws_nat_gateway.%s.id", e.natFor(z.Name)),
 		})
-		m.resource("aws_route_table_association", "private_"+z.Key, obj{
+		m.Resource("aws_route_table_association", "private_"+z.Key, obj{
 			"subnet_id":      ref("aws_subnet.private_%s.id", z.Key),
 			"route_table_id": ref("aws_route_table.private_%s.id", z.Key),
 		})
@@ -63,11 +63,11 @@ func (e emitter) network() module {
 		if e.natFor(z.Name) != z.Key {
 			continue
 		}
-		m.resource("aws_eip", "nat_"+z.Key, obj{
+		m.Resource("aws_eip", "nat_"+z.Key, obj{
 			"domain": "vpc",
 			"tags":   e.nameTags(name + "-nat-" + z.Name),
 		})
-		m.resource("aws_nat_gateway", z.Key, obj{
+		m.Resource("aws_nat_gateway", z.Key, obj{
 			"allocation_id": ref("aws_eip.nat_%s.id", z.Key),
 			"subnet_id":     ref("aws_subnet.public_%s.id", z.Key),
 			"tags":          e.nameTags(name + "-" + z.Name),

@@ -15,23 +15,23 @@ import (
 func (e emitter) nodes() module {
 	m := module{}
 	for _, arch := range e.archs() {
-		m.variable("node_ami_id_"+arch, obj{
+		m.Variable("node_ami_id_"+arch, obj{
 			"type":        "string",
 			"default":     "",
 			"description": fmt.Sprintf("AMI for %s nodes; empty means the EKS-optimized AL2023 AMI for Kubernetes %s from the public SSM parameter.", arch, e.env.Cluster.Version),
 		})
 		// Read only when no AMI is given, so a pinned AMI needs no SSM access.
-		m.data("aws_ssm_parameter", "al2023_"+arch, obj{
+		m.Data("aws_ssm_parameter", "al2023_"+arch, obj{
 			"count": ref(`var.node_ami_id_%s == "" ? 1 : 0`, arch),
 			"name":  fmt.Sprintf("/aws/service/eks/optimized-ami/%s/amazon-linux-2023/%s/standard/recommended/image_id", e.env.Cluster.Version, arch),
 		})
-		m.local("ami_"+arch, ref(`var.node_ami_id_%[1]s != "" ? var.node_ami_id_%[1]s : nonsensitive(data.aws_ssm_parameter.al2023_%[1]s[0].value)`, arch))
+		m.Local("ami_"+arch, ref(`var.node_ami_id_%[1]s != "" ? var.node_ami_id_%[1]s : nonsensitive(data.aws_ssm_parameter.al2023_%[1]s[0].value)`, arch))
 	}
 	for _, g := range e.plan.Groups {
 		for _, a := range g.ASGs {
-			m.local("user_data_"+a.Key, e.userData(g, a))
-			m.resource("aws_launch_template", a.Key, e.launchTemplate(g, a))
-			m.resource("aws_autoscaling_group", a.Key, e.autoscalingGroup(g, a))
+			m.Local("user_data_"+a.Key, e.userData(g, a))
+			m.Resource("aws_launch_template", a.Key, e.launchTemplate(g, a))
+			m.Resource("aws_autoscaling_group", a.Key, e.autoscalingGroup(g, a))
 		}
 	}
 	return m

@@ -14,39 +14,20 @@ import (
 	"github.com/kuberator/kuberator/compiler/fileset"
 	"github.com/kuberator/kuberator/compiler/model"
 	"github.com/kuberator/kuberator/compiler/plan"
+	"github.com/kuberator/kuberator/emitters/tfjson"
 )
 
 // AWSProviderVersion is valid for every provider release whose arguments the
 // emitter uses: 5.100 (the oldest tested) up to, not including, 7.0.
 const AWSProviderVersion = ">= 5.100, < 7.0"
 
-// obj is a JSON object of Terraform's JSON syntax.
-type obj = map[string]any
+// Local names for the shared Terraform JSON helpers.
+type (
+	obj    = tfjson.Obj
+	module = tfjson.Module
+)
 
-// module is one .tf.json file under construction.
-type module obj
-
-func (m module) block(kind string, labels ...string) obj {
-	cur := obj(m)
-	for _, l := range append([]string{kind}, labels...) {
-		next, ok := cur[l].(obj)
-		if !ok {
-			next = obj{}
-			cur[l] = next
-		}
-		cur = next
-	}
-	return cur
-}
-
-func (m module) resource(typ, name string, body obj) { maps.Copy(m.block("resource", typ, name), body) }
-func (m module) data(typ, name string, body obj)     { maps.Copy(m.block("data", typ, name), body) }
-func (m module) variable(name string, body obj)      { maps.Copy(m.block("variable", name), body) }
-func (m module) output(name string, body obj)        { maps.Copy(m.block("output", name), body) }
-func (m module) local(name string, v any)            { m.block("locals")[name] = v }
-
-// ref makes a Terraform interpolation of an expression.
-func ref(format string, args ...any) string { return "${" + fmt.Sprintf(format, args...) + "}" }
+var ref = tfjson.Ref
 
 // emitter carries what every file of one environment needs.
 type emitter struct {
@@ -68,14 +49,13 @@ func Emit(env *model.Environment, p *plan.Plan) (fileset.FileSet, error) {
 	}
 	out := fileset.FileSet{}
 	for name, m := range files {
-		if len(m) == 0 {
-			continue // nothing of this concern in this environment
-		}
-		data, err := fileset.JSON(m)
+		data, err := m.Encode()
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		out[path.Join("terraform", env.Name, name)] = data
+		if data != nil { // nothing of this concern in this environment otherwise
+			out[path.Join("terraform", env.Name, name)] = data
+		}
 	}
 	return out, nil
 }
@@ -113,9 +93,11 @@ func (e emitter) versions() module {
 			"aws": obj{"source": "hashicorp/aws", "version": AWSProviderVersion},
 		},
 	}
-	m.block("provider", "aws")["region"] = e.env.AWS.Region
-	m.block("provider", "aws")["allowed_account_ids"] = []string{e.env.AWS.AccountID}
-	m.block("provider", "aws")["default_tags"] = obj{"tags": e.commonTags()}
+	m.Provider("aws", obj{
+		"region":              e.env.AWS.Region,
+		"allowed_account_ids": []string{e.env.AWS.AccountID},
+		"default_tags":        obj{"tags": e.commonTags()},
+	})
 	return m
 }
 
@@ -126,12 +108,12 @@ func (e emitter) outputs() module {
 		public[z.Name] = ref("aws_subnet.public_%s.id", z.Key)
 		private[z.Name] = ref("aws_subnet.private_%s.id", z.Key)
 	}
-	m.output("cluster_name", obj{"value": ref("aws_eks_cluster.main.name")})
-	m.output("cluster_endpoint", obj{"value": ref("aws_eks_cluster.main.endpoint")})
-	m.output("cluster_security_group_id", obj{"value": ref("aws_eks_cluster.main.vpc_config[0].cluster_security_group_id")})
-	m.output("node_role_arn", obj{"value": ref("aws_iam_role.node.arn")})
-	m.output("vpc_id", obj{"value": ref("aws_vpc.main.id")})
-	m.output("public_subnet_ids", obj{"value": public})
-	m.output("private_subnet_ids", obj{"value": private})
+	m.Output("cluster_name", obj{"value": ref("aws_eks_cluster.main.name")})
+	m.Output("cluster_endpoint", obj{"value": ref("aws_eks_cluster.main.endpoint")})
+	m.Output("cluster_security_group_id", obj{"value": ref("aws_eks_cluster.main.vpc_config[0].cluster_security_group_id")})
+	m.Output("node_role_arn", obj{"value": ref("aws_iam_role.node.arn")})
+	m.Output("vpc_id", obj{"value": ref("aws_vpc.main.id")})
+	m.Output("public_subnet_ids", obj{"value": public})
+	m.Output("private_subnet_ids", obj{"value": private})
 	return m
 }
