@@ -8,7 +8,6 @@ package newrelic
 
 import (
 	"encoding/json"
-	"fmt"
 	"path"
 	"slices"
 
@@ -45,17 +44,7 @@ func Emit(env *model.Environment, p *plan.Plan) (fileset.FileSet, error) {
 		"policy.tf.json":        e.policy(),
 		"notifications.tf.json": e.notifications(),
 	}
-	out := fileset.FileSet{}
-	for name, m := range files {
-		data, err := m.Encode()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		if data != nil {
-			out[path.Join("newrelic", env.Name, name)] = data
-		}
-	}
-	return out, nil
+	return tfjson.Files(path.Join("newrelic", env.Name), files)
 }
 
 func (e emitter) versions() module {

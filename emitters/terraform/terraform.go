@@ -5,7 +5,6 @@
 package terraform
 
 import (
-	"fmt"
 	"maps"
 	"path"
 	"slices"
@@ -47,17 +46,7 @@ func Emit(env *model.Environment, p *plan.Plan) (fileset.FileSet, error) {
 		"addons.tf.json":   e.addonIAM(),
 		"outputs.tf.json":  e.outputs(),
 	}
-	out := fileset.FileSet{}
-	for name, m := range files {
-		data, err := m.Encode()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		if data != nil { // nothing of this concern in this environment otherwise
-			out[path.Join("terraform", env.Name, name)] = data
-		}
-	}
-	return out, nil
+	return tfjson.Files(path.Join("terraform", env.Name), files)
 }
 
 // nameTags tags a resource with its Name; the provider's default_tags add the rest.

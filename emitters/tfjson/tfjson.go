@@ -6,6 +6,7 @@ package tfjson
 import (
 	"fmt"
 	"maps"
+	"path"
 
 	"github.com/kuberator/kuberator/compiler/fileset"
 )
@@ -40,10 +41,18 @@ func (m Module) Local(name string, v any)            { m.Block("locals")[name] =
 // Ref makes a Terraform interpolation of an expression.
 func Ref(format string, args ...any) string { return "${" + fmt.Sprintf(format, args...) + "}" }
 
-// Encode writes the module's bytes; an empty module is nil (no file).
-func (m Module) Encode() ([]byte, error) {
-	if len(m) == 0 {
-		return nil, nil
+// Files encodes modules by file name into dir; an empty module writes no file.
+func Files(dir string, modules map[string]Module) (fileset.FileSet, error) {
+	out := fileset.FileSet{}
+	for name, m := range modules {
+		if len(m) == 0 {
+			continue
+		}
+		data, err := fileset.JSON(m)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		out[path.Join(dir, name)] = data
 	}
-	return fileset.JSON(m)
+	return out, nil
 }
