@@ -21,6 +21,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/client-go/discovery"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/yaml"
@@ -41,7 +42,10 @@ var crds = []string{
 	"monitoring.coreos.com_alertmanagerconfigs.yaml",
 }
 
-func startAPIServer(t *testing.T) client.Client {
+// startAPIServer runs kube-apiserver and etcd for one test and checks that
+// the server is of the cluster's Kubernetes minor version (e.g. "1.33"), so
+// that the dry-run judges objects by the API the cluster will serve.
+func startAPIServer(t *testing.T, clusterVersion string) client.Client {
 	t.Helper()
 	assets, crdDir := os.Getenv("KUBEBUILDER_ASSETS"), os.Getenv("KUBERATOR_E2E_CRDS")
 	for _, f := range []string{filepath.Join(assets, "kube-apiserver"), filepath.Join(assets, "etcd")} {
@@ -66,6 +70,13 @@ func startAPIServer(t *testing.T) client.Client {
 			t.Errorf("stopping the API server: %v", err)
 		}
 	})
+	info, err := discovery.NewDiscoveryClientForConfigOrDie(cfg).ServerVersion()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := info.Major + "." + info.Minor; got != clusterVersion {
+		t.Fatalf("the API server is Kubernetes %s (%s), the cluster runs %s: set KUBE_VERSION for e2e/tools/build-kube-apiserver.sh", got, info.GitVersion, clusterVersion)
+	}
 	c, err := client.New(cfg, client.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -146,9 +157,10 @@ func TestDryRunAgainstAPIServer(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			// A server of its own: examples share namespace names, and envtest
 			// has no controller that would finish deleting a namespace.
-			c := startAPIServer(t)
+			env := testutil.CompileExample(t, name).Env
+			c := startAPIServer(t, env.Cluster.Version)
 			objs := objects(t, name)
-			if env := testutil.CompileExample(t, name).Env; len(objs) == 0 && len(env.Addons)+len(env.Workloads) > 0 {
+			if len(objs) == 0 && len(env.Addons)+len(env.Workloads) > 0 {
 				t.Fatalf("%s has add-ons or workloads but renders no objects", name)
 			}
 			// Namespaces are dry-run like the rest, then created for real so
@@ -179,7 +191,7 @@ func TestDryRunAgainstAPIServer(t *testing.T) {
 	}
 
 	// The check can fail: mutated objects are rejected with the server's reason.
-	c := startAPIServer(t)
+	c := startAPIServer(t, testutil.CompileExample(t, "qa").Env.Cluster.Version)
 	qa := objects(t, "qa")
 	ensureNamespaces(t, ctx, c, qa)
 	find := func(kind, name string) *unstructured.Unstructured {

@@ -6,9 +6,13 @@
 set -euo pipefail
 out=$(realpath -m "$1")
 version=${KUBE_VERSION:-v1.33.13}
+minor=${version#v1.}
+minor=${minor%%.*}
 staging=v0.${version#v1.}
 bin="$out/bin/kube-apiserver"
-if [ -x "$bin" ] && [ "$(cat "$out/bin/.kube-apiserver-version" 2>/dev/null)" = "$version" ]; then
+# The stamp names the version and this recipe: a change to either rebuilds.
+stamp="$version $(sha256sum "$0" | cut -c1-12)"
+if [ -x "$bin" ] && [ "$(cat "$out/bin/.kube-apiserver-version" 2>/dev/null)" = "$stamp" ]; then
   exit 0
 fi
 mkdir -p "$out/bin" "$out/kube-apiserver-src"
@@ -35,6 +39,6 @@ import _ "k8s.io/kubernetes/cmd/kube-apiserver"
 GO
 GOFLAGS=-mod=mod go mod tidy -e >/dev/null 2>&1 || true
 GOFLAGS=-mod=mod go build -o "$bin" \
-  -ldflags "-X k8s.io/component-base/version.gitVersion=$version -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=${version#v1.}" \
+  -ldflags "-X k8s.io/component-base/version.gitVersion=$version -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor" \
   k8s.io/kubernetes/cmd/kube-apiserver
-echo "$version" > "$out/bin/.kube-apiserver-version"
+echo "$stamp" > "$out/bin/.kube-apiserver-version"
