@@ -26,6 +26,9 @@ type Result struct {
 type Options struct {
 	// VetOnly stops after the checks: no planning output, no emitters.
 	VetOnly bool
+	// OutputDir is where the result will be written or compared; when set,
+	// the compile also checks it against the spec's gitops.root.
+	OutputDir string
 }
 
 // Compile compiles one environment from its spec files. The diagnostics hold
@@ -45,6 +48,7 @@ func Compile(srcs []Source, opts Options) (*Result, Diagnostics, error) {
 			diags = append(diags, checkCapacity(env, p)...)
 		}
 	}
+	diags = append(diags, checkGitOpsRoot(env, opts.OutputDir)...)
 	diags.Sort()
 	if diags.HasErrors(false) {
 		return nil, diags, nil

@@ -3,6 +3,7 @@ package compiler
 import (
 	"fmt"
 	"io"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/kuberator/kuberator/compiler/model"
 	"github.com/kuberator/kuberator/compiler/plan"
+	"github.com/kuberator/kuberator/emitters/k8s"
 )
 
 // Description is the plan a person reads before applying: addresses per
@@ -27,6 +29,7 @@ type Description struct {
 	CoreDNS     CoreDNSInfo       `json:"coreDNS"`
 	Addons      []AddonInfo       `json:"addons"`
 	Alerts      *AlertsInfo       `json:"alerts,omitempty"`
+	GitOps      *GitOpsInfo       `json:"gitops,omitempty"`
 	Tags        map[string]string `json:"tags"`
 }
 
@@ -62,6 +65,13 @@ type CoreDNSInfo struct {
 type AddonInfo struct {
 	Name   string `json:"name"`
 	RunsOn string `json:"runsOn"`
+}
+
+// GitOpsInfo says how Flux takes over the cluster: the bootstrap command and
+// the Flux Kustomizations it then reconciles, in dependency order.
+type GitOpsInfo struct {
+	Bootstrap string   `json:"bootstrap"`
+	Layers    []string `json:"layers"`
 }
 
 type AlertsInfo struct {
@@ -132,7 +142,33 @@ func Describe(res *Result) Description {
 		d.Addons = append(d.Addons, AddonInfo{Name: name, RunsOn: runsOn})
 	}
 	d.Alerts = describeAlerts(env.Alerts)
+	d.GitOps = describeGitOps(env)
 	return d
+}
+
+func describeGitOps(env *model.Environment) *GitOpsInfo {
+	g := env.GitOps
+	if g == nil {
+		return nil
+	}
+	info := &GitOpsInfo{Bootstrap: BootstrapCommand(env)}
+	for _, l := range k8s.Layers {
+		info.Layers = append(info.Layers, k8s.LayerName(env.Name, l)+" ("+k8s.RepoPath(g.Root, k8s.LayerDir(env.Name, l))+")")
+	}
+	return info
+}
+
+// BootstrapCommand is the `flux bootstrap` that points the cluster at its
+// directory in the repository. Over https it authenticates with a token in
+// GIT_PASSWORD; over ssh with a deploy key bootstrap creates.
+func BootstrapCommand(env *model.Environment) string {
+	g := env.GitOps
+	cmd := fmt.Sprintf("flux bootstrap git --url=%s --branch=%s --path=%s",
+		g.URL, g.Branch, path.Join(g.Root, k8s.ClusterDir(env.Name)))
+	if strings.HasPrefix(g.URL, "https://") {
+		cmd = "GIT_PASSWORD=<token with push access> " + cmd
+	}
+	return cmd
 }
 
 func describeAlerts(a *model.Alerts) *AlertsInfo {
@@ -249,6 +285,9 @@ func (d Description) WriteText(w io.Writer) error {
 		for _, t := range a.Destinations {
 			p("  %s\t%s\t%s\n", t.Name, t.Type, t.Detail)
 		}
+	}
+	if g := d.GitOps; g != nil {
+		p("\nGitOps\n  bootstrap: %s\n  then Flux reconciles, each after the one before: %s\n", g.Bootstrap, strings.Join(g.Layers, " → "))
 	}
 	return tw.Flush()
 }

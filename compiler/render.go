@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"bytes"
 	"fmt"
 	"path"
 
@@ -11,9 +12,9 @@ import (
 	"github.com/kuberator/kuberator/emitters/k8s"
 )
 
-// Render builds an environment's overlay with kustomize, in memory, and
-// returns the final manifests as one multi-document YAML stream: what Flux
-// will apply.
+// Render builds each layer of an environment's overlay with kustomize, in
+// memory, in the order Flux applies them, and returns the final manifests as
+// one multi-document YAML stream: what Flux will apply.
 func Render(files fileset.FileSet, env string) ([]byte, error) {
 	fs := filesys.MakeFsInMemory()
 	for _, p := range files.Paths() {
@@ -21,17 +22,32 @@ func Render(files fileset.FileSet, env string) ([]byte, error) {
 			return nil, err
 		}
 	}
-	dir := path.Join("/", k8s.OverlayDir(env))
-	if !fs.Exists(path.Join(dir, "kustomization.yaml")) {
+	var out [][]byte
+	found := false
+	for _, layer := range k8s.Layers {
+		dir := k8s.LayerDir(env, layer)
+		if !fs.Exists(path.Join("/", dir, "kustomization.yaml")) {
+			continue
+		}
+		found = true
+		// Legacy order, as `kustomize build` and `kubectl kustomize` print it:
+		// namespaces and cluster-scoped objects before what lives in them.
+		opts := krusty.MakeDefaultOptions()
+		opts.Reorder = krusty.ReorderOptionLegacy
+		resources, err := krusty.MakeKustomizer(opts).Run(fs, path.Join("/", dir))
+		if err != nil {
+			return nil, fmt.Errorf("kustomize build %s: %w", dir, err)
+		}
+		y, err := resources.AsYaml()
+		if err != nil {
+			return nil, err
+		}
+		if len(y) > 0 {
+			out = append(out, y)
+		}
+	}
+	if !found {
 		return nil, fmt.Errorf("no overlay for environment %s", env)
 	}
-	// Legacy order, as `kustomize build` and `kubectl kustomize` print it:
-	// namespaces and cluster-scoped objects before what lives in them.
-	opts := krusty.MakeDefaultOptions()
-	opts.Reorder = krusty.ReorderOptionLegacy
-	resources, err := krusty.MakeKustomizer(opts).Run(fs, dir)
-	if err != nil {
-		return nil, fmt.Errorf("kustomize build %s: %w", k8s.OverlayDir(env), err)
-	}
-	return resources.AsYaml()
+	return bytes.Join(out, []byte("---\n")), nil
 }

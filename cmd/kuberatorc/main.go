@@ -143,7 +143,7 @@ func build(args []string, stdout, stderr io.Writer) int {
 	if code, ok := c.parse(args); !ok {
 		return code
 	}
-	res, code := c.compile(compiler.Options{}, false, stderr)
+	res, code := c.compile(compiler.Options{OutputDir: *out}, false, stderr)
 	if res == nil {
 		return code
 	}
@@ -172,7 +172,7 @@ func diff(args []string, stdout, stderr io.Writer) int {
 	if code, ok := c.parse(args); !ok {
 		return code
 	}
-	res, code := c.compile(compiler.Options{}, false, stderr)
+	res, code := c.compile(compiler.Options{OutputDir: *out}, false, stderr)
 	if res == nil {
 		return code
 	}

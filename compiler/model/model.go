@@ -177,6 +177,9 @@ type CatalogAddon struct {
 	Values          map[string]any    `json:"values"`
 	EnvValues       map[string]any    `json:"envValues"`
 	Note            string            `json:"note,omitempty"`
+	// Layer is the Flux layer the add-on's HelmRelease belongs to: infra, or
+	// configs for an add-on that needs a Secret an ExternalSecret makes.
+	Layer string `json:"layer"`
 }
 
 // PolicyStatement is one IAM policy statement.

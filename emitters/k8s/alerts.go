@@ -2,7 +2,6 @@ package k8s
 
 import (
 	"fmt"
-	"path"
 	"strconv"
 	"strings"
 
@@ -24,16 +23,20 @@ var secretKey = map[string]string{
 // alerts writes the Prometheus twin of the New Relic rules when the cluster
 // runs kube-prometheus-stack: the same rules in PromQL, and Alertmanager
 // routes to the same destinations, one route per rule and destination.
-func (e *emitter) alerts(overlay *kustomization) {
-	if _, ok := e.env.Addons["kube-prometheus-stack"]; !ok || e.env.Alerts == nil {
+func (e *emitter) alerts() {
+	if !e.prometheusAlerts() {
 		return
 	}
-	dir := OverlayDir(e.env.Name)
+	// Configs: kube-prometheus-stack, in the infra layer, brings their CRDs.
 	for _, o := range []obj{e.prometheusRule(), e.alertmanagerConfig()} {
-		file := path.Join("alerts", fileName(o["kind"].(string), AlertsName(e.env.Name)))
-		e.put(path.Join(dir, file), e.header, o)
-		overlay.resources = append(overlay.resources, file)
+		e.add(Configs, fileName(o["kind"].(string), AlertsName(e.env.Name)), o)
 	}
+}
+
+// prometheusAlerts says whether the alert rules also go to Prometheus.
+func (e *emitter) prometheusAlerts() bool {
+	_, ok := e.env.Addons["kube-prometheus-stack"]
+	return ok && e.env.Alerts != nil
 }
 
 func (e *emitter) prometheusRule() obj {

@@ -2,41 +2,60 @@ package k8s
 
 import (
 	"path"
-	"strings"
 )
 
 // FluxNamespace is where Flux runs and keeps its sources.
 const FluxNamespace = "flux-system"
 
-// cluster writes kubernetes/clusters/<env>: what `flux bootstrap --path` points
-// at. A GitRepository for the platform repository and a Kustomization that
-// reconciles this environment's overlay, pruning what the overlay drops.
+// FluxSource is the GitRepository `flux bootstrap` creates for the repository
+// it bootstraps. The layers use it, so they authenticate as bootstrap set up
+// (deploy key or token) instead of through a second, unauthenticated source.
+const FluxSource = "flux-system"
+
+// layerTimeouts bound how long Flux waits for a layer to become healthy:
+// charts pull images and run hooks, configs and apps apply quickly.
+var layerTimeouts = map[string]string{Infra: "15m", Configs: "5m", Apps: "10m"}
+
+// LayerName is the Flux Kustomization that reconciles one layer.
+func LayerName(env, layer string) string { return env + "-" + layer }
+
+// ClusterDir is what `flux bootstrap --path` points at for an environment.
+func ClusterDir(env string) string { return path.Join(ClustersDir, env) }
+
+// RepoPath is a generated directory's path from the repository root, as Flux
+// reads it; root is the spec's gitops.root.
+func RepoPath(root, dir string) string { return "./" + path.Join(root, dir) }
+
+// cluster writes kubernetes/clusters/<env>, what `flux bootstrap --path`
+// points at: one Flux Kustomization per layer, each waiting for the one
+// before and for its own objects to be healthy, pruning what the spec drops.
+// No kustomization.yaml: bootstrap adds its own flux-system/ directory here,
+// and without one kustomize-controller applies every file below the path.
 func (e *emitter) cluster() {
 	g := e.env.GitOps
 	if g == nil {
 		return
 	}
-	dir := path.Join(ClustersDir, e.env.Name)
-	name := e.env.Name + "-platform"
-	source := obj{"interval": "1m", "url": g.URL, "ref": obj{"branch": g.Branch}}
-	if !strings.HasPrefix(g.URL, "https://") {
-		// SSH needs the deploy key flux bootstrap stores in this Secret.
-		source["secretRef"] = obj{"name": FluxNamespace}
+	dir := ClusterDir(e.env.Name)
+	previous := ""
+	for _, l := range Layers {
+		spec := obj{
+			"interval":      g.Interval,
+			"retryInterval": "1m",
+			"path":          RepoPath(g.Root, LayerDir(e.env.Name, l)),
+			"prune":         true,
+			"wait":          true,
+			"timeout":       layerTimeouts[l],
+			"sourceRef":     obj{"kind": "GitRepository", "name": FluxSource},
+		}
+		if previous != "" {
+			spec["dependsOn"] = []obj{{"name": previous}}
+		}
+		name := LayerName(e.env.Name, l)
+		e.put(path.Join(dir, fileName("Kustomization", name)), e.header, obj{
+			"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+			"metadata": meta(name, FluxNamespace), "spec": spec,
+		})
+		previous = name
 	}
-	e.put(path.Join(dir, fileName("GitRepository", name)), e.header, obj{
-		"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
-		"metadata": meta(name, FluxNamespace), "spec": source,
-	})
-	e.put(path.Join(dir, fileName("Kustomization", name)), e.header, obj{
-		"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
-		"metadata": meta(name, FluxNamespace),
-		"spec": obj{
-			"interval":  g.Interval,
-			"path":      "./" + path.Join(g.Root, OverlayDir(e.env.Name)),
-			"prune":     true,
-			"wait":      true,
-			"timeout":   "10m",
-			"sourceRef": obj{"kind": "GitRepository", "name": name},
-		},
-	})
 }

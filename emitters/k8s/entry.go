@@ -1,7 +1,6 @@
 package k8s
 
 import (
-	"path"
 	"slices"
 	"strings"
 
@@ -15,7 +14,7 @@ const EntryName = "alb-to-nginx"
 // by the AWS Load Balancer Controller, that forwards everything to the nginx
 // controller's NodePort Service. The ALB finds its subnets by the
 // kubernetes.io/role/elb tag the Terraform emitter puts on public subnets.
-func (e *emitter) entry(overlay *kustomization) {
+func (e *emitter) entry() {
 	in := e.env.Ingress
 	nginx, ok := e.env.Addons["nginx"]
 	if in == nil || !ok || nginx.Catalog == nil {
@@ -47,9 +46,8 @@ func (e *emitter) entry(overlay *kustomization) {
 			}}}}},
 		},
 	}
-	file := fileName("Ingress", EntryName)
-	e.put(path.Join(OverlayDir(e.env.Name), file), e.header, ingress)
-	overlay.resources = append(overlay.resources, file)
+	// Configs: the load balancer controller's webhook validates it.
+	e.add(Configs, fileName("Ingress", EntryName), ingress)
 }
 
 // PublicHosts are the names external-dns points at the ALB: the ingress's

@@ -26,9 +26,12 @@ import (
 	kjson "k8s.io/apimachinery/pkg/runtime/serializer/json"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kuberator/kuberator/compiler"
+	"github.com/kuberator/kuberator/compiler/fileset"
 	"github.com/kuberator/kuberator/emitters/k8s"
 	"github.com/kuberator/kuberator/internal/testutil"
 )
@@ -387,19 +390,133 @@ func TestBasesAreSharedAcrossEnvironments(t *testing.T) {
 	}
 }
 
-// TestFluxPointsAtTheOverlay: the cluster's Kustomization reconciles a
-// directory the build wrote, under the spec's repository root.
-func TestFluxPointsAtTheOverlay(t *testing.T) {
+// TestFluxLayers: the cluster directory holds one Flux Kustomization per
+// layer, each sourced from the GitRepository flux bootstrap creates, pointing
+// at a layer the build wrote under the spec's repository root, pruning,
+// waiting for health, bounded by a timeout, and depending on the layer before.
+func TestFluxLayers(t *testing.T) {
 	for _, name := range []string{"qa", "prod"} {
 		res := testutil.CompileExample(t, name)
-		var k kustomizev1.Kustomization
-		p := path.Join(k8s.ClustersDir, name, "kustomization-"+name+"-platform.yaml")
-		if err := yaml.UnmarshalStrict(res.Files[p], &k); err != nil {
-			t.Fatalf("%s: %v", p, err)
+		previous := ""
+		for _, layer := range k8s.Layers {
+			var k kustomizev1.Kustomization
+			p := path.Join(k8s.ClusterDir(name), "kustomization-"+k8s.LayerName(name, layer)+".yaml")
+			if err := yaml.UnmarshalStrict(res.Files[p], &k); err != nil {
+				t.Fatalf("%s: %v", p, err)
+			}
+			dir := strings.TrimPrefix(path.Clean(k.Spec.Path), path.Clean(res.Env.GitOps.Root)+"/")
+			if _, ok := res.Files[path.Join(dir, "kustomization.yaml")]; !ok || dir != k8s.LayerDir(name, layer) {
+				t.Errorf("%s: path %s is not the generated %s layer", p, k.Spec.Path, layer)
+			}
+			if k.Spec.SourceRef.Kind != "GitRepository" || k.Spec.SourceRef.Name != "flux-system" {
+				t.Errorf("%s: source %v, want the flux-system GitRepository bootstrap creates", p, k.Spec.SourceRef)
+			}
+			if !k.Spec.Prune || !k.Spec.Wait || k.Spec.Timeout == nil {
+				t.Errorf("%s: prune %v, wait %v, timeout %v; want prune, wait and a timeout", p, k.Spec.Prune, k.Spec.Wait, k.Spec.Timeout)
+			}
+			var deps []string
+			for _, d := range k.Spec.DependsOn {
+				deps = append(deps, d.Name)
+			}
+			if want := []string{previous}; previous == "" && len(deps) != 0 || previous != "" && !slices.Equal(deps, want) {
+				t.Errorf("%s: dependsOn %v, want %q", p, deps, previous)
+			}
+			previous = k.Name
 		}
-		overlay := strings.TrimPrefix(path.Clean(k.Spec.Path), path.Clean(res.Env.GitOps.Root)+"/")
-		if _, ok := res.Files[path.Join(overlay, "kustomization.yaml")]; !ok || !k.Spec.Prune {
-			t.Errorf("%s: path %s (prune %v) is not a generated overlay", name, k.Spec.Path, k.Spec.Prune)
+		for _, p := range res.Files.Paths() {
+			if strings.HasPrefix(p, k8s.ClusterDir(name)+"/") && strings.Contains(string(res.Files[p]), "\nkind: GitRepository") {
+				t.Errorf("%s: a GitRepository of our own; the layers must use bootstrap's flux-system", p)
+			}
+		}
+	}
+}
+
+// builtIn are the API groups a fresh cluster with Flux serves before any
+// add-on runs: Kubernetes' own and Flux's.
+var builtIn = map[string]bool{
+	"": true, "apps": true, "policy": true, "storage.k8s.io": true, "autoscaling": true,
+	"networking.k8s.io": true, "rbac.authorization.k8s.io": true, "batch": true,
+	"source.toolkit.fluxcd.io": true, "helm.toolkit.fluxcd.io": true, "kustomize.toolkit.fluxcd.io": true,
+}
+
+// stalls lists the objects of one Flux Kustomization that would keep it from
+// ever applying on a fresh cluster: kustomize-controller dry-runs them all
+// first, so a custom resource whose CRD a HelmRelease beside it installs, or
+// an Ingress of class alb beside the controller whose webhook admits it,
+// fails the whole set ("no matches for kind").
+func stalls(objs []object) []string {
+	var out []string
+	releases := false
+	for _, o := range objs {
+		releases = releases || o.Kind == "HelmRelease"
+	}
+	for _, o := range objs {
+		group, _, _ := strings.Cut(o.APIVersion, "/")
+		if !strings.Contains(o.APIVersion, "/") {
+			group = ""
+		}
+		alb := o.Kind == "Ingress" && o.Spec["ingressClassName"] == "alb"
+		if releases && (!builtIn[group] || alb) {
+			out = append(out, o.Kind+"/"+o.name())
+		}
+	}
+	return out
+}
+
+func layerObjects(t *testing.T, res *compiler.Result, dirs ...string) []object {
+	t.Helper()
+	files := fileset.FileSet{}
+	files.Merge(res.Files)
+	// One kustomization over the given layer directories: how a single
+	// Kustomization holding them all would see them.
+	var resources []string
+	for _, d := range dirs {
+		resources = append(resources, "../"+path.Base(d))
+	}
+	merged := path.Join(k8s.OverlayDir(res.Env.Name), "merged")
+	files[path.Join(merged, "kustomization.yaml")] = []byte("resources: [" + strings.Join(resources, ", ") + "]\n")
+	fs := filesys.MakeFsInMemory()
+	for p, data := range files {
+		if err := fs.WriteFile("/"+p, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rm, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(fs, "/"+merged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []object
+	for _, r := range rm.Resources() {
+		m, err := r.Map()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var o object
+		if err := json.Unmarshal([]byte(asJSON(m)), &o); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+// TestNoLayerStalls: no layer of qa or prod holds an object that would stall
+// it on a fresh cluster, and the check catches the layout before layers (the
+// add-ons and the objects their CRDs serve in one Kustomization).
+func TestNoLayerStalls(t *testing.T) {
+	for _, name := range []string{"qa", "prod"} {
+		res := testutil.CompileExample(t, name)
+		for _, l := range k8s.Layers {
+			if s := stalls(layerObjects(t, res, k8s.LayerDir(name, l))); len(s) > 0 {
+				t.Errorf("%s %s layer would stall on a fresh cluster: %v", name, l, s)
+			}
+		}
+		old := stalls(layerObjects(t, res, k8s.LayerDir(name, k8s.Infra), k8s.LayerDir(name, k8s.Configs)))
+		if !slices.Contains(old, "Ingress/"+k8s.EntryName) {
+			t.Errorf("%s: the single-Kustomization layout is not caught: %v", name, old)
+		}
+		if name == "prod" && !slices.Contains(old, "PrometheusRule/prod-alerts") {
+			t.Errorf("prod: a PrometheusRule beside kube-prometheus-stack is not caught: %v", old)
 		}
 	}
 }

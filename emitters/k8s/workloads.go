@@ -1,7 +1,6 @@
 package k8s
 
 import (
-	"path"
 
 	"github.com/kuberator/kuberator/compiler/model"
 )
@@ -9,29 +8,12 @@ import (
 // StorageClass is the gp3 class stateful workloads claim volumes from.
 const StorageClass = "gp3"
 
-// workloads writes the environment's namespace and its services: a
+// workloads writes the environment's services into the apps layer: a
 // Deployment, or a StatefulSet pinned to its zone, with a Service, an nginx
 // Ingress for its host, an HPA and a PodDisruptionBudget where they apply.
-func (e *emitter) workloads(overlay *kustomization) {
-	if len(e.env.Workloads) == 0 {
-		return
-	}
-	dir := OverlayDir(e.env.Name)
-	ns := e.env.Name
-	add := func(file string, o obj) {
-		e.put(path.Join(dir, file), e.header, o)
-		overlay.resources = append(overlay.resources, file)
-	}
-	add(fileName("Namespace", ns), obj{
-		"apiVersion": "v1", "kind": "Namespace",
-		"metadata": obj{"name": ns, "labels": map[string]string{
-			// Baseline is enforced; restricted is reported so teams see what to fix.
-			"pod-security.kubernetes.io/enforce": "baseline",
-			"pod-security.kubernetes.io/warn":    "restricted",
-		}},
-	})
+func (e *emitter) workloads() {
 	if hasVolumes(e.env) {
-		add(fileName("StorageClass", StorageClass), obj{
+		e.add(Infra, fileName("StorageClass", StorageClass), obj{
 			"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
 			"metadata":             meta(StorageClass, ""),
 			"provisioner":          "ebs.csi.aws.com",
@@ -42,28 +24,48 @@ func (e *emitter) workloads(overlay *kustomization) {
 			"reclaimPolicy": "Retain",
 		})
 	}
+	add := func(file string, o obj) { e.add(Apps, file, o) }
 	for _, name := range model.SortedKeys(e.env.Workloads) {
 		w := e.env.Workloads[name]
 		kind := "Deployment"
 		if w.Stateful {
 			kind = "StatefulSet"
 		}
-		add(path.Join("apps", fileName(kind, name)), e.controller(name, w, kind))
-		add(path.Join("apps", fileName("Service", name)), e.service(name, w))
+		add(fileName(kind, name), e.controller(name, w, kind))
+		add(fileName("Service", name), e.service(name, w))
 		if w.Host != "" {
-			add(path.Join("apps", fileName("Ingress", name)), e.ingress(name, w))
+			add(fileName("Ingress", name), e.ingress(name, w))
 		}
 		if w.Autoscaling != nil {
-			add(path.Join("apps", fileName("HorizontalPodAutoscaler", name)), e.hpa(name, w, kind))
+			add(fileName("HorizontalPodAutoscaler", name), e.hpa(name, w, kind))
 		}
 		if minReplicas(w) > 1 {
-			add(path.Join("apps", fileName("PodDisruptionBudget", name)), obj{
+			add(fileName("PodDisruptionBudget", name), obj{
 				"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
 				"metadata": e.objectMeta(name),
 				"spec":     obj{"maxUnavailable": 1, "selector": obj{"matchLabels": selector(name)}},
 			})
 		}
 	}
+}
+
+// usesNamespace says whether anything lives in the environment's namespace.
+func (e *emitter) usesNamespace() bool {
+	return len(e.env.Workloads) > 0 || e.prometheusAlerts()
+}
+
+// namespace writes the environment's namespace into the infra layer, so that
+// it exists before the layers that fill it.
+func (e *emitter) namespace() {
+	ns := e.env.Name
+	e.add(Infra, fileName("Namespace", ns), obj{
+		"apiVersion": "v1", "kind": "Namespace",
+		"metadata": obj{"name": ns, "labels": map[string]string{
+			// Baseline is enforced; restricted is reported so teams see what to fix.
+			"pod-security.kubernetes.io/enforce": "baseline",
+			"pod-security.kubernetes.io/warn":    "restricted",
+		}},
+	})
 }
 
 func hasVolumes(env *model.Environment) bool {
