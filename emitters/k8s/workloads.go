@@ -1,7 +1,6 @@
 package k8s
 
 import (
-
 	"github.com/kuberator/kuberator/compiler/model"
 )
 
