@@ -21,7 +21,7 @@ lint:
 
 # Rewrite golden/ and the CLI scripts' expected output; review the diff before committing.
 golden:
-	$(GO) test ./compiler -run TestGolden -update
+	$(GO) test ./compiler -run 'TestGolden|TestDescribeGolden' -update
 	KUBERATOR_UPDATE_SCRIPTS=1 $(GO) test ./cmd/kuberatorc -run TestScripts
 
 # End-to-end proof against real servers: the Terraform applied to moto (an

@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"fmt"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -175,6 +176,9 @@ func checkAddons(env *model.Environment, cat *catalog, ds *Diagnostics) {
 		if info != nil && info.Note != "" {
 			ds.notef(pos, "", "%s", info.Note)
 		}
+		if info != nil {
+			checkMinor(env, name, info, ds)
+		}
 		// Placement comes from the system node groups' role label and taints;
 		// values that set it would pull an add-on off system nodes or leave it
 		// unable to tolerate their taints.
@@ -193,10 +197,79 @@ func checkAddons(env *model.Environment, cat *catalog, ds *Diagnostics) {
 				"the community ingress-nginx controller was retired in March 2026 and gets no more fixes")
 		}
 	}
+	checkHostedZones(env, ds)
+	checkPrometheusAdapter(env, ds)
 	if needsSystem && !slices.ContainsFunc(model.SortedKeys(env.NodeGroups), func(n string) bool { return env.NodeGroups[n].Role == "system" }) {
 		ds.errorf(env.Positions.Of("addons"), `add a node group with role: "system"`,
 			"add-ons run only on system nodes, and no node group has role system")
 	}
+}
+
+// checkMinor: an add-on that follows the cluster's minor (an image built for
+// it, a release tested against it) must know the spec's.
+func checkMinor(env *model.Environment, name string, info *model.CatalogAddon, ds *Diagnostics) {
+	minor := env.Cluster.Version
+	if _, ok := info.Pin(minor); ok || env.Addons[name].ChartVersion != "" {
+		return
+	}
+	ds.errorf(env.Positions.Of("cluster", "version"),
+		fmt.Sprintf("use one of %s, or set addons.%q.chartVersion (and its image in values) to a release you have tested", strings.Join(model.SortedKeys(info.ByKubernetesMinor), ", "), name),
+		"add-on %s has no release in the catalog for Kubernetes %s", name, minor)
+}
+
+// checkHostedZones: external-dns writes only the spec's hosted zones, so
+// every domain it is asked to serve must lie in one of them.
+func checkHostedZones(env *model.Environment, ds *Diagnostics) {
+	if _, ok := env.Addons["external-dns"]; !ok {
+		return
+	}
+	if len(env.HostedZones) == 0 {
+		ds.notef(env.Positions.Of("addons", "external-dns"), "list hostedZones to pin the zone IDs external-dns may write",
+			"no hostedZones: Terraform looks up the public zone of each of %s by name, and external-dns filters by domain only",
+			strings.Join(env.DNSDomains(), ", "))
+		return
+	}
+	inZone := func(host string) bool {
+		for zone := range env.HostedZones {
+			if host == zone || strings.HasSuffix(host, "."+zone) {
+				return true
+			}
+		}
+		return false
+	}
+	hint := func(name string) string {
+		return fmt.Sprintf(`add hostedZones: {%q: "Z…"} with the zone's ID from Route 53`, name)
+	}
+	if !inZone(env.Domain) {
+		ds.errorf(env.Positions.Of("addons", "external-dns"), hint(env.Domain),
+			"external-dns may write only the spec's hostedZones, and none of them holds the domain %s", env.Domain)
+	}
+	if env.Ingress != nil {
+		for i, h := range env.Ingress.ExternalHosts {
+			if !inZone(h) {
+				ds.errorf(env.Positions.Of("ingress", "externalHosts", strconv.Itoa(i)), hint(h),
+					"external-dns may write only the spec's hostedZones, and none of them holds %s", h)
+			}
+		}
+	}
+}
+
+// checkPrometheusAdapter: the adapter serves metrics from a Prometheus; its
+// catalog entry points at kube-prometheus-stack's.
+func checkPrometheusAdapter(env *model.Environment, ds *Diagnostics) {
+	a, ok := env.Addons["prometheus-adapter"]
+	if !ok {
+		return
+	}
+	if _, ok := env.Addons["kube-prometheus-stack"]; ok {
+		return
+	}
+	if p, ok := a.Values["prometheus"].(map[string]any); ok && p["url"] != nil {
+		return
+	}
+	ds.errorf(env.Positions.Of("addons", "prometheus-adapter"),
+		`enable kube-prometheus-stack: {}, give values: prometheus: url: "http://…" of the Prometheus to read, or use keda`,
+		"prometheus-adapter reads metrics from Prometheus, and no Prometheus runs in the cluster")
 }
 
 func checkHosts(env *model.Environment, ds *Diagnostics) {

@@ -26,6 +26,9 @@ type Environment struct {
 	GitOps     *GitOps               `json:"gitops,omitempty"`
 	Workloads  map[string]*Workload  `json:"workloads"`
 	Alerts     *Alerts               `json:"alerts,omitempty"`
+	// HostedZones maps the Route 53 zones external-dns may write, by name, to
+	// their zone IDs.
+	HostedZones map[string]string `json:"hostedZones"`
 
 	// InstanceCatalog holds the spec's own instance figures.
 	InstanceCatalog map[string]InstanceType `json:"instanceCatalog"`
@@ -180,13 +183,34 @@ type CatalogAddon struct {
 	// Layer is the Flux layer the add-on's HelmRelease belongs to: infra, or
 	// configs for an add-on that needs a Secret an ExternalSecret makes.
 	Layer string `json:"layer"`
+	// ByKubernetesMinor pins a chart version and values per cluster minor.
+	ByKubernetesMinor map[string]MinorPin `json:"byKubernetesMinor,omitempty"`
+	// HealthPath is what the ALB health-checks on the controller (nginx only).
+	HealthPath string `json:"healthPath,omitempty"`
+}
+
+// MinorPin is what an add-on takes for one Kubernetes minor.
+type MinorPin struct {
+	Version string         `json:"version,omitempty"`
+	Values  map[string]any `json:"values,omitempty"`
+}
+
+// Pin returns what the add-on takes for the cluster's minor, and whether the
+// catalog knows the minor (always, for add-ons that pin nothing per minor).
+func (c *CatalogAddon) Pin(minor string) (MinorPin, bool) {
+	if len(c.ByKubernetesMinor) == 0 {
+		return MinorPin{}, true
+	}
+	p, ok := c.ByKubernetesMinor[minor]
+	return p, ok
 }
 
 // PolicyStatement is one IAM policy statement.
 type PolicyStatement struct {
-	Effect   string   `json:"Effect"`
-	Action   []string `json:"Action"`
-	Resource []string `json:"Resource"`
+	Effect    string                    `json:"Effect"`
+	Action    []string                  `json:"Action"`
+	Resource  []string                  `json:"Resource"`
+	Condition map[string]map[string]any `json:"Condition,omitempty"`
 }
 
 type Ingress struct {
@@ -327,6 +351,20 @@ func (ps Positions) Of(parts ...string) Pos {
 		}
 	}
 	return Pos{}
+}
+
+// DNSDomains are the names external-dns serves: the domain and every
+// external host, in spec order.
+func (e *Environment) DNSDomains() []string {
+	out := []string{e.Domain}
+	if e.Ingress != nil {
+		for _, h := range e.Ingress.ExternalHosts {
+			if !slices.Contains(out, h) {
+				out = append(out, h)
+			}
+		}
+	}
+	return out
 }
 
 // SortedKeys returns the keys of m in order, so emitters never leak map order.

@@ -3,7 +3,6 @@ package k8s
 import (
 	"maps"
 	"path"
-	"slices"
 	"strings"
 
 	"github.com/kuberator/kuberator/compiler/model"
@@ -87,13 +86,19 @@ func (e *emitter) addonPatch(a *model.Addon) obj {
 	if a.Replicas != nil && c.Replicas != "" {
 		setPath(values, c.Replicas, *a.Replicas)
 	}
+	pin, _ := c.Pin(e.env.Cluster.Version)
+	merge(values, deepCopy(pin.Values))
 	merge(values, deepCopy(a.Values))
 	spec := obj{}
 	if len(values) > 0 {
 		spec["values"] = values
 	}
-	if a.ChartVersion != "" {
-		spec["chart"] = obj{"spec": obj{"version": a.ChartVersion}}
+	version := a.ChartVersion
+	if version == "" && pin.Version != c.Version {
+		version = pin.Version
+	}
+	if version != "" {
+		spec["chart"] = obj{"spec": obj{"version": version}}
 	}
 	if len(spec) == 0 {
 		return nil
@@ -103,20 +108,6 @@ func (e *emitter) addonPatch(a *model.Addon) obj {
 		"metadata": meta(c.Release, c.Namespace),
 		"spec":     spec,
 	}
-}
-
-// domainFilters are the zones external-dns may write: the environment's
-// domain and the external hosts it serves.
-func (e *emitter) domainFilters() []string {
-	filters := []string{e.env.Domain}
-	if e.env.Ingress != nil {
-		for _, h := range e.env.Ingress.ExternalHosts {
-			if !slices.Contains(filters, h) {
-				filters = append(filters, h)
-			}
-		}
-	}
-	return filters
 }
 
 // substitute fills the catalog's per-environment placeholders. In a list,
@@ -136,9 +127,15 @@ func (e *emitter) substitute(v any) any {
 	case []any:
 		var out []any
 		for _, x := range v {
-			if x == "$(domains)" {
-				for _, d := range e.domainFilters() {
+			switch x {
+			case "$(domains)":
+				for _, d := range e.env.DNSDomains() {
 					out = append(out, d)
+				}
+				continue
+			case "$(hostedZoneIDs)":
+				for _, z := range model.SortedKeys(e.env.HostedZones) {
+					out = append(out, e.env.HostedZones[z])
 				}
 				continue
 			}

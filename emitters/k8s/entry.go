@@ -10,6 +10,9 @@ import (
 // EntryName is the Ingress through which all public traffic enters.
 const EntryName = "alb-to-nginx"
 
+// SSLPolicy is the ALB's TLS policy: TLS 1.3 and 1.2, nothing older.
+const SSLPolicy = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+
 // entry writes the one internet-facing ALB, an Ingress of class alb served
 // by the AWS Load Balancer Controller, that forwards everything to the nginx
 // controller's NodePort Service. The ALB finds its subnets by the
@@ -20,13 +23,20 @@ func (e *emitter) entry() {
 	if in == nil || !ok || nginx.Catalog == nil {
 		return
 	}
+	c := nginx.Catalog
+	health := in.HealthCheck.Path
+	if health == "" {
+		health = c.HealthPath
+	}
 	annotations := map[string]string{
 		"alb.ingress.kubernetes.io/scheme":           "internet-facing",
+		// TLS 1.2 and 1.3 only; the controller's default policy allows 1.0.
+		"alb.ingress.kubernetes.io/ssl-policy": SSLPolicy,
 		"alb.ingress.kubernetes.io/target-type":      "instance",
 		"alb.ingress.kubernetes.io/listen-ports":     `[{"HTTP": 80}, {"HTTPS": 443}]`,
 		"alb.ingress.kubernetes.io/certificate-arn":  in.CertificateARN,
 		"alb.ingress.kubernetes.io/inbound-cidrs":    strings.Join(in.InboundCIDRs, ","),
-		"alb.ingress.kubernetes.io/healthcheck-path": in.HealthCheck.Path,
+		"alb.ingress.kubernetes.io/healthcheck-path": health,
 		"alb.ingress.kubernetes.io/success-codes":    in.HealthCheck.SuccessCodes,
 		"alb.ingress.kubernetes.io/tags":             "Environment=" + e.env.Name + ",ManagedBy=kuberatorc",
 		"external-dns.alpha.kubernetes.io/hostname":  strings.Join(PublicHosts(e.env), ","),
@@ -34,7 +44,6 @@ func (e *emitter) entry() {
 	if in.SSLRedirect {
 		annotations["alb.ingress.kubernetes.io/ssl-redirect"] = "443"
 	}
-	c := nginx.Catalog
 	ingress := obj{
 		"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
 		"metadata": obj{"name": EntryName, "namespace": c.Namespace, "annotations": annotations},

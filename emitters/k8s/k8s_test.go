@@ -257,8 +257,11 @@ func TestEntryIngress(t *testing.T) {
 		"alb.ingress.kubernetes.io/ssl-redirect":     "443",
 		"alb.ingress.kubernetes.io/certificate-arn":  in.CertificateARN,
 		"alb.ingress.kubernetes.io/inbound-cidrs":    "0.0.0.0/0",
-		"alb.ingress.kubernetes.io/healthcheck-path": "/",
-		"alb.ingress.kubernetes.io/success-codes":    "200,404",
+		// The NGINX controller's own health endpoint on its default server;
+		// every other path there answers 404.
+		"alb.ingress.kubernetes.io/healthcheck-path": "/nginx-health",
+		"alb.ingress.kubernetes.io/success-codes":    "200",
+		"alb.ingress.kubernetes.io/ssl-policy":       "ELBSecurityPolicy-TLS13-1-2-2021-06",
 		"external-dns.alpha.kubernetes.io/hostname":  "service1.qa.example.com,test-k8.qa.example.com",
 	}
 	var entry *object
@@ -274,6 +277,18 @@ func TestEntryIngress(t *testing.T) {
 	for k, v := range want {
 		if annotations[k] != v {
 			t.Errorf("annotation %s = %q, want %q", k, annotations[k], v)
+		}
+	}
+	// The controller serves that path, and every node passes the ALB's
+	// instance-target health check, not only those running an nginx pod.
+	for _, o := range objs {
+		if o.Kind == "HelmRelease" && o.name() == "nginx-ingress" {
+			c := o.Spec["values"].(map[string]any)["controller"].(map[string]any)
+			svc := c["service"].(map[string]any)
+			if c["healthStatus"] != true || c["healthStatusURI"] != "/nginx-health" || svc["externalTrafficPolicy"] != "Cluster" {
+				t.Errorf("nginx values: healthStatus %v at %v, externalTrafficPolicy %v; want true at /nginx-health, Cluster",
+					c["healthStatus"], c["healthStatusURI"], svc["externalTrafficPolicy"])
+			}
 		}
 	}
 	if entry.Spec["ingressClassName"] != "alb" || entry.Metadata["namespace"] != "nginx-ingress" {

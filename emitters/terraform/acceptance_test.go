@@ -103,8 +103,9 @@ func TestOfflinePlanQA(t *testing.T) {
 			continue
 		}
 		md := r.AttributeValues["metadata_options"].([]any)[0].(map[string]any)
-		if md["http_tokens"] != "required" || md["http_put_response_hop_limit"] != float64(2) {
-			t.Errorf("%s does not require IMDSv2 with hop limit 2: %v", addr, md)
+		if md["http_tokens"] != "required" || md["http_put_response_hop_limit"] != float64(1) {
+			// Hop limit 1: pods (one hop further) cannot reach IMDS and the node role.
+			t.Errorf("%s does not require IMDSv2 with hop limit 1: %v", addr, md)
 		}
 	}
 

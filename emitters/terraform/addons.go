@@ -2,6 +2,7 @@ package terraform
 
 import (
 	"encoding/json"
+	"strings"
 
 	"github.com/kuberator/kuberator/compiler/model"
 	"github.com/kuberator/kuberator/compiler/plan"
@@ -30,7 +31,7 @@ func (e emitter) addonIAM() module {
 		m.Resource("aws_iam_role_policy", key, obj{
 			"name":   name,
 			"role":   ref("aws_iam_role.%s.id", key),
-			"policy": policyDocument(c.Policy),
+			"policy": e.addonPolicy(c.Policy),
 		})
 		m.Resource("aws_eks_pod_identity_association", key, obj{
 			"cluster_name":    ref("aws_eks_cluster.main.name"),
@@ -39,6 +40,12 @@ func (e emitter) addonIAM() module {
 			"role_arn":        ref("aws_iam_role.%s.arn", key),
 			"depends_on":      []string{"aws_eks_addon.eks_pod_identity_agent"},
 		})
+	}
+	if _, ok := e.env.Addons["external-dns"]; ok && len(e.env.HostedZones) == 0 {
+		// Without zone IDs in the spec, the zones are looked up by name.
+		for _, d := range e.env.DNSDomains() {
+			m.Data("aws_route53_zone", zoneKey(d), obj{"name": d, "private_zone": false})
+		}
 	}
 	if e.needsEBS() {
 		m.Resource("aws_iam_role", "ebs_csi", obj{
@@ -65,6 +72,40 @@ func (e emitter) needsEBS() bool {
 		}
 	}
 	return false
+}
+
+// addonPolicy fills the catalog's placeholders: the partition (resolved by
+// Terraform), the cluster's name, and the ARNs of the spec's hosted zones.
+func (e emitter) addonPolicy(statements []model.PolicyStatement) string {
+	var zones []string
+	for _, name := range model.SortedKeys(e.env.HostedZones) {
+		zones = append(zones, "arn:$(partition):route53:::hostedzone/"+e.env.HostedZones[name])
+	}
+	if len(zones) == 0 {
+		for _, d := range e.env.DNSDomains() {
+			zones = append(zones, ref("data.aws_route53_zone.%s.arn", zoneKey(d)))
+		}
+	}
+	var out []model.PolicyStatement
+	for _, s := range statements {
+		var resources []string
+		for _, r := range s.Resource {
+			if r == "$(hostedZones)" {
+				resources = append(resources, zones...)
+				continue
+			}
+			resources = append(resources, r)
+		}
+		s.Resource = resources
+		out = append(out, s)
+	}
+	r := strings.NewReplacer("$(partition)", ref("data.aws_partition.current.partition"), "$(cluster)", e.plan.ClusterName)
+	return r.Replace(policyDocument(out))
+}
+
+// zoneKey names a hosted zone's data source.
+func zoneKey(domain string) string {
+	return strings.NewReplacer(".", "_", "-", "_").Replace(domain)
 }
 
 func policyDocument(statements []model.PolicyStatement) string {

@@ -56,12 +56,15 @@ func (e emitter) launchTemplate(g plan.Group, a plan.ASG) obj {
 		"update_default_version": true,
 		"iam_instance_profile":   obj{"arn": ref("aws_iam_instance_profile.node.arn")},
 		"vpc_security_group_ids": []string{ref("aws_eks_cluster.main.vpc_config[0].cluster_security_group_id")},
-		// IMDSv2 only. Hop limit 2 lets pods on the host network (and add-ons
-		// still using the node role) reach IMDS through the extra hop.
+		// IMDSv2 only, hop limit 1: a container's packets to IMDS cross one
+		// more hop than the node's own, so ordinary pods cannot reach it and
+		// take the node role. Add-ons get their own roles through Pod
+		// Identity, and the load balancer controller its VPC and region from
+		// values. Host-network pods still reach IMDS.
 		"metadata_options": obj{
 			"http_endpoint":               "enabled",
 			"http_tokens":                 "required",
-			"http_put_response_hop_limit": 2,
+			"http_put_response_hop_limit": 1,
 		},
 		"block_device_mappings": []obj{{
 			"device_name": "/dev/xvda",
