@@ -29,9 +29,9 @@ func (e *emitter) entry() {
 		health = c.HealthPath
 	}
 	annotations := map[string]string{
-		"alb.ingress.kubernetes.io/scheme":           "internet-facing",
+		"alb.ingress.kubernetes.io/scheme": "internet-facing",
 		// TLS 1.2 and 1.3 only; the controller's default policy allows 1.0.
-		"alb.ingress.kubernetes.io/ssl-policy": SSLPolicy,
+		"alb.ingress.kubernetes.io/ssl-policy":       SSLPolicy,
 		"alb.ingress.kubernetes.io/target-type":      "instance",
 		"alb.ingress.kubernetes.io/listen-ports":     `[{"HTTP": 80}, {"HTTPS": 443}]`,
 		"alb.ingress.kubernetes.io/certificate-arn":  in.CertificateARN,

@@ -251,12 +251,12 @@ func TestEntryIngress(t *testing.T) {
 	res, objs := renderQA(t)
 	in := res.Env.Ingress
 	want := map[string]string{
-		"alb.ingress.kubernetes.io/scheme":           "internet-facing",
-		"alb.ingress.kubernetes.io/target-type":      "instance",
-		"alb.ingress.kubernetes.io/listen-ports":     `[{"HTTP": 80}, {"HTTPS": 443}]`,
-		"alb.ingress.kubernetes.io/ssl-redirect":     "443",
-		"alb.ingress.kubernetes.io/certificate-arn":  in.CertificateARN,
-		"alb.ingress.kubernetes.io/inbound-cidrs":    "0.0.0.0/0",
+		"alb.ingress.kubernetes.io/scheme":          "internet-facing",
+		"alb.ingress.kubernetes.io/target-type":     "instance",
+		"alb.ingress.kubernetes.io/listen-ports":    `[{"HTTP": 80}, {"HTTPS": 443}]`,
+		"alb.ingress.kubernetes.io/ssl-redirect":    "443",
+		"alb.ingress.kubernetes.io/certificate-arn": in.CertificateARN,
+		"alb.ingress.kubernetes.io/inbound-cidrs":   "0.0.0.0/0",
 		// The NGINX controller's own health endpoint on its default server;
 		// every other path there answers 404.
 		"alb.ingress.kubernetes.io/healthcheck-path": "/nginx-health",
