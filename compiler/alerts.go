@@ -48,6 +48,9 @@ func checkAlerts(env *model.Environment, ds *Diagnostics) {
 		if r.Kind == "custom" {
 			checkCustomRule(r, pos, ds)
 		}
+		if r.Kind == "nodeNotReady" && r.Threshold != nil {
+			ds.errorf(pos("threshold"), "remove threshold", "nodeNotReady fires for each node that is not Ready; it takes no threshold")
+		}
 	}
 }
 

@@ -73,7 +73,10 @@ func PromQL(namespace string, r model.NamedRule) (expr, hold string) {
 	ns := fmt.Sprintf("namespace=%q", namespace)
 	switch r.Kind {
 	case "containerRestarts":
-		return fmt.Sprintf("sum by (namespace, pod, container) (increase(kube_pod_container_status_restarts_total{%s}[%s])) > %s",
+		// Or waiting in CrashLoopBackOff: a steady crash loop restarts only
+		// once per back-off, which a short window's count misses.
+		return fmt.Sprintf("sum by (namespace, pod, container) (increase(kube_pod_container_status_restarts_total{%[1]s}[%[2]s])) > %[3]s"+
+			` or max by (namespace, pod, container) (kube_pod_container_status_waiting_reason{%[1]s, reason="CrashLoopBackOff"}) > 0`,
 			ns, r.Window, num(*r.Threshold)), ""
 	case "podsFailing":
 		return fmt.Sprintf(`sum by (namespace) (kube_pod_status_phase{%s, phase="Failed"}) > %s`, ns, num(*r.Threshold)), r.Window
@@ -81,7 +84,8 @@ func PromQL(namespace string, r model.NamedRule) (expr, hold string) {
 		return fmt.Sprintf(`100 * max by (namespace, pod, container) (container_memory_working_set_bytes{%[1]s, container!="", image!=""})`+
 			` / max by (namespace, pod, container) (kube_pod_container_resource_limits{%[1]s, resource="memory"}) > %s`, ns, num(*r.ThresholdPercent)), r.Window
 	case "nodeNotReady":
-		return fmt.Sprintf(`count(kube_node_status_condition{condition="Ready", status="true"} == 0) > %s`, num(*r.Threshold)), r.Window
+		// Per node, whatever its Ready status is other than true (False or Unknown).
+		return `max by (node) (kube_node_status_condition{condition="Ready", status="true"}) < 1`, r.Window
 	case "nodeAllocatableNearFull":
 		return fmt.Sprintf(`100 * sum by (node) (container_memory_working_set_bytes{container!="", image!=""})`+
 			` / sum by (node) (kube_node_status_allocatable{resource="memory"}) > %s`, num(*r.ThresholdPercent)), r.Window

@@ -20,9 +20,59 @@ func (e emitter) policy() module {
 	})
 	for _, r := range e.env.Alerts.Rules.All() {
 		m.Resource("newrelic_nrql_alert_condition", conditionKey(r), e.condition(r))
+		if r.Kind == "containerRestarts" {
+			m.Resource("newrelic_nrql_alert_condition", conditionKey(r)+"_crashloop", e.crashLoop(r))
+		}
 	}
+	m.Resource("newrelic_nrql_alert_condition", "signal_lost", e.signalLost())
 	return m
 }
+
+// crashLoop is containerRestarts' second signal: a container in a steady
+// CrashLoopBackOff restarts once per back-off (up to five minutes), which a
+// restart count over a short window misses, but it is seen waiting with that
+// reason (nri-kubernetes, K8sContainerSample.reason).
+func (e emitter) crashLoop(r model.NamedRule) obj {
+	c := e.condition(r)
+	c["name"] = ConditionName(e.env.Name, r) + " (CrashLoopBackOff)"
+	c["description"] = "A container is waiting in CrashLoopBackOff."
+	c["nrql"] = obj{"query": "FROM K8sContainerSample SELECT count(*) WHERE " + e.workloads() +
+		" AND reason = 'CrashLoopBackOff' FACET containerName, podName, namespaceName, clusterName"}
+	c[r.Severity] = obj{"operator": "above", "threshold": 0, "threshold_duration": model.Seconds(r.Window), "threshold_occurrences": "all"}
+	return c
+}
+
+// SignalLostName names the condition that pages when the cluster stops
+// reporting to New Relic.
+func SignalLostName(env string) string { return env + ": cluster stopped reporting" }
+
+// signalLost pages when no node of the cluster reports any more: the
+// integration is down, or the cluster is. The per-facet conditions cannot
+// say so, because their facets (pods, containers, nodes) come and go.
+func (e emitter) signalLost() obj {
+	return obj{
+		"account_id":  e.env.Alerts.NewRelic.AccountID,
+		"policy_id":   ref("newrelic_alert_policy.main.id"),
+		"type":        "static",
+		"name":        SignalLostName(e.env.Name),
+		"description": "No K8sNodeSample from the cluster: New Relic's Kubernetes integration or the cluster stopped reporting.",
+		"enabled":     true,
+		"nrql": obj{"query": fmt.Sprintf("FROM K8sNodeSample SELECT uniqueCount(nodeName) WHERE clusterName = '%s' FACET clusterName",
+			e.plan.ClusterName)},
+		"aggregation_window":           60,
+		"aggregation_method":           "event_flow",
+		"aggregation_delay":            "120",
+		"violation_time_limit_seconds": 86400,
+		"expiration_duration":          signalLostAfter,
+		"open_violation_on_expiration": true,
+		"critical":                     obj{"operator": "below", "threshold": 1, "threshold_duration": 300, "threshold_occurrences": "all"},
+	}
+}
+
+// signalLostAfter is how long a facet may go silent before New Relic treats
+// its signal as lost: ten minutes, past the integration's scrape interval and
+// the aggregation delay.
+const signalLostAfter = 600
 
 func conditionKey(r model.NamedRule) string {
 	if r.Kind == "custom" {
@@ -55,15 +105,30 @@ func (e emitter) condition(r model.NamedRule) obj {
 		"aggregation_delay":            "120",
 		"violation_time_limit_seconds": 86400,
 		r.Severity:                     term,
+		// The facets (containers, pods, nodes) vanish when they are replaced:
+		// an open issue closes when its facet stops reporting.
+		"expiration_duration":            max(signalLostAfter, 2*model.Seconds(r.Window)),
+		"close_violations_on_expiration": true,
+	}
+	if r.Kind == "nodeNotReady" {
+		// A node whose kubelet stops reporting sends no sample at all: that
+		// pages too, unless the node was shut down on purpose (scale-down).
+		c["open_violation_on_expiration"] = true
+		c["close_violations_on_expiration"] = false
+		c["ignore_on_expected_termination"] = true
 	}
 	return c
+}
+
+func (e emitter) workloads() string {
+	return fmt.Sprintf("clusterName = '%s' AND namespaceName = '%s'", e.plan.ClusterName, e.env.Name)
 }
 
 // signal is each rule kind's NRQL, scoped to the environment's cluster (the
 // same name as the EKS cluster) and, for workload rules, its namespace.
 func (e emitter) signal(r model.NamedRule) (query, operator string, threshold float64) {
 	cluster := fmt.Sprintf("clusterName = '%s'", e.plan.ClusterName)
-	workloads := fmt.Sprintf("%s AND namespaceName = '%s'", cluster, e.env.Name)
+	workloads := e.workloads()
 	switch r.Kind {
 	case "containerRestarts":
 		return "FROM K8sContainerSample SELECT sum(restartCountDelta) WHERE " + workloads +
@@ -75,8 +140,9 @@ func (e emitter) signal(r model.NamedRule) (query, operator string, threshold fl
 		return "FROM K8sContainerSample SELECT average(memoryWorkingSetUtilization) WHERE " + workloads +
 			" FACET containerName, podName, namespaceName, clusterName", "above", *r.ThresholdPercent
 	case "nodeNotReady":
-		return "FROM K8sNodeSample SELECT uniqueCount(nodeName) WHERE " + cluster +
-			" AND `condition.Ready` = 0 FACET clusterName", "above", *r.Threshold
+		// Per node: Ready is 1 (True), 0 (False) or -1 (Unknown).
+		return "FROM K8sNodeSample SELECT latest(`condition.Ready`) WHERE " + cluster +
+			" FACET nodeName, clusterName", "below", 1
 	case "nodeAllocatableNearFull":
 		return "FROM K8sNodeSample SELECT max(allocatableMemoryUtilization) WHERE " + cluster +
 			" FACET nodeName, clusterName", "above", *r.ThresholdPercent
