@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/kuberator/kuberator/compiler/model"
+	"github.com/kuberator/kuberator/compiler/plan"
 	"github.com/kuberator/kuberator/emitters/newrelic"
 )
 
@@ -23,6 +24,7 @@ func checkAlerts(env *model.Environment, ds *Diagnostics) {
 	if a == nil {
 		return
 	}
+	checkDelivery(env, ds)
 	for _, name := range model.SortedKeys(a.Destinations) {
 		checkDestination(env, name, a.Destinations[name], ds)
 		checkRouting(env, name, ds)
@@ -50,6 +52,35 @@ func checkAlerts(env *model.Environment, ds *Diagnostics) {
 		}
 		if r.Kind == "nodeNotReady" && r.Threshold != nil {
 			ds.errorf(pos("threshold"), "remove threshold", "nodeNotReady fires for each node that is not Ready; it takes no threshold")
+		}
+	}
+}
+
+// checkDelivery: each delivery path has what it runs on, and every secret
+// the cluster reads is an SSM parameter, the one kind of reference the
+// External Secrets Operator can fetch.
+func checkDelivery(env *model.Environment, ds *Diagnostics) {
+	a := env.Alerts
+	pos := env.Positions.Of("alerts", "delivery")
+	if a.ToNewRelic() && a.NewRelic == nil {
+		ds.errorf(pos, `add alerts.newrelic with the account and its API key, or set delivery: "alertmanager"`,
+			"alerts are delivered by New Relic (delivery %q), and alerts.newrelic is not set", a.Delivery)
+	}
+	if _, ok := env.Addons["kube-prometheus-stack"]; a.ToAlertmanager() && !ok {
+		ds.errorf(pos, `enable kube-prometheus-stack: {} in addons, or set delivery: "newrelic"`,
+			"alerts are delivered by Alertmanager (delivery %q), and kube-prometheus-stack, which runs it, is not enabled", a.Delivery)
+	}
+	if a.ToNewRelic() && a.NewRelic != nil && a.NewRelic.LicenseKey.Variable != "" {
+		ds.errorf(env.Positions.Of("alerts", "newrelic", "licenseKey"), `write licenseKey: {ssmParameter: "/path"}`,
+			"New Relic's Kubernetes integration reads its license key in the cluster, from SSM; a Terraform variable cannot reach it")
+	}
+	if !a.ToAlertmanager() {
+		return
+	}
+	for _, name := range plan.RoutedDestinations(a) {
+		if field, ref := plan.Credential(a.Destinations[name]); ref != nil && ref.Variable != "" {
+			ds.errorf(env.Positions.Of("alerts", "destinations", name, field), `write `+field+`: {ssmParameter: "/path"}`,
+				"Alertmanager reads the %s of destination %s in the cluster, from SSM; a Terraform variable cannot reach it", field, name)
 		}
 	}
 }

@@ -45,6 +45,7 @@ func check(env *model.Environment, cat *catalog) Diagnostics {
 	checkNetwork(env, &ds)
 	checkCluster(env, &ds)
 	checkNodeGroups(env, &ds)
+	impliedAddons(env, &ds)
 	checkAddons(env, cat, &ds)
 	checkHosts(env, &ds)
 	checkWorkloads(env, &ds)
@@ -202,6 +203,31 @@ func checkAddons(env *model.Environment, cat *catalog, ds *Diagnostics) {
 	if needsSystem && !slices.ContainsFunc(model.SortedKeys(env.NodeGroups), func(n string) bool { return env.NodeGroups[n].Role == "system" }) {
 		ds.errorf(env.Positions.Of("addons"), `add a node group with role: "system"`,
 			"add-ons run only on system nodes, and no node group has role system")
+	}
+}
+
+// impliedAddons enables what the rest of the spec needs to work: New
+// Relic's Kubernetes integration when alerts go to New Relic (the conditions
+// query its events), and the External Secrets Operator when a Secret must
+// reach the cluster.
+func impliedAddons(env *model.Environment, ds *Diagnostics) {
+	imply := func(name string, pos model.Pos, why string) {
+		if _, ok := env.Addons[name]; ok {
+			return
+		}
+		if env.Addons == nil {
+			env.Addons = map[string]*model.Addon{}
+		}
+		env.Addons[name] = &model.Addon{}
+		ds.notef(pos, "", "kuberatorc enables add-on %s: %s", name, why)
+	}
+	if env.Alerts.ToNewRelic() && env.Alerts.NewRelic != nil {
+		imply("nri-bundle", env.Positions.Of("alerts", "newrelic"),
+			"New Relic's Kubernetes integration reports the events the alert conditions query")
+	}
+	if secrets := plan.ClusterSecrets(env); len(secrets) > 0 {
+		imply("external-secrets", env.Positions.Of(secrets[0].Path...),
+			"it delivers "+secrets[0].Parameter+" and the cluster's other secrets from SSM")
 	}
 }
 

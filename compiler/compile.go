@@ -109,6 +109,9 @@ func Decode(srcs []Source) (*model.Environment, Diagnostics, error) {
 // normalize fills the defaults that depend on other fields, which the schema
 // leaves open to keep its error messages plain.
 func normalize(env *model.Environment) {
+	if a := env.Alerts; a != nil && a.NewRelic != nil && a.NewRelic.LicenseKey == nil {
+		a.NewRelic.LicenseKey = &model.SecretRef{SSMParameter: DefaultLicenseKey(env.Name)}
+	}
 	for _, g := range env.NodeGroups {
 		if len(g.Zones) == 0 {
 			g.Zones = env.Network.Zones
@@ -119,6 +122,10 @@ func normalize(env *model.Environment) {
 		}
 	}
 }
+
+// DefaultLicenseKey is the SSM parameter the cluster reads New Relic's
+// license key from when the spec names none.
+func DefaultLicenseKey(env string) string { return "/" + env + "/newrelic/license-key" }
 
 func planDiagnostic(env *model.Environment, err error) Diagnostic {
 	if pe, ok := err.(*plan.Error); ok {

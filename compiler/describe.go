@@ -75,7 +75,8 @@ type GitOpsInfo struct {
 }
 
 type AlertsInfo struct {
-	NewRelicAccount int         `json:"newRelicAccount"`
+	Delivery        string      `json:"delivery"`
+	NewRelicAccount int         `json:"newRelicAccount,omitempty"`
 	Rules           []RuleInfo  `json:"rules"`
 	Destinations    []TargetRef `json:"destinations"`
 }
@@ -175,7 +176,10 @@ func describeAlerts(a *model.Alerts) *AlertsInfo {
 	if a == nil {
 		return nil
 	}
-	out := &AlertsInfo{NewRelicAccount: a.NewRelic.AccountID}
+	out := &AlertsInfo{Delivery: a.Delivery}
+	if a.ToNewRelic() && a.NewRelic != nil {
+		out.NewRelicAccount = a.NewRelic.AccountID
+	}
 	for _, r := range a.Rules.All() {
 		name := r.Name
 		if r.Kind == "custom" {
@@ -277,7 +281,7 @@ func (d Description) WriteText(w io.Writer) error {
 		}
 	}
 	if a := d.Alerts; a != nil {
-		p("\nAlerts (New Relic account %d)\n  RULE\tTHRESHOLD\tWINDOW\tSEVERITY\tNOTIFY\n", a.NewRelicAccount)
+		p("\nAlerts (%s)\n  RULE\tTHRESHOLD\tWINDOW\tSEVERITY\tNOTIFY\n", deliveryText(a))
 		for _, r := range a.Rules {
 			p("  %s\t%s\t%s\t%s\t%s\n", r.Name, orDash(r.Threshold), r.Window, r.Severity, strings.Join(r.Notify, ", "))
 		}
@@ -290,6 +294,17 @@ func (d Description) WriteText(w io.Writer) error {
 		p("\nGitOps\n  bootstrap: %s\n  then Flux reconciles, each after the one before: %s\n", g.Bootstrap, strings.Join(g.Layers, " → "))
 	}
 	return tw.Flush()
+}
+
+func deliveryText(a *AlertsInfo) string {
+	nr := fmt.Sprintf("New Relic account %d", a.NewRelicAccount)
+	switch a.Delivery {
+	case "alertmanager":
+		return "Alertmanager"
+	case "both":
+		return nr + " and Alertmanager: each problem reaches a destination twice"
+	}
+	return nr
 }
 
 func yesNo(b bool) string {

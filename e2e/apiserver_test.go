@@ -42,6 +42,13 @@ var crds = []string{
 	"monitoring.coreos.com_alertmanagerconfigs.yaml",
 }
 
+// committedCRDs are CRDs kept in testdata because no Go module here provides
+// them (see testdata/crds/README.md).
+var committedCRDs = []string{
+	"testdata/crds/external-secrets.io_clustersecretstores.yaml",
+	"testdata/crds/external-secrets.io_externalsecrets.yaml",
+}
+
 // startAPIServer runs kube-apiserver and etcd for one test and checks that
 // the server is of the cluster's Kubernetes minor version (e.g. "1.33"), so
 // that the dry-run judges objects by the API the cluster will serve.
@@ -57,6 +64,7 @@ func startAPIServer(t *testing.T, clusterVersion string) client.Client {
 	for _, c := range crds {
 		paths = append(paths, filepath.Join(crdDir, c))
 	}
+	paths = append(paths, committedCRDs...)
 	env := &envtest.Environment{
 		BinaryAssetsDirectory: assets,
 		CRDInstallOptions:     envtest.CRDInstallOptions{Paths: paths, ErrorIfPathMissing: true},

@@ -271,15 +271,26 @@ type Volume struct {
 }
 
 type Alerts struct {
-	NewRelic     NewRelic                `json:"newrelic"`
+	Delivery     string                  `json:"delivery"` // newrelic, alertmanager or both
+	NewRelic     *NewRelic               `json:"newrelic,omitempty"`
 	Destinations map[string]*Destination `json:"destinations"`
 	Rules        Rules                   `json:"rules"`
 }
 
+// ToNewRelic says whether the rules become New Relic conditions.
+func (a *Alerts) ToNewRelic() bool { return a != nil && a.Delivery != "alertmanager" }
+
+// ToAlertmanager says whether the rules become Prometheus rules routed by
+// Alertmanager.
+func (a *Alerts) ToAlertmanager() bool { return a != nil && a.Delivery != "newrelic" }
+
 type NewRelic struct {
 	AccountID int       `json:"accountID"`
 	APIKey    SecretRef `json:"apiKey"`
-	Region    string    `json:"region"`
+	// LicenseKey is nil when the spec leaves it to the default; the compiler
+	// fills it.
+	LicenseKey *SecretRef `json:"licenseKey,omitempty"`
+	Region     string     `json:"region"`
 }
 
 // SecretRef names where a secret lives; exactly one field is set.

@@ -6,19 +6,11 @@ import (
 	"strings"
 
 	"github.com/kuberator/kuberator/compiler/model"
+	"github.com/kuberator/kuberator/compiler/plan"
 )
 
 // AlertsName names the PrometheusRule and AlertmanagerConfig of an environment.
 func AlertsName(env string) string { return env + "-alerts" }
-
-// SecretName is the Kubernetes Secret an Alertmanager receiver reads its
-// credential from; kuberatorc never writes it (it would hold the secret).
-func SecretName(dest string) string { return "alerting-" + dest }
-
-// secretKey is the key in that Secret, by destination type.
-var secretKey = map[string]string{
-	"slack": "webhookURL", "opsgenie": "apiKey", "pagerduty": "integrationKey", "webhook": "url",
-}
 
 // alerts writes the Prometheus twin of the New Relic rules when the cluster
 // runs kube-prometheus-stack: the same rules in PromQL, and Alertmanager
@@ -33,10 +25,11 @@ func (e *emitter) alerts() {
 	}
 }
 
-// prometheusAlerts says whether the alert rules also go to Prometheus.
+// prometheusAlerts says whether the alert rules go to Prometheus (the
+// compiler has checked that kube-prometheus-stack runs when they do).
 func (e *emitter) prometheusAlerts() bool {
 	_, ok := e.env.Addons["kube-prometheus-stack"]
-	return ok && e.env.Alerts != nil
+	return ok && e.env.Alerts.ToAlertmanager()
 }
 
 func (e *emitter) prometheusRule() obj {
@@ -97,8 +90,10 @@ func num(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 
 func (e *emitter) alertmanagerConfig() obj {
 	a := e.env.Alerts
+	// Only destinations some rule routes to: a receiver reads its Secret,
+	// which exists only for those.
 	receivers := []obj{{"name": "none"}}
-	for _, name := range model.SortedKeys(a.Destinations) {
+	for _, name := range plan.RoutedDestinations(a) {
 		receivers = append(receivers, receiver(name, a.Destinations[name]))
 	}
 	var routes []obj
@@ -106,7 +101,9 @@ func (e *emitter) alertmanagerConfig() obj {
 		for _, dest := range r.Notify {
 			routes = append(routes, obj{
 				"receiver": dest,
-				"matchers": []obj{{"name": "rule", "value": r.Name, "matchType": "="}},
+				// No matchType: empty means equality, and a bare "=" is
+				// misread by YAML 1.1 parsers (it is YAML 1.1's value key).
+				"matchers": []obj{{"name": "rule", "value": r.Name}},
 				"continue": true,
 			})
 		}
@@ -126,7 +123,9 @@ func (e *emitter) alertmanagerConfig() obj {
 }
 
 func receiver(name string, d *model.Destination) obj {
-	secret := obj{"name": SecretName(name), "key": secretKey[d.Type]}
+	// An ExternalSecret of the configs layer makes it from the same SSM
+	// parameter New Relic reads.
+	secret := obj{"name": plan.AlertingSecret(name), "key": plan.AlertingSecretKey[d.Type]}
 	r := obj{"name": name}
 	switch d.Type {
 	case "slack":

@@ -72,6 +72,7 @@ func Emit(env *model.Environment, p *plan.Plan) (fileset.FileSet, error) {
 	e.entry()
 	e.workloads()
 	e.alerts()
+	e.secrets()
 	if e.usesNamespace() {
 		e.namespace()
 	}

@@ -34,7 +34,7 @@ type emitter struct {
 
 // Emit returns newrelic/<env>/*.tf.json, or nothing without alerts.
 func Emit(env *model.Environment, p *plan.Plan) (fileset.FileSet, error) {
-	if env.Alerts == nil {
+	if !env.Alerts.ToNewRelic() {
 		return fileset.FileSet{}, nil
 	}
 	e := emitter{env: env, plan: p}

@@ -2,6 +2,7 @@ package terraform
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/kuberator/kuberator/compiler/model"
@@ -24,6 +25,10 @@ func (e emitter) addonIAM() module {
 			continue
 		}
 		key := "addon_" + plan.Key(name)
+		policy := e.addonPolicy(c.Policy)
+		if policy == "" {
+			continue
+		}
 		m.Resource("aws_iam_role", key, obj{
 			"name":               e.env.Name + "-" + name,
 			"assume_role_policy": assumeRolePolicy("pods.eks.amazonaws.com", "sts:AssumeRole", "sts:TagSession"),
@@ -31,7 +36,7 @@ func (e emitter) addonIAM() module {
 		m.Resource("aws_iam_role_policy", key, obj{
 			"name":   name,
 			"role":   ref("aws_iam_role.%s.id", key),
-			"policy": e.addonPolicy(c.Policy),
+			"policy": policy,
 		})
 		m.Resource("aws_eks_pod_identity_association", key, obj{
 			"cluster_name":    ref("aws_eks_cluster.main.name"),
@@ -86,18 +91,31 @@ func (e emitter) addonPolicy(statements []model.PolicyStatement) string {
 			zones = append(zones, ref("data.aws_route53_zone.%s.arn", zoneKey(d)))
 		}
 	}
+	var parameters []string
+	for _, s := range plan.ClusterSecrets(e.env) {
+		parameters = append(parameters, fmt.Sprintf("arn:$(partition):ssm:%s:%s:parameter%s", e.env.AWS.Region, e.env.AWS.AccountID, s.Parameter))
+	}
 	var out []model.PolicyStatement
 	for _, s := range statements {
 		var resources []string
 		for _, r := range s.Resource {
-			if r == "$(hostedZones)" {
+			switch r {
+			case "$(hostedZones)":
 				resources = append(resources, zones...)
-				continue
+			case "$(ssmParameters)":
+				resources = append(resources, parameters...)
+			default:
+				resources = append(resources, r)
 			}
-			resources = append(resources, r)
+		}
+		if len(resources) == 0 {
+			continue // nothing to grant
 		}
 		s.Resource = resources
 		out = append(out, s)
+	}
+	if len(out) == 0 {
+		return ""
 	}
 	r := strings.NewReplacer("$(partition)", ref("data.aws_partition.current.partition"), "$(cluster)", e.plan.ClusterName)
 	return r.Replace(policyDocument(out))

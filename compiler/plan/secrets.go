@@ -1,0 +1,87 @@
+package plan
+
+import (
+	"github.com/kuberator/kuberator/compiler/model"
+)
+
+// A ClusterSecret is a Kubernetes Secret the output needs, delivered by the
+// External Secrets Operator from an SSM parameter: nobody creates it by hand.
+type ClusterSecret struct {
+	Namespace, Name, Key string
+	// Parameter is the SSM parameter that holds the value.
+	Parameter string
+	// Path is the spec field that names the parameter.
+	Path []string
+}
+
+// Where the cluster's secrets live.
+const (
+	// NewRelicNamespace is where New Relic's Kubernetes integration runs.
+	NewRelicNamespace = "newrelic"
+	// NewRelicLicenseSecret holds its license key, under NewRelicLicenseKey.
+	NewRelicLicenseSecret = "newrelic-license"
+	NewRelicLicenseKey    = "licenseKey"
+)
+
+// AlertingSecret is the Secret an Alertmanager receiver reads a
+// destination's credential from.
+func AlertingSecret(dest string) string { return "alerting-" + dest }
+
+// AlertingSecretKey is the key in that Secret, by destination type.
+var AlertingSecretKey = map[string]string{
+	"slack": "webhookURL", "opsgenie": "apiKey", "pagerduty": "integrationKey", "webhook": "url",
+}
+
+// ClusterSecrets lists the Secrets the environment's cluster needs: New
+// Relic's license key when alerts go to New Relic, and the credential of
+// every destination an Alertmanager route reaches. A reference that is not an
+// SSM parameter cannot reach the cluster and is left out (the compiler
+// reports it).
+func ClusterSecrets(env *model.Environment) []ClusterSecret {
+	a := env.Alerts
+	var out []ClusterSecret
+	if a.ToNewRelic() && a.NewRelic != nil && a.NewRelic.LicenseKey != nil && a.NewRelic.LicenseKey.SSMParameter != "" {
+		out = append(out, ClusterSecret{NewRelicNamespace, NewRelicLicenseSecret, NewRelicLicenseKey,
+			a.NewRelic.LicenseKey.SSMParameter, []string{"alerts", "newrelic", "licenseKey"}})
+	}
+	if !a.ToAlertmanager() {
+		return out
+	}
+	for _, name := range RoutedDestinations(a) {
+		field, ref := Credential(a.Destinations[name])
+		if ref == nil || ref.SSMParameter == "" {
+			continue
+		}
+		out = append(out, ClusterSecret{env.Name, AlertingSecret(name), AlertingSecretKey[a.Destinations[name].Type],
+			ref.SSMParameter, []string{"alerts", "destinations", name, field}})
+	}
+	return out
+}
+
+// RoutedDestinations are the destinations some rule notifies, sorted.
+func RoutedDestinations(a *model.Alerts) []string {
+	routed := map[string]bool{}
+	for _, r := range a.Rules.All() {
+		for _, d := range r.Notify {
+			if a.Destinations[d] != nil {
+				routed[d] = true
+			}
+		}
+	}
+	return model.SortedKeys(routed)
+}
+
+// Credential is the secret a destination's receiver reads, and its field.
+func Credential(d *model.Destination) (string, *model.SecretRef) {
+	switch d.Type {
+	case "slack":
+		return "webhookURL", d.WebhookURL
+	case "opsgenie":
+		return "apiKey", d.APIKey
+	case "pagerduty":
+		return "integrationKey", d.IntegrationKey
+	case "webhook":
+		return "url", d.URL
+	}
+	return "", nil
+}

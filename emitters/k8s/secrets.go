@@ -1,0 +1,37 @@
+package k8s
+
+import (
+	"github.com/kuberator/kuberator/compiler/plan"
+)
+
+// SecretStore is the ClusterSecretStore that reads the environment's SSM
+// parameters, as the External Secrets Operator's Pod Identity role allows.
+const SecretStore = "aws-parameter-store"
+
+// secrets writes, with the External Secrets Operator enabled, the store and
+// an ExternalSecret for every Secret the output needs: nobody creates a
+// Secret by hand, and no secret value passes through the repository. Both
+// go into the configs layer: the operator, in infra, brings their CRDs.
+func (e *emitter) secrets() {
+	if _, ok := e.env.Addons["external-secrets"]; !ok {
+		return
+	}
+	e.add(Configs, fileName("ClusterSecretStore", SecretStore), obj{
+		"apiVersion": "external-secrets.io/v1", "kind": "ClusterSecretStore",
+		"metadata": meta(SecretStore, ""),
+		// No auth: the operator's own credentials, from EKS Pod Identity.
+		"spec": obj{"provider": obj{"aws": obj{"service": "ParameterStore", "region": e.env.AWS.Region}}},
+	})
+	for _, s := range plan.ClusterSecrets(e.env) {
+		e.add(Configs, fileName("ExternalSecret", s.Namespace+"-"+s.Name), obj{
+			"apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret",
+			"metadata": meta(s.Name, s.Namespace),
+			"spec": obj{
+				"refreshInterval": "1h",
+				"secretStoreRef":  obj{"kind": "ClusterSecretStore", "name": SecretStore},
+				"target":          obj{"name": s.Name, "creationPolicy": "Owner"},
+				"data":            []obj{{"secretKey": s.Key, "remoteRef": obj{"key": s.Parameter}}},
+			},
+		})
+	}
+}
