@@ -199,6 +199,7 @@ func checkAddons(env *model.Environment, cat *catalog, ds *Diagnostics) {
 		}
 	}
 	checkHostedZones(env, ds)
+	checkLogs(env, ds)
 	checkPrometheusAdapter(env, ds)
 	if needsSystem && !slices.ContainsFunc(model.SortedKeys(env.NodeGroups), func(n string) bool { return env.NodeGroups[n].Role == "system" }) {
 		ds.errorf(env.Positions.Of("addons"), `add a node group with role: "system"`,
@@ -277,6 +278,18 @@ func checkHostedZones(env *model.Environment, ds *Diagnostics) {
 					"external-dns may write only the spec's hostedZones, and none of them holds %s", h)
 			}
 		}
+	}
+}
+
+// checkLogs: with custom log shipping, the spec gives fluent-bit its outputs.
+func checkLogs(env *model.Environment, ds *Diagnostics) {
+	a, ok := env.Addons["fluent-bit"]
+	if !ok || env.Logs.Destination != "custom" {
+		return
+	}
+	if c, ok := a.Values["config"].(map[string]any); !ok || c["outputs"] == nil {
+		ds.errorf(env.Positions.Of("logs", "destination"), `give addons: "fluent-bit": values: config: outputs: "[OUTPUT] …", or drop destination to ship to CloudWatch Logs`,
+			`logs.destination is "custom", and addons."fluent-bit" gives no values.config.outputs: fluent-bit would ship to its chart's default, an Elasticsearch that does not exist`)
 	}
 }
 

@@ -26,6 +26,7 @@ type Environment struct {
 	GitOps     *GitOps               `json:"gitops,omitempty"`
 	Workloads  map[string]*Workload  `json:"workloads"`
 	Alerts     *Alerts               `json:"alerts,omitempty"`
+	Logs Logs `json:"logs"`
 	// HostedZones maps the Route 53 zones external-dns may write, by name, to
 	// their zone IDs.
 	HostedZones map[string]string `json:"hostedZones"`
@@ -187,6 +188,12 @@ type CatalogAddon struct {
 	ByKubernetesMinor map[string]MinorPin `json:"byKubernetesMinor,omitempty"`
 	// HealthPath is what the ALB health-checks on the controller (nginx only).
 	HealthPath string `json:"healthPath,omitempty"`
+}
+
+// Logs says where fluent-bit ships the containers' logs.
+type Logs struct {
+	Destination   string `json:"destination"` // cloudwatch or custom
+	RetentionDays int    `json:"retentionDays"`
 }
 
 // MinorPin is what an add-on takes for one Kubernetes minor.

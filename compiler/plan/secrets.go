@@ -23,6 +23,10 @@ const (
 	NewRelicLicenseKey    = "licenseKey"
 )
 
+// LogGroup is the CloudWatch Logs group fluent-bit ships an environment's
+// container logs to.
+func LogGroup(cluster string) string { return "/aws/eks/" + cluster + "/containers" }
+
 // AlertingSecret is the Secret an Alertmanager receiver reads a
 // destination's credential from.
 func AlertingSecret(dest string) string { return "alerting-" + dest }

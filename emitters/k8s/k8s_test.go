@@ -686,3 +686,39 @@ func TestNewRelicIntegrationFeedsTheConditions(t *testing.T) {
 		t.Errorf("the operator's role does not grant exactly %s:\n%s", arn, addons)
 	}
 }
+
+// TestLogsShipToTheEnvironmentsGroup: fluent-bit ships to the log group the
+// Terraform creates with the spec's retention, in the spec's region, and its
+// role may write to that group only.
+func TestLogsShipToTheEnvironmentsGroup(t *testing.T) {
+	res, objs := renderQA(t)
+	group := "/aws/eks/" + res.Plan.ClusterName + "/containers"
+	var outputs string
+	for _, o := range objs {
+		if o.Kind == "HelmRelease" && o.name() == "fluent-bit" {
+			outputs, _ = o.Spec["values"].(map[string]any)["config"].(map[string]any)["outputs"].(string)
+		}
+	}
+	for _, want := range []string{"Name                cloudwatch_logs", "log_group_name      " + group, "region              eu-west-1", "auto_create_group   false"} {
+		if !strings.Contains(outputs, want) {
+			t.Errorf("fluent-bit outputs lack %q:\n%s", want, outputs)
+		}
+	}
+	var tf struct {
+		Resource struct {
+			Groups   map[string]map[string]any `json:"aws_cloudwatch_log_group"`
+			Policies map[string]map[string]any `json:"aws_iam_role_policy"`
+		} `json:"resource"`
+	}
+	if err := json.Unmarshal(res.Files["terraform/qa/addons.tf.json"], &tf); err != nil {
+		t.Fatal(err)
+	}
+	g := tf.Resource.Groups["containers"]
+	if g["name"] != group || g["retention_in_days"] != float64(res.Env.Logs.RetentionDays) {
+		t.Errorf("log group %v, want %s with %d days' retention", g, group, res.Env.Logs.RetentionDays)
+	}
+	policy, _ := tf.Resource.Policies["addon_fluent_bit"]["policy"].(string)
+	if !strings.Contains(policy, ":logs:eu-west-1:123456789012:log-group:"+group+":*") || strings.Contains(policy, `"*"`) {
+		t.Errorf("fluent-bit's role is not scoped to its group: %s", policy)
+	}
+}

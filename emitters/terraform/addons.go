@@ -21,8 +21,13 @@ func (e emitter) addonIAM() module {
 	m := module{}
 	for _, name := range model.SortedKeys(e.env.Addons) {
 		c := e.env.Addons[name].Catalog
-		if c == nil || len(c.Policy) == 0 {
+		if c == nil || len(c.Policy) == 0 || name == "fluent-bit" && !e.shipsLogs() {
 			continue
+		}
+		deps := []string{"aws_eks_addon.eks_pod_identity_agent"}
+		if name == "fluent-bit" {
+			// fluent-bit must not ship into a group that does not exist yet.
+			deps = append(deps, "aws_cloudwatch_log_group.containers")
 		}
 		key := "addon_" + plan.Key(name)
 		policy := e.addonPolicy(c.Policy)
@@ -43,7 +48,7 @@ func (e emitter) addonIAM() module {
 			"namespace":       c.Namespace,
 			"service_account": c.ServiceAccount,
 			"role_arn":        ref("aws_iam_role.%s.arn", key),
-			"depends_on":      []string{"aws_eks_addon.eks_pod_identity_agent"},
+			"depends_on":      deps,
 		})
 	}
 	if _, ok := e.env.Addons["external-dns"]; ok && len(e.env.HostedZones) == 0 {
@@ -51,6 +56,13 @@ func (e emitter) addonIAM() module {
 		for _, d := range e.env.DNSDomains() {
 			m.Data("aws_route53_zone", zoneKey(d), obj{"name": d, "private_zone": false})
 		}
+	}
+	if e.shipsLogs() {
+		m.Resource("aws_cloudwatch_log_group", "containers", obj{
+			"name":              plan.LogGroup(e.plan.ClusterName),
+			"retention_in_days": e.env.Logs.RetentionDays,
+			"tags":              e.nameTags(plan.LogGroup(e.plan.ClusterName)),
+		})
 	}
 	if e.needsEBS() {
 		m.Resource("aws_iam_role", "ebs_csi", obj{
@@ -67,6 +79,12 @@ func (e emitter) addonIAM() module {
 		m.Resource("aws_eks_addon", "aws_ebs_csi_driver", ebs)
 	}
 	return m
+}
+
+// shipsLogs: fluent-bit ships to the environment's CloudWatch log group.
+func (e emitter) shipsLogs() bool {
+	_, ok := e.env.Addons["fluent-bit"]
+	return ok && e.env.Logs.Destination == "cloudwatch"
 }
 
 // needsEBS: a stateful workload with a volume needs the EBS CSI driver.
@@ -117,7 +135,8 @@ func (e emitter) addonPolicy(statements []model.PolicyStatement) string {
 	if len(out) == 0 {
 		return ""
 	}
-	r := strings.NewReplacer("$(partition)", ref("data.aws_partition.current.partition"), "$(cluster)", e.plan.ClusterName)
+	r := strings.NewReplacer("$(partition)", ref("data.aws_partition.current.partition"), "$(cluster)", e.plan.ClusterName,
+		"$(region)", e.env.AWS.Region, "$(account)", e.env.AWS.AccountID, "$(logGroup)", plan.LogGroup(e.plan.ClusterName))
 	return r.Replace(policyDocument(out))
 }
 
