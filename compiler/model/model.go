@@ -26,7 +26,7 @@ type Environment struct {
 	GitOps     *GitOps               `json:"gitops,omitempty"`
 	Workloads  map[string]*Workload  `json:"workloads"`
 	Alerts     *Alerts               `json:"alerts,omitempty"`
-	Logs Logs `json:"logs"`
+	Logs       Logs                  `json:"logs"`
 	// HostedZones maps the Route 53 zones external-dns may write, by name, to
 	// their zone IDs.
 	HostedZones map[string]string `json:"hostedZones"`
