@@ -25,9 +25,11 @@ golden:
 	KUBERATOR_UPDATE_SCRIPTS=1 $(GO) test ./cmd/kuberatorc -run TestScripts
 
 # End-to-end proof against real servers: the Terraform applied to moto (an
-# AWS emulator on loopback) and every rendered manifest dry-run against a real
-# kube-apiserver. Needs moto_server, etcd (Debian's etcd-server) and terraform;
-# builds kube-apiserver and the CRDs into .cache/e2e (slow once, then cached).
+# AWS emulator on loopback), every rendered manifest dry-run against a real
+# kube-apiserver, and the Flux layers reconciled by the real source- and
+# kustomize-controller from a git repository on loopback. Needs moto_server,
+# etcd (Debian's etcd-server), git and terraform; builds kube-apiserver, the
+# Flux controllers and the CRDs into .cache/e2e (slow once, then cached).
 E2E_CACHE := $(CURDIR)/.cache/e2e
 CONTROLLER_GEN_VERSION := v0.21.0
 e2e: e2e-tools
@@ -36,6 +38,7 @@ e2e: e2e-tools
 
 e2e-tools:
 	bash e2e/tools/build-kube-apiserver.sh $(E2E_CACHE)
+	bash e2e/tools/build-flux-controllers.sh $(E2E_CACHE)
 	@command -v etcd >/dev/null || { echo "etcd is missing: apt-get install etcd-server"; exit 1; }
 	ln -sf "$$(command -v etcd)" $(E2E_CACHE)/bin/etcd
 	GOBIN=$(E2E_CACHE)/bin $(GO) install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_GEN_VERSION)

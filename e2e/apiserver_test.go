@@ -22,6 +22,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/yaml"
@@ -54,20 +55,26 @@ var committedCRDs = []string{
 // that the dry-run judges objects by the API the cluster will serve.
 func startAPIServer(t *testing.T, clusterVersion string) client.Client {
 	t.Helper()
-	assets, crdDir := os.Getenv("KUBEBUILDER_ASSETS"), os.Getenv("KUBERATOR_E2E_CRDS")
+	var paths []string
+	for _, c := range crds {
+		paths = append(paths, filepath.Join(os.Getenv("KUBERATOR_E2E_CRDS"), c))
+	}
+	_, _, c := startEnvironment(t, clusterVersion, append(paths, committedCRDs...))
+	return c
+}
+
+// startEnvironment runs kube-apiserver and etcd with the given CRDs.
+func startEnvironment(t *testing.T, clusterVersion string, crdPaths []string) (*envtest.Environment, *rest.Config, client.Client) {
+	t.Helper()
+	assets := os.Getenv("KUBEBUILDER_ASSETS")
 	for _, f := range []string{filepath.Join(assets, "kube-apiserver"), filepath.Join(assets, "etcd")} {
 		if _, err := os.Stat(f); err != nil {
 			t.Fatalf("%s is missing: run make e2e, which builds kube-apiserver and links etcd into KUBEBUILDER_ASSETS", f)
 		}
 	}
-	var paths []string
-	for _, c := range crds {
-		paths = append(paths, filepath.Join(crdDir, c))
-	}
-	paths = append(paths, committedCRDs...)
 	env := &envtest.Environment{
 		BinaryAssetsDirectory: assets,
-		CRDInstallOptions:     envtest.CRDInstallOptions{Paths: paths, ErrorIfPathMissing: true},
+		CRDInstallOptions:     envtest.CRDInstallOptions{Paths: crdPaths, ErrorIfPathMissing: true},
 	}
 	cfg, err := env.Start()
 	if err != nil {
@@ -89,7 +96,7 @@ func startAPIServer(t *testing.T, clusterVersion string) client.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c
+	return env, cfg, c
 }
 
 // objects are an example's rendered overlay plus its Flux cluster directory.
@@ -217,7 +224,7 @@ func TestDryRunAgainstAPIServer(t *testing.T) {
 	if err := unstructured.SetNestedStringMap(badSelector.Object, map[string]string{"app.kubernetes.io/name": "other"}, "spec", "selector", "matchLabels"); err != nil {
 		t.Fatal(err)
 	}
-	badInterval := find("Kustomization", "qa-platform")
+	badInterval := find("Kustomization", "qa-infra")
 	if err := unstructured.SetNestedField(badInterval.Object, "5 minutes", "spec", "interval"); err != nil {
 		t.Fatal(err)
 	}
