@@ -34,7 +34,7 @@ E2E_CACHE := $(CURDIR)/.cache/e2e
 CONTROLLER_GEN_VERSION := v0.21.0
 e2e: e2e-tools
 	KUBEBUILDER_ASSETS=$(E2E_CACHE)/bin KUBERATOR_E2E_CRDS=$(E2E_CACHE)/crds \
-		$(GO) test -tags e2e -count=1 -timeout 45m ./e2e/
+		$(GO) test -tags e2e -count=1 -timeout 45m -v ./e2e/
 
 e2e-tools:
 	bash e2e/tools/build-kube-apiserver.sh $(E2E_CACHE)

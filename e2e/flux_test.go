@@ -40,12 +40,17 @@ import (
 	"github.com/kuberator/kuberator/internal/testutil"
 )
 
-// fluxCRDs are what `flux bootstrap` installs before anything of ours.
+// fluxCRDs are what `flux bootstrap` installs before anything of ours: every
+// CRD of the helm, kustomize and source APIs (the controllers watch them all).
 var fluxCRDs = []string{
 	"helm.toolkit.fluxcd.io_helmreleases.yaml",
-	"source.toolkit.fluxcd.io_helmrepositories.yaml",
-	"source.toolkit.fluxcd.io_gitrepositories.yaml",
 	"kustomize.toolkit.fluxcd.io_kustomizations.yaml",
+	"source.toolkit.fluxcd.io_buckets.yaml",
+	"source.toolkit.fluxcd.io_externalartifacts.yaml",
+	"source.toolkit.fluxcd.io_gitrepositories.yaml",
+	"source.toolkit.fluxcd.io_helmcharts.yaml",
+	"source.toolkit.fluxcd.io_helmrepositories.yaml",
+	"source.toolkit.fluxcd.io_ocirepositories.yaml",
 }
 
 // chartCRDs are the CRDs each chart brings, which the stand-in for
@@ -71,7 +76,7 @@ func TestFluxReconcilesTheLayers(t *testing.T) {
 }
 
 func reconcile(t *testing.T, name string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	res := testutil.CompileExample(t, name)
 	repo := newRepository(t)
@@ -109,7 +114,7 @@ func reconcile(t *testing.T, name string) {
 		}
 	}
 
-	ready := waitForLayers(ctx, t, c, name)
+	ready := waitForLayers(ctx, t, c, name, source, kustomize)
 	for i := 1; i < len(k8s.Layers); i++ {
 		before, after := k8s.Layers[i-1], k8s.Layers[i]
 		if !ready[before].Before(ready[after]) {
@@ -266,10 +271,11 @@ func writeKubeconfig(t *testing.T, env *envtest.Environment) string {
 
 // controller is one Flux controller process.
 type controller struct {
-	bin  string
-	args []string
-	log  string
-	cmd  *exec.Cmd
+	bin, kubeconfig string
+	args            []string
+	log             string
+	cmd             *exec.Cmd
+	exited          chan struct{} // closed when the process ends
 }
 
 func startController(t *testing.T, bin, kubeconfig string, args ...string) *controller {
@@ -277,8 +283,8 @@ func startController(t *testing.T, bin, kubeconfig string, args ...string) *cont
 	if _, err := os.Stat(bin); err != nil {
 		t.Fatalf("%s is missing: run make e2e, which builds the Flux controllers into KUBEBUILDER_ASSETS", bin)
 	}
-	return &controller{bin: bin, log: filepath.Join(t.TempDir(), filepath.Base(bin)+".log"), args: append([]string{
-		"--kubeconfig=" + kubeconfig, "--enable-leader-election=false",
+	return &controller{bin: bin, kubeconfig: kubeconfig, log: filepath.Join(t.TempDir(), filepath.Base(bin)+".log"), args: append([]string{
+		"--enable-leader-election=false",
 		"--metrics-addr=" + freeAddr(t), "--health-addr=" + freeAddr(t), "--log-level=debug",
 	}, args...)}
 }
@@ -299,14 +305,16 @@ func (c *controller) start(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.cmd = exec.Command(c.bin, c.args...)
-	c.cmd.Env = append(os.Environ(), "RUNTIME_NAMESPACE="+k8s.FluxNamespace)
+	c.cmd.Env = append(os.Environ(), "RUNTIME_NAMESPACE="+k8s.FluxNamespace, "KUBECONFIG="+c.kubeconfig)
 	c.cmd.Stdout, c.cmd.Stderr = log, log
 	if err := c.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	c.exited = make(chan struct{})
+	go func() { _ = c.cmd.Wait(); close(c.exited) }()
 	t.Cleanup(func() {
 		_ = c.cmd.Process.Kill()
-		_ = c.cmd.Wait()
+		<-c.exited
 		log.Close()
 	})
 }
@@ -322,7 +330,7 @@ func freeAddr(t *testing.T) string {
 }
 
 // waitForLayers returns when each layer became Ready, as this test saw it.
-func waitForLayers(ctx context.Context, t *testing.T, c client.Client, env string) map[string]time.Time {
+func waitForLayers(ctx context.Context, t *testing.T, c client.Client, env string, ctrls ...*controller) map[string]time.Time {
 	t.Helper()
 	ready := map[string]time.Time{}
 	for len(ready) < len(k8s.Layers) {
@@ -333,6 +341,13 @@ func waitForLayers(ctx context.Context, t *testing.T, c client.Client, env strin
 			u := get(t, c, "Kustomization/"+k8s.FluxNamespace+"/"+k8s.LayerName(env, l))
 			if status, _ := condition(u, "Ready"); status == "True" {
 				ready[l] = time.Now()
+			}
+		}
+		for _, ctrl := range ctrls {
+			select {
+			case <-ctrl.exited:
+				t.Fatalf("%s exited", filepath.Base(ctrl.bin))
+			default:
 			}
 		}
 		select {

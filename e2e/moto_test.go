@@ -335,8 +335,8 @@ func checkLaunchTemplate(t *testing.T, ctx context.Context, ec2c *ec2.Client, re
 		t.Fatalf("launch template %q of ASG %s: %v", id, a.Name, err)
 	}
 	data := out.LaunchTemplateVersions[0].LaunchTemplateData
-	if md := data.MetadataOptions; md == nil || md.HttpTokens != ec2types.LaunchTemplateHttpTokensStateRequired || aws.ToInt32(md.HttpPutResponseHopLimit) != 2 {
-		t.Errorf("launch template of %s does not require IMDSv2 with hop limit 2: %+v", a.Name, md)
+	if md := data.MetadataOptions; md == nil || md.HttpTokens != ec2types.LaunchTemplateHttpTokensStateRequired || aws.ToInt32(md.HttpPutResponseHopLimit) != 1 {
+		t.Errorf("launch template of %s does not require IMDSv2 with hop limit 1 (pods must not reach the node role): %+v", a.Name, md)
 	}
 	raw, err := base64.StdEncoding.DecodeString(aws.ToString(data.UserData))
 	if err != nil {

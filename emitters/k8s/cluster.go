@@ -13,8 +13,8 @@ const FluxNamespace = "flux-system"
 const FluxSource = "flux-system"
 
 // layerTimeouts bound how long Flux waits for a layer to become healthy:
-// charts pull images and run hooks, configs and apps apply quickly.
-var layerTimeouts = map[string]string{Infra: "15m", Configs: "5m", Apps: "10m"}
+// charts pull images and run hooks; configs holds New Relic's integration.
+var layerTimeouts = map[string]string{Infra: "15m", Configs: "10m", Apps: "10m"}
 
 // LayerName is the Flux Kustomization that reconciles one layer.
 func LayerName(env, layer string) string { return env + "-" + layer }
