@@ -96,6 +96,13 @@ func checkDestination(env *model.Environment, name string, d *model.Destination,
 	case "opsgenie":
 		ds.notef(pos, "plan a move to Jira Service Management or PagerDuty",
 			"Opsgenie support ends on 5 April 2027; %s goes through a New Relic webhook to the Opsgenie alert API", name)
+		// A New Relic webhook's URL is fixed, and the alert API closes an
+		// alert only at a URL that names it; Alertmanager's receiver closes
+		// alerts when they resolve.
+		if env.Alerts.ToNewRelic() && !env.Alerts.ToAlertmanager() {
+			ds.warnf(pos, `deliver through Alertmanager too (delivery: "both"), whose Opsgenie receiver closes alerts when they resolve, or close them in Opsgenie`,
+				"New Relic opens Opsgenie alerts for %s but cannot close them when the issue closes", name)
+		}
 	}
 }
 

@@ -179,6 +179,10 @@ func checkAddons(env *model.Environment, cat *catalog, ds *Diagnostics) {
 		}
 		if info != nil {
 			checkMinor(env, name, info, ds)
+			if a.Replicas != nil && info.Replicas == "" {
+				ds.errorf(env.Positions.Of("addons", name, "replicas"), "remove replicas",
+					"add-on %s takes no replicas: it runs as one instance (or one per node)", name)
+			}
 		}
 		// Placement comes from the system node groups' role label and taints;
 		// values that set it would pull an add-on off system nodes or leave it

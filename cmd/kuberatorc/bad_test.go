@@ -111,6 +111,8 @@ var badSpecs = []struct {
 		"bad.cue:122:51: error: New Relic's Kubernetes integration reads its license key in the cluster, from SSM; a Terraform variable cannot reach it", nil},
 	{"custom log shipping without outputs", "hostedZones:", "logs: destination: \"custom\"\nhostedZones:",
 		`bad.cue:79:20: error: logs.destination is "custom", and addons."fluent-bit" gives no values.config.outputs: fluent-bit would ship to its chart's default, an Elasticsearch that does not exist`, nil},
+	{"replicas for an add-on that takes none", "descheduler: {}", "descheduler: {replicas: 2}",
+		"bad.cue:71:26: error: add-on descheduler takes no replicas: it runs as one instance (or one per node)", nil},
 	{"an ingress without nginx", "\tnginx: {replicas: 2}", "\t// no nginx",
 		"bad.cue:82:1: error: the ingress's ALB forwards to nginx through the AWS Load Balancer Controller, and add-on nginx is not enabled", nil},
 	{"window not a multiple of the aggregation window", `thresholdPercent: 90, window: "10m"`, `thresholdPercent: 90, window: "10m", aggregationWindow: "3m"`,
