@@ -139,6 +139,8 @@ func Describe(res *Result) Description {
 			runsOn = "installed by flux bootstrap from kubernetes/clusters/" + env.Name
 		case a.DaemonSet:
 			runsOn = "every node (DaemonSet)"
+		case len(a.Catalog.TolerationsOnly) > 0:
+			runsOn += "; its DaemonSet on every node"
 		}
 		d.Addons = append(d.Addons, AddonInfo{Name: name, RunsOn: runsOn})
 	}

@@ -219,10 +219,10 @@ func TestSystemPlacement(t *testing.T) {
 		releases++
 		values := o.Spec["values"]
 		affinities, tolerations := find(values, "affinity"), find(values, "tolerations")
-		daemonSet := false
+		daemonSet, daemonSetParts := false, 0
 		for _, a := range res.Env.Addons {
 			if a.Catalog != nil && a.Catalog.Release == o.name() {
-				daemonSet = a.DaemonSet
+				daemonSet, daemonSetParts = a.DaemonSet, len(a.Catalog.TolerationsOnly)
 			}
 		}
 		if daemonSet {
@@ -231,6 +231,13 @@ func TestSystemPlacement(t *testing.T) {
 			}
 			continue
 		}
+		// A chart's DaemonSet parts tolerate everything; its other parts
+		// are placed on system nodes.
+		everyNode := slices.DeleteFunc(slices.Clone(tolerations), func(t any) bool { return asJSON(t) != `[{"operator":"Exists"}]` })
+		if len(everyNode) != daemonSetParts {
+			t.Errorf("%s: %d DaemonSet parts tolerate everything, want %d", o.name(), len(everyNode), daemonSetParts)
+		}
+		tolerations = slices.DeleteFunc(tolerations, func(t any) bool { return asJSON(t) == `[{"operator":"Exists"}]` })
 		if len(affinities) == 0 || len(affinities) != len(tolerations) {
 			t.Errorf("%s sets %d affinities and %d tolerations; want at least one of each, paired", o.name(), len(affinities), len(tolerations))
 		}
