@@ -10,8 +10,9 @@ import (
 	"github.com/kuberator/kuberator/compiler/plan"
 )
 
-// Placeholders for values only Terraform knows; they are swapped for
-// interpolations after the literal text has been escaped.
+// Placeholders for values only Terraform knows, swapped for interpolations
+// once the NodeConfig is YAML (which would quote the marks otherwise). The
+// rest of the text is escaped where every Terraform string is (tfjson).
 const (
 	endpointPlaceholder = "KUBERATORC_API_SERVER_ENDPOINT"
 	caPlaceholder       = "KUBERATORC_CERTIFICATE_AUTHORITY"
@@ -58,12 +59,7 @@ func (e emitter) userData(g plan.Group, a plan.ASG) string {
 	return strings.NewReplacer(
 		endpointPlaceholder, ref("aws_eks_cluster.main.endpoint"),
 		caPlaceholder, ref("aws_eks_cluster.main.certificate_authority[0].data"),
-	).Replace(escapeTemplate(text))
-}
-
-// escapeTemplate keeps literal text literal inside a Terraform string template.
-func escapeTemplate(s string) string {
-	return strings.NewReplacer("${", "$${", "%{", "%%{").Replace(s)
+	).Replace(text)
 }
 
 func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"path"
+	"strings"
 
 	"github.com/kuberator/kuberator/compiler/fileset"
 )
@@ -38,8 +39,70 @@ func (m Module) Output(name string, body Obj)        { maps.Copy(m.Block("output
 func (m Module) Provider(name string, body Obj)      { maps.Copy(m.Block("provider", name), body) }
 func (m Module) Local(name string, v any)            { m.Block("locals")[name] = v }
 
+// Live marks where an interpolation kuberatorc wrote begins. Every other
+// "${" and "%{" in a string is text (from the spec, or a literal of ours) and
+// is escaped when the file is encoded, so that nothing a spec says can become
+// a live template: one place, whatever the emitter. The mark is a
+// private-use character the compiler refuses in a spec, and one that JSON
+// encoding leaves alone (policies are JSON inside strings).
+const Live = "\ue000{"
+
 // Ref makes a Terraform interpolation of an expression.
-func Ref(format string, args ...any) string { return "${" + fmt.Sprintf(format, args...) + "}" }
+func Ref(format string, args ...any) string { return Live + fmt.Sprintf(format, args...) + "}" }
+
+var escapeTemplates = strings.NewReplacer("${", "$${", "%{", "%%{")
+
+// text turns a string into its Terraform JSON form: templates escaped, the
+// generator's own interpolations live.
+func text(s string) string {
+	return strings.ReplaceAll(escapeTemplates.Replace(s), Live, "${")
+}
+
+// literalOnly are the top-level blocks whose strings Terraform reads as
+// literals (a variable's default, provider requirements), and the
+// meta-arguments that take addresses, not templates.
+var literalOnly = map[string]bool{"terraform": true, "variable": true, "depends_on": true, "lifecycle": true}
+
+// encode rewrites every string of a block body: escaped where Terraform
+// evaluates templates, only unmarked where it does not.
+func encode(v any, templates bool) any {
+	switch v := v.(type) {
+	case string:
+		if !templates {
+			return strings.ReplaceAll(v, Live, "${")
+		}
+		return text(v)
+	case Module:
+		return encode(Obj(v), templates)
+	case Obj:
+		out := Obj{}
+		for k, x := range v {
+			out[k] = encode(x, templates && !literalOnly[k])
+		}
+		return out
+	case map[string]string:
+		out := Obj{}
+		for k, x := range v {
+			out[k] = encode(x, templates)
+		}
+		return out
+	case []Obj:
+		return encodeList(v, templates)
+	case []any:
+		return encodeList(v, templates)
+	case []string:
+		return encodeList(v, templates)
+	}
+	return v
+}
+
+func encodeList[T any](l []T, templates bool) []any {
+	out := make([]any, len(l))
+	for i, x := range l {
+		out[i] = encode(x, templates)
+	}
+	return out
+}
 
 // Files encodes modules by file name into dir; an empty module writes no file.
 func Files(dir string, modules map[string]Module) (fileset.FileSet, error) {
@@ -48,7 +111,7 @@ func Files(dir string, modules map[string]Module) (fileset.FileSet, error) {
 		if len(m) == 0 {
 			continue
 		}
-		data, err := fileset.JSON(m)
+		data, err := fileset.JSON(encode(m, true))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
