@@ -1,0 +1,457 @@
+package outtree
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kuberator/kuberator/compiler/fileset"
+)
+
+// The trees the tests write: v1, then v2, which changes a file, adds one and
+// drops one, across several directories.
+var (
+	v1 = fileset.FileSet{
+		"terraform/qa/network.tf.json":          []byte("{\"v\": 1}\n"),
+		"terraform/qa/nodes.tf.json":            []byte("{\"nodes\": 1}\n"),
+		"kubernetes/base/a/kustomization.yaml":  []byte("a: 1\n"),
+		"kubernetes/overlays/qa/apps/app1.yaml": []byte("app: 1\n"),
+	}
+	v2 = fileset.FileSet{
+		"terraform/qa/network.tf.json":          []byte("{\"v\": 2}\n"),
+		"terraform/qa/nodes.tf.json":            []byte("{\"nodes\": 1}\n"),
+		"kubernetes/base/b/kustomization.yaml":  []byte("b: 1\n"),
+		"kubernetes/overlays/qa/apps/app2.yaml": []byte("app: 2\n"),
+	}
+)
+
+func write(t *testing.T, dir string, files fileset.FileSet) (Summary, error) {
+	t.Helper()
+	tree, err := Open(dir)
+	if err != nil {
+		return Summary{}, err
+	}
+	defer tree.Close()
+	return tree.Write(files)
+}
+
+func diff(t *testing.T, dir string, files fileset.FileSet) (string, error) {
+	t.Helper()
+	tree, err := OpenReadOnly(dir)
+	if err != nil {
+		return "", err
+	}
+	defer tree.Close()
+	return tree.Diff(files)
+}
+
+// contents reads every regular file under dir, by slash path; it fails on a
+// link, which none of these trees should hold.
+func contents(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		out[filepath.ToSlash(rel)] = string(data)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// want is what a directory holds after a build of files: the files and the
+// manifest, nothing staged, no journal.
+func want(files fileset.FileSet) map[string]string {
+	out := map[string]string{}
+	var paths []string
+	for p, data := range files {
+		out[p] = string(data)
+		paths = append(paths, p)
+	}
+	out[ManifestName] = manifestFor(files)
+	return out
+}
+
+func manifestFor(files fileset.FileSet) string {
+	var b strings.Builder
+	b.WriteString("{\n  \"generator\": \"kuberatorc\",\n  \"files\": [\n")
+	for i, p := range files.Paths() {
+		sep := ","
+		if i == len(files)-1 {
+			sep = ""
+		}
+		fmt.Fprintf(&b, "    %q%s\n", p, sep)
+	}
+	b.WriteString("  ]\n}\n")
+	return b.String()
+}
+
+// TestWriteIsOwned: unchanged files are left alone, files an earlier build
+// generated are removed when no longer generated, empty directories go with
+// them, and a file kuberatorc did not write is never overwritten.
+func TestWriteIsOwned(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := write(t, dir, v1); err != nil {
+		t.Fatal(err)
+	}
+	notes := filepath.Join(dir, "terraform", "qa", "NOTES.md")
+	if err := os.WriteFile(notes, []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := write(t, dir, v2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantSum := Summary{
+		Written:   []string{"kubernetes/base/b/kustomization.yaml", "kubernetes/overlays/qa/apps/app2.yaml", "terraform/qa/network.tf.json"},
+		Unchanged: []string{"terraform/qa/nodes.tf.json"},
+		Removed:   []string{"kubernetes/base/a/kustomization.yaml", "kubernetes/overlays/qa/apps/app1.yaml"},
+	}
+	if d := cmp.Diff(wantSum, sum); d != "" {
+		t.Errorf("summary (-want +got):\n%s", d)
+	}
+	w := want(v2)
+	w["terraform/qa/NOTES.md"] = "mine"
+	if d := cmp.Diff(w, contents(t, dir)); d != "" {
+		t.Errorf("tree (-want +got):\n%s", d)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "kubernetes", "base", "a")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("empty directory kubernetes/base/a left behind: %v", err)
+	}
+
+	if err := os.WriteFile(filepath.Join(dir, "terraform", "qa", "mine.tf.json"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := contents(t, dir)
+	clash := fileset.FileSet{"terraform/qa/network.tf.json": []byte("z"), "terraform/qa/mine.tf.json": []byte("generated")}
+	var conflict *ConflictError
+	if _, err := write(t, dir, clash); !errors.As(err, &conflict) {
+		t.Fatalf("overwriting a user file: got %v, want a ConflictError", err)
+	}
+	if d := cmp.Diff(before, contents(t, dir)); d != "" {
+		t.Errorf("a refused write changed the directory:\n%s", d)
+	}
+}
+
+// TestUnchangedIsNotRewritten: a build with nothing changed writes nothing,
+// not even the manifest, and stages nothing.
+func TestUnchangedIsNotRewritten(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := write(t, dir, v1); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Hour)
+	for p := range want(v1) {
+		if err := os.Chtimes(filepath.Join(dir, p), old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sum, err := write(t, dir, v1)
+	if err != nil || len(sum.Written)+len(sum.Removed) != 0 {
+		t.Fatalf("second build: %v, %v", sum, err)
+	}
+	for p := range want(v1) {
+		info, err := os.Stat(filepath.Join(dir, p))
+		if err != nil || !info.ModTime().Equal(old) {
+			t.Errorf("%s was rewritten", p)
+		}
+	}
+}
+
+// TestSymlinksAreRefused: a link planted in the tree is never followed, for
+// a directory, a file, the manifest or a diff, and nothing outside changes.
+func TestSymlinksAreRefused(t *testing.T) {
+	for _, tc := range []struct {
+		name, link string
+		diff       bool
+	}{
+		{"directory", "terraform", false},
+		{"nested directory", "kubernetes/overlays/qa", false},
+		{"file", "terraform/qa/network.tf.json", false},
+		{"manifest", ManifestName, false},
+		{"diff of a file", "terraform/qa/network.tf.json", true},
+		{"diff of a directory", "kubernetes/base", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir, elsewhere := t.TempDir(), t.TempDir()
+			secret := filepath.Join(elsewhere, "secret.txt")
+			if err := os.WriteFile(secret, []byte("runner's secret"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := write(t, dir, v1); err != nil {
+				t.Fatal(err)
+			}
+			link := filepath.Join(dir, filepath.FromSlash(tc.link))
+			if err := os.RemoveAll(link); err != nil {
+				t.Fatal(err)
+			}
+			target := elsewhere
+			if strings.HasSuffix(tc.link, ".json") {
+				target = secret
+			}
+			if err := os.Symlink(target, link); err != nil {
+				t.Fatal(err)
+			}
+			before := contents(t, elsewhere)
+			var err error
+			var out string
+			if tc.diff {
+				out, err = diff(t, dir, v2)
+			} else {
+				_, err = write(t, dir, v2)
+			}
+			var se *SymlinkError
+			if !errors.As(err, &se) || !strings.Contains(err.Error(), "is a symbolic link") {
+				t.Errorf("got %v, want a SymlinkError", err)
+			}
+			if strings.Contains(out, "runner's secret") {
+				t.Error("diff printed a file outside the output directory")
+			}
+			if d := cmp.Diff(before, contents(t, elsewhere)); d != "" {
+				t.Errorf("the link's target changed:\n%s", d)
+			}
+		})
+	}
+}
+
+// TestPlantedManifestIsRefused: a manifest that lists a file the generator
+// never writes (to have a build delete it) is refused, and the file stays.
+func TestPlantedManifestIsRefused(t *testing.T) {
+	for _, planted := range []string{"README.md", "../outside.tf.json", "terraform/qa/.git/config.yaml", "terraform/../README.md"} {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "README.md"), []byte("keep"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		man := `{"generator": "kuberatorc", "files": [` + strconv.Quote(planted) + `]}`
+		if err := os.WriteFile(filepath.Join(dir, ManifestName), []byte(man), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := write(t, dir, v1); err == nil || !strings.Contains(err.Error(), "never generates") {
+			t.Errorf("manifest listing %q: got %v, want a refusal", planted, err)
+		}
+		if data, _ := os.ReadFile(filepath.Join(dir, "README.md")); string(data) != "keep" {
+			t.Errorf("manifest listing %q removed README.md", planted)
+		}
+	}
+}
+
+// TestDiffReportsStrays: a file in a generated directory that kuberatorc did
+// not write is drift (Terraform would load it); one elsewhere is not.
+func TestDiffReportsStrays(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := write(t, dir, v1); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := diff(t, dir, v1); err != nil || d != "" {
+		t.Fatalf("diff of a fresh build: %q, %v", d, err)
+	}
+	for p, data := range map[string]string{"terraform/qa/stray.tf.json": "{}", "docs/notes.md": "mine", "kubernetes/clusters/qa/flux-system/gotk.yaml": "bootstrap's"} {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, err := diff(t, dir, v1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(d, "Only in "+filepath.Join(dir, "terraform/qa")+": stray.tf.json") || strings.Contains(d, "notes.md") {
+		t.Errorf("diff:\n%s", d)
+	}
+	d, err = diff(t, dir, v2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"--- a/terraform/qa/network.tf.json\n+++ b/terraform/qa/network.tf.json\n", "--- /dev/null\n+++ b/kubernetes/base/b/kustomization.yaml\n",
+		"--- a/kubernetes/base/a/kustomization.yaml\n+++ /dev/null\n"} {
+		if !strings.Contains(d, w) {
+			t.Errorf("diff lacks %q:\n%s", w, d)
+		}
+	}
+}
+
+// crashEnv asks the test binary, run as a helper, to build v2 over v1 and
+// die at the nth step of the commit, as kill -9 would (no deferred cleanup).
+const crashEnv = "OUTTREE_CRASH_AT"
+
+func TestMain(m *testing.M) {
+	if at := os.Getenv(crashEnv); at != "" {
+		n, _ := strconv.Atoi(at)
+		seen := 0
+		step = func(string) {
+			if seen++; seen == n {
+				os.Exit(137)
+			}
+		}
+		tree, err := Open(os.Args[len(os.Args)-1])
+		if err == nil {
+			_, err = tree.Write(v2)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// TestCrashLeavesOldOrNew kills a build at every step of its commit. Right
+// after the kill, and before anything repairs it, the tree that a reader
+// opening it sees is wholly v1 or, once the journal is committed, recovers
+// to wholly v2 on the next open; the next build then finishes cleanly.
+func TestCrashLeavesOldOrNew(t *testing.T) {
+	steps := 0
+	for n := 1; ; n++ {
+		dir := t.TempDir()
+		if _, err := write(t, dir, v1); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(os.Args[0], "-test.run=^$", dir)
+		cmd.Env = append(os.Environ(), crashEnv+"="+strconv.Itoa(n))
+		out, err := cmd.CombinedOutput()
+		var exit *exec.ExitError
+		if err == nil {
+			steps = n - 1
+			break // the build got past its last step: every step was tried
+		}
+		if !errors.As(err, &exit) || exit.ExitCode() != 137 {
+			t.Fatalf("step %d: helper failed: %v\n%s", n, err, out)
+		}
+		// Opening for a build recovers; the tree is then wholly one version.
+		tree, err := Open(dir)
+		if err != nil {
+			t.Fatalf("step %d: recovery: %v", n, err)
+		}
+		tree.Close()
+		got := contents(t, dir)
+		if d1, d2 := cmp.Diff(want(v1), got), cmp.Diff(want(v2), got); d1 != "" && d2 != "" {
+			t.Fatalf("step %d: after recovery the tree is neither v1 nor v2:\n-v1 +got:\n%s\n-v2 +got:\n%s", n, d1, d2)
+		}
+		if _, err := write(t, dir, v2); err != nil {
+			t.Fatalf("step %d: the next build: %v", n, err)
+		}
+		if d := cmp.Diff(want(v2), contents(t, dir)); d != "" {
+			t.Fatalf("step %d: the next build left:\n%s", n, d)
+		}
+		if n > 50 {
+			t.Fatal("the build never finished")
+		}
+	}
+	if steps < 6 {
+		t.Fatalf("only %d crash points tried", steps)
+	}
+	t.Logf("killed the build at each of its %d steps", steps)
+}
+
+// TestDiffRefusesAnInterruptedBuild: a diff does not compare with a tree an
+// interrupted build left half-written; it says to finish it.
+func TestDiffRefusesAnInterruptedBuild(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := write(t, dir, v1); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$", dir)
+	cmd.Env = append(os.Environ(), crashEnv+"=3") // after the commit, mid-move
+	if err := cmd.Run(); err == nil {
+		t.Fatal("the helper did not crash")
+	}
+	if _, err := diff(t, dir, v2); err == nil || !strings.Contains(err.Error(), "interrupted; run kuberatorc build") {
+		t.Errorf("diff of an interrupted tree: %v", err)
+	}
+}
+
+// TestConcurrentBuilds: builds into one directory wait for each other, and
+// the tree ends as one of them wrote it, matching its manifest.
+func TestConcurrentBuilds(t *testing.T) {
+	dir := t.TempDir()
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			files := v1
+			if i%2 == 1 {
+				files = v2
+			}
+			tree, err := Open(dir)
+			if err == nil {
+				_, err = tree.Write(files)
+				tree.Close()
+			}
+			errs[i] = err
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("build %d: %v", i, err)
+		}
+	}
+	got := contents(t, dir)
+	if d1, d2 := cmp.Diff(want(v1), got), cmp.Diff(want(v2), got); d1 != "" && d2 != "" {
+		t.Errorf("after concurrent builds the tree is neither v1 nor v2:\n%s", d1)
+	}
+}
+
+// TestLeftoversAreCleared: what an interrupted build staged before its
+// commit, and stage directories of older versions, are removed.
+func TestLeftoversAreCleared(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := write(t, dir, v1); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{".kuberatorc-stage-123/x", stageName + "/y", journalName + ".tmp"} {
+		full := filepath.Join(dir, p)
+		os.MkdirAll(filepath.Dir(full), 0o755)
+		if err := os.WriteFile(full, []byte("left over"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := write(t, dir, v1); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want(v1), contents(t, dir)); d != "" {
+		t.Errorf("leftovers remain:\n%s", d)
+	}
+}
+
+// TestPlantedJournalIsRefused: a journal that would move or remove anything
+// outside the generated trees is not carried out.
+func TestPlantedJournalIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "README.md"), []byte("keep"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	j := `{"moves": [], "removes": ["README.md"], "manifest": "` + stageName + `/m"}`
+	if err := os.WriteFile(filepath.Join(dir, journalName), []byte(j), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(dir); err == nil || !strings.Contains(err.Error(), "is not a journal kuberatorc wrote") {
+		t.Errorf("planted journal: %v", err)
+	}
+	if data, _ := os.ReadFile(filepath.Join(dir, "README.md")); !bytes.Equal(data, []byte("keep")) {
+		t.Error("a planted journal removed README.md")
+	}
+}
