@@ -78,11 +78,26 @@ func checkDelivery(env *model.Environment, ds *Diagnostics) {
 		return
 	}
 	for _, name := range plan.RoutedDestinations(a) {
-		if field, ref := plan.Credential(a.Destinations[name]); ref != nil && ref.Variable != "" {
+		field, ref := plan.Credential(a.Destinations[name])
+		switch {
+		case ref != nil && ref.Variable != "":
 			ds.errorf(env.Positions.Of("alerts", "destinations", name, field), `write `+field+`: {ssmParameter: "/path"}`,
 				"Alertmanager reads the %s of destination %s in the cluster, from SSM; a Terraform variable cannot reach it", field, name)
+		case ref == nil && a.ToNewRelic():
+			ds.warnf(env.Positions.Of("alerts", "destinations", name), "give it a credential from SSM (a Slack webhookURL) for Alertmanager to use",
+				"only New Relic delivers to %s: Alertmanager has no way to reach it (%s)", name, unreachableWhy(a.Destinations[name]))
+		case ref == nil:
+			ds.errorf(env.Positions.Of("alerts", "destinations", name), `give it a credential from SSM, or deliver through New Relic`,
+				"Alertmanager cannot deliver to %s (%s), and alerts go only through Alertmanager", name, unreachableWhy(a.Destinations[name]))
 		}
 	}
+}
+
+func unreachableWhy(d *model.Destination) string {
+	if d.Type == "email" {
+		return "it is given no mail server"
+	}
+	return "an existing New Relic Slack destination has no webhook the cluster can use"
 }
 
 func checkDestination(env *model.Environment, name string, d *model.Destination, ds *Diagnostics) {

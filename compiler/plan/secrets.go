@@ -51,13 +51,25 @@ func ClusterSecrets(env *model.Environment) []ClusterSecret {
 	if !a.ToAlertmanager() {
 		return out
 	}
-	for _, name := range RoutedDestinations(a) {
+	for _, name := range AlertmanagerDestinations(a) {
 		field, ref := Credential(a.Destinations[name])
-		if ref == nil || ref.SSMParameter == "" {
-			continue
-		}
 		out = append(out, ClusterSecret{env.Name, AlertingSecret(name), AlertingSecretKey[a.Destinations[name].Type],
 			ref.SSMParameter, []string{"alerts", "destinations", name, field}})
+	}
+	return out
+}
+
+// AlertmanagerDestinations are the routed destinations Alertmanager can
+// deliver to: those whose credential the cluster can read from SSM. An
+// existing New Relic Slack destination has no webhook, and email needs a
+// mail server Alertmanager is not given; a receiver that cannot work would
+// make prometheus-operator drop the whole AlertmanagerConfig.
+func AlertmanagerDestinations(a *model.Alerts) []string {
+	var out []string
+	for _, name := range RoutedDestinations(a) {
+		if _, ref := Credential(a.Destinations[name]); ref != nil && ref.SSMParameter != "" {
+			out = append(out, name)
+		}
 	}
 	return out
 }

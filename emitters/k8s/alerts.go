@@ -2,6 +2,7 @@ package k8s
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -93,12 +94,16 @@ func (e *emitter) alertmanagerConfig() obj {
 	// Only destinations some rule routes to: a receiver reads its Secret,
 	// which exists only for those.
 	receivers := []obj{{"name": "none"}}
-	for _, name := range plan.RoutedDestinations(a) {
+	reachable := plan.AlertmanagerDestinations(a)
+	for _, name := range reachable {
 		receivers = append(receivers, receiver(name, a.Destinations[name]))
 	}
 	var routes []obj
 	for _, r := range a.Rules.All() {
 		for _, dest := range r.Notify {
+			if !slices.Contains(reachable, dest) {
+				continue // New Relic alone delivers there (the compiler says so)
+			}
 			routes = append(routes, obj{
 				"receiver": dest,
 				// No matchType: empty means equality, and a bare "=" is

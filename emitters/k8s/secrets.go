@@ -1,6 +1,8 @@
 package k8s
 
 import (
+	"slices"
+
 	"github.com/kuberator/kuberator/compiler/plan"
 )
 
@@ -16,13 +18,25 @@ func (e *emitter) secrets() {
 	if _, ok := e.env.Addons["external-secrets"]; !ok {
 		return
 	}
+	secrets := plan.ClusterSecrets(e.env)
+	var namespaces []string
+	for _, s := range secrets {
+		if !slices.Contains(namespaces, s.Namespace) {
+			namespaces = append(namespaces, s.Namespace)
+		}
+	}
+	slices.Sort(namespaces)
 	e.add(Configs, fileName("ClusterSecretStore", SecretStore), obj{
 		"apiVersion": "external-secrets.io/v1", "kind": "ClusterSecretStore",
 		"metadata": meta(SecretStore, ""),
-		// No auth: the operator's own credentials, from EKS Pod Identity.
-		"spec": obj{"provider": obj{"aws": obj{"service": "ParameterStore", "region": e.env.AWS.Region}}},
+		"spec": obj{
+			// No auth: the operator's own credentials, from EKS Pod Identity.
+			"provider": obj{"aws": obj{"service": "ParameterStore", "region": e.env.AWS.Region}},
+			// Only the namespaces kuberatorc delivers secrets into may use it.
+			"conditions": []obj{{"namespaces": namespaces}},
+		},
 	})
-	for _, s := range plan.ClusterSecrets(e.env) {
+	for _, s := range secrets {
 		e.add(Configs, fileName("ExternalSecret", s.Namespace+"-"+s.Name), obj{
 			"apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret",
 			"metadata": meta(s.Name, s.Namespace),

@@ -47,7 +47,7 @@ func TestAlertsSeeLossOfSignal(t *testing.T) {
 			if c.Expiration == 0 {
 				t.Errorf("%s %s: no expiration_duration, so a silent signal goes unnoticed", env, key)
 			}
-			if key != "signal_lost" && key != "nodeNotReady" && !c.CloseOnExpiration {
+			if key != "signal_lost" && !c.CloseOnExpiration {
 				t.Errorf("%s %s: an issue whose facet vanishes never closes", env, key)
 			}
 		}

@@ -113,8 +113,9 @@ func (e emitter) condition(r model.NamedRule) obj {
 	if r.Kind == "nodeNotReady" {
 		// A node whose kubelet stops reporting sends no sample at all: that
 		// pages too, unless the node was shut down on purpose (scale-down).
+		// And a node that is replaced stops reporting for good: its issue
+		// closes when its signal expires rather than after 24 hours.
 		c["open_violation_on_expiration"] = true
-		c["close_violations_on_expiration"] = false
 		c["ignore_on_expected_termination"] = true
 	}
 	return c
