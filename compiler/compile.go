@@ -46,6 +46,7 @@ func Compile(srcs []Source, opts Options) (*Result, Diagnostics, error) {
 			diags = append(diags, planDiagnostic(env, err))
 		} else {
 			diags = append(diags, checkCapacity(env, p)...)
+			diags = append(diags, checkNames(env, p)...)
 		}
 	}
 	diags = append(diags, checkGitOpsRoot(env, opts.OutputDir)...)

@@ -1,0 +1,74 @@
+package compiler
+
+import (
+	"fmt"
+
+	"github.com/kuberator/kuberator/compiler/model"
+	"github.com/kuberator/kuberator/compiler/plan"
+)
+
+// A derivedName is a name kuberatorc builds from spec fields for an AWS
+// resource, with the resource's limit and the field that makes it long.
+type derivedName struct {
+	what  string
+	name  string
+	limit int
+	field []string
+}
+
+// terraformPrefixSuffix is what Terraform appends to a name_prefix.
+const terraformPrefixSuffix = 26
+
+// derivedNames lists the names the Terraform emitter builds, as it builds
+// them (a test keeps the two in step).
+func derivedNames(env *model.Environment, p *plan.Plan) []derivedName {
+	role := func(suffix string) derivedName {
+		return derivedName{"IAM role name", env.Name + "-" + suffix, 64, []string{"name"}}
+	}
+	out := []derivedName{
+		{"EKS cluster name", p.ClusterName, 100, []string{"name"}},
+		role("eks-cluster"), role("eks-node"),
+		{"instance profile name", env.Name + "-eks-node", 128, []string{"name"}},
+		{"CloudWatch log group name", plan.LogGroup(p.ClusterName), 512, []string{"name"}},
+	}
+	for _, name := range model.SortedKeys(env.Addons) {
+		if c := env.Addons[name].Catalog; c != nil && len(c.Policy) > 0 {
+			out = append(out, role(name))
+		}
+	}
+	for _, w := range env.Workloads {
+		if w.Stateful && w.Volume != nil {
+			out = append(out, role("ebs-csi"))
+			break
+		}
+	}
+	for _, g := range p.Groups {
+		for _, a := range g.ASGs {
+			out = append(out,
+				derivedName{"launch template name prefix", a.Name + "-", 128 - terraformPrefixSuffix, []string{"nodeGroups", g.Name}},
+				derivedName{"auto-scaling group name", a.Name, 255, []string{"nodeGroups", g.Name}})
+		}
+	}
+	return out
+}
+
+// checkNames reports every derived name over its resource's limit at the
+// field that makes it long, saying how many characters that field may have.
+func checkNames(env *model.Environment, p *plan.Plan) Diagnostics {
+	var ds Diagnostics
+	seen := map[string]bool{}
+	for _, n := range derivedNames(env, p) {
+		over := len(n.name) - n.limit
+		if over <= 0 || seen[n.what+n.name] {
+			continue
+		}
+		seen[n.what+n.name] = true
+		field, length := "name", len(env.Name)
+		if n.field[0] == "nodeGroups" {
+			field, length = "the node group's name", len(n.field[1])
+		}
+		ds.errorf(env.Positions.Of(n.field...), fmt.Sprintf("shorten %s by %d characters (to at most %d)", field, over, length-over),
+			"the %s %q has %d characters; AWS allows %d", n.what, n.name, len(n.name), n.limit)
+	}
+	return ds
+}

@@ -1,0 +1,47 @@
+package compiler
+
+import (
+	"encoding/json"
+	"slices"
+	"testing"
+)
+
+// TestDerivedNamesCoverTheOutput: every IAM role, instance profile, launch
+// template prefix and ASG the Terraform names is one the name check knows,
+// so a name the check does not see cannot overflow.
+func TestDerivedNamesCoverTheOutput(t *testing.T) {
+	for _, env := range []string{"qa", "prod"} {
+		srcs, err := ReadSources([]string{"../examples/" + env + ".cue"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, diags, err := Compile(srcs, Options{})
+		if err != nil || res == nil {
+			t.Fatalf("%s: %v %v", env, err, diags)
+		}
+		var known []string
+		for _, n := range derivedNames(res.Env, res.Plan) {
+			known = append(known, n.what+" "+n.name)
+		}
+		for _, file := range []string{"iam.tf.json", "addons.tf.json", "nodes.tf.json"} {
+			var m struct {
+				Resource map[string]map[string]map[string]any `json:"resource"`
+			}
+			if err := json.Unmarshal(res.Files["terraform/"+env+"/"+file], &m); err != nil {
+				t.Fatal(err)
+			}
+			for typ, what := range map[string]string{"aws_iam_role": "IAM role name", "aws_iam_instance_profile": "instance profile name",
+				"aws_autoscaling_group": "auto-scaling group name", "aws_launch_template": "launch template name prefix"} {
+				for key, body := range m.Resource[typ] {
+					name, _ := body["name"].(string)
+					if prefix, ok := body["name_prefix"].(string); ok {
+						name = prefix
+					}
+					if !slices.Contains(known, what+" "+name) {
+						t.Errorf("%s %s.%s: %s %q is not checked against its limit", env, typ, key, what, name)
+					}
+				}
+			}
+		}
+	}
+}
