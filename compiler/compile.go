@@ -34,7 +34,8 @@ type Options struct {
 // Compile compiles one environment from its spec files. The diagnostics hold
 // every finding about the spec; the result is nil when any of them is an
 // error. The error is for failures of kuberatorc itself, never the spec's.
-func Compile(srcs []Source, opts Options) (*Result, Diagnostics, error) {
+func Compile(srcs []Source, opts Options) (_ *Result, diags Diagnostics, _ error) {
+	defer func() { diags.redact() }()
 	env, diags, err := Decode(srcs)
 	if env == nil || err != nil {
 		return nil, diags, err
@@ -85,7 +86,8 @@ func emit(res *Result) error {
 
 // Decode loads and validates a spec into the model and runs the Go-side rules.
 // It returns a nil environment when the spec does not decode.
-func Decode(srcs []Source) (*model.Environment, Diagnostics, error) {
+func Decode(srcs []Source) (_ *model.Environment, diags Diagnostics, _ error) {
+	defer func() { diags.redact() }()
 	l, diags := load(srcs)
 	if l == nil {
 		diags.Sort()

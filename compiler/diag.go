@@ -48,6 +48,14 @@ func (ds *Diagnostics) notef(pos model.Pos, hint, format string, args ...any) {
 }
 
 // HasErrors reports whether any diagnostic is an error, or (strict) a warning.
+// redact hides credentials in every message and hint: a value CUE rejects is
+// quoted in its error, and a secret must not reach a CI log.
+func (ds Diagnostics) redact() {
+	for i := range ds {
+		ds[i].Message, ds[i].Hint = Redact(ds[i].Message), Redact(ds[i].Hint)
+	}
+}
+
 func (ds Diagnostics) HasErrors(strict bool) bool {
 	return slices.ContainsFunc(ds, func(d Diagnostic) bool {
 		return d.Severity == Error || strict && d.Severity == Warning

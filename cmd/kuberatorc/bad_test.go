@@ -140,7 +140,7 @@ var badSpecs = []struct {
 		"podsFailing: {threshold: 1, window: \"5m\", severity: \"critical\", notify: [\"slack\", \"opsgenie\"]}\n\t\tcustom: oom: {threshold: 0, window: \"5m\", notify: [\"slack\"], nrql: \"FROM K8sContainerSample SELECT count(*) WHERE reason = 'OOMKilled'\", promql: \"sum(kube_pod_container_status_last_terminated_reason{reason=\\\"OOMKilled\\\"}\"}",
 		`bad.cue:131:148: error: promql of rule oom does not parse: 1:73: parse error: unclosed left parenthesis`, nil},
 	{"a literal New Relic API key in an SSM field", `apiKey: {ssmParameter: "/qa/newrelic/api-key"}`, `apiKey: {ssmParameter: "NRAK-ABCDEFGHIJKLMNOPQRSTUVWXYZ0"}`,
-		`bad.cue:122:26: error: alerts.newrelic.apiKey.ssmParameter: invalid value "NRAK-ABCDEFGHIJKLMNOPQRSTUVWXYZ0" (not an SSM parameter name such as /qa/newrelic/api-key)`, nil},
+		`bad.cue:122:26: error: alerts.newrelic.apiKey.ssmParameter: invalid value "NRAK-ABC…[redacted]" (not an SSM parameter name such as /qa/newrelic/api-key)`, nil},
 	{"tag keys that differ only in case", `costCenter: "eng-42"`, `costCenter: "eng-42", CostCenter: "eng-43"`,
 		`bad.cue:14:14: error: tag "costCenter" collides with tag "CostCenter": AWS compares tag keys without case`, nil},
 	{"a tag that would overwrite Name", `team:       "platform"`, `team:       "platform", Name: "x"`,
