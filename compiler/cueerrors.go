@@ -56,6 +56,11 @@ func cueDiagnosticsRaw(err error, ps model.Positions) Diagnostics {
 
 func cueDiagnostic(path []string, msg string, pos model.Pos) Diagnostic {
 	d := Diagnostic{Pos: pos, Severity: Error, Message: msg, Hint: hintFor(path, msg)}
+	if pkg, ok := strings.CutSuffix(msg, " imported but not defined in "); ok {
+		// CUE names the module the package should come from; a spec has none.
+		d.Message = pkg + " cannot be imported: a spec has no module to import it from"
+		d.Hint = "remove the import; the schema and its catalogs need none"
+	}
 	if d.Hint == secretHint && strings.Contains(msg, "mismatched types string and struct") {
 		d.Message = "a literal secret is not allowed"
 	}

@@ -97,11 +97,16 @@ func buildSpec(ctx *cue.Context, srcs []Source) (cue.Value, Diagnostics) {
 	inst := build.NewContext().NewInstance("", nil)
 	var diags Diagnostics
 	pkg := ""
+	written := model.Positions{}
 	for _, src := range srcs {
 		f, err := parser.ParseFile(src.Path, src.Data)
 		if err != nil {
 			diags = append(diags, cueDiagnostics(err, nil)...)
 			continue
+		}
+		syntaxPositions(f.Decls, "", written)
+		if _, ok := written[""]; !ok {
+			written[""] = posOf(f.Pos())
 		}
 		if name := f.PackageName(); name != "" {
 			if pkg != "" && name != pkg {
@@ -120,9 +125,36 @@ func buildSpec(ctx *cue.Context, srcs []Source) (cue.Value, Diagnostics) {
 	}
 	v := ctx.BuildInstance(inst)
 	if err := v.Err(); err != nil {
-		return cue.Value{}, cueDiagnostics(err, nil)
+		// Some errors (a structural cycle) carry no position: they are placed
+		// at the field they name, as written.
+		return cue.Value{}, cueDiagnostics(err, written)
 	}
 	return v, nil
+}
+
+// syntaxPositions records where each field is written, by dotted path, from
+// the syntax alone: for errors of a spec that does not evaluate.
+func syntaxPositions(decls []ast.Decl, prefix string, ps model.Positions) {
+	for _, d := range decls {
+		f, ok := d.(*ast.Field)
+		if !ok {
+			continue
+		}
+		name, _, err := ast.LabelName(f.Label)
+		if err != nil {
+			continue
+		}
+		p := name
+		if prefix != "" {
+			p = prefix + "." + name
+		}
+		if _, seen := ps[p]; !seen {
+			ps[p] = posOf(f.Label.Pos())
+		}
+		if s, ok := f.Value.(*ast.StructLit); ok {
+			syntaxPositions(s.Elts, p, ps)
+		}
+	}
 }
 
 // positionsOf records where the user wrote each field, keyed by dotted path.

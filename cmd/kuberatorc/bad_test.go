@@ -128,6 +128,11 @@ var badSpecs = []struct {
 	{"a name too long for the IAM roles it makes", `name:   "qa"`, `name:   "qa-with-a-long-name-for-the-platform-team"`,
 		`bad.cue:4:9: error: the IAM role name "qa-with-a-long-name-for-the-platform-team-aws-load-balancer-controller" has 70 characters; AWS allows 64` +
 			"\n\thint: shorten name by 6 characters (to at most 35)", nil},
+	{"a structural cycle", "tags: {", "cyc: {a: b, b: {x: a}}\ntags: {",
+		"bad.cue:12:17: error: cyc.b.x: structural cycle", nil},
+	{"an import", "// The QA environment", "import \"example.com/lib\"\n// The QA environment",
+		`bad.cue:1:8: error: package "example.com/lib" cannot be imported: a spec has no module to import it from` +
+			"\n\thint: remove the import; the schema and its catalogs need none", nil},
 	{"an ingress without nginx", "\tnginx: {replicas: 2}", "\t// no nginx",
 		"bad.cue:82:1: error: the ingress's ALB forwards to nginx through the AWS Load Balancer Controller, and add-on nginx is not enabled", nil},
 	{"window not a multiple of the aggregation window", `thresholdPercent: 90, window: "10m"`, `thresholdPercent: 90, window: "10m", aggregationWindow: "3m"`,
