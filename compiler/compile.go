@@ -6,6 +6,7 @@ package compiler
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/kuberator/kuberator/compiler/fileset"
 	"github.com/kuberator/kuberator/compiler/model"
@@ -22,8 +23,18 @@ type Result struct {
 	Files fileset.FileSet
 }
 
+// DefaultEvalLimit bounds how long evaluating a spec may take: a spec is a
+// few hundred lines, and a pre-commit hook must not stall on a
+// comprehension that multiplies.
+const DefaultEvalLimit = 10 * time.Second
+
 // Options tune a compile.
 type Options struct {
+	// EvalLimit bounds the compile's time; zero means DefaultEvalLimit. CUE
+	// evaluation cannot be interrupted, so a compile over the limit returns
+	// at once and its evaluation runs on in the background: a process that
+	// compiles many specs should exit after such an error.
+	EvalLimit time.Duration
 	// VetOnly stops after the checks: no planning output, no emitters.
 	VetOnly bool
 	// OutputDir is where the result will be written or compared; when set,
@@ -34,7 +45,36 @@ type Options struct {
 // Compile compiles one environment from its spec files. The diagnostics hold
 // every finding about the spec; the result is nil when any of them is an
 // error. The error is for failures of kuberatorc itself, never the spec's.
-func Compile(srcs []Source, opts Options) (_ *Result, diags Diagnostics, _ error) {
+func Compile(srcs []Source, opts Options) (*Result, Diagnostics, error) {
+	limit := opts.EvalLimit
+	if limit == 0 {
+		limit = DefaultEvalLimit
+	}
+	type outcome struct {
+		res   *Result
+		diags Diagnostics
+		err   error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		res, diags, err := compile(srcs, opts)
+		done <- outcome{res, diags, err}
+	}()
+	select {
+	case o := <-done:
+		return o.res, o.diags, o.err
+	case <-time.After(limit):
+		pos := model.Pos{}
+		if len(srcs) > 0 {
+			pos = model.Pos{File: srcs[0].Path, Line: 1, Column: 1}
+		}
+		return nil, Diagnostics{{Pos: pos, Severity: Error,
+			Message: fmt.Sprintf("evaluating the spec took longer than kuberatorc's limit of %s", limit),
+			Hint:    "look for a comprehension that multiplies (for loops nested over lists); a spec needs none that large"}}, nil
+	}
+}
+
+func compile(srcs []Source, opts Options) (_ *Result, diags Diagnostics, _ error) {
 	defer func() { diags.redact() }()
 	env, diags, err := Decode(srcs)
 	if env == nil || err != nil {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -77,6 +78,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 type common struct {
 	flags       *pflag.FlagSet
 	diagnostics string
+	evalLimit   time.Duration
 	specs       []string
 }
 
@@ -84,6 +86,7 @@ func newCommon(name, synopsis string, stderr io.Writer) *common {
 	c := &common{flags: pflag.NewFlagSet(name, pflag.ContinueOnError)}
 	c.flags.SetOutput(stderr)
 	c.flags.StringVar(&c.diagnostics, "diagnostics", "text", "diagnostics format on stderr: text or json")
+	c.flags.DurationVar(&c.evalLimit, "eval-limit", compiler.DefaultEvalLimit, "give up evaluating the spec after this long")
 	c.flags.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: kuberatorc %s\n\nFlags:\n%s", synopsis, c.flags.FlagUsages())
 	}
@@ -121,6 +124,7 @@ func (c *common) compile(opts compiler.Options, strict bool, stderr io.Writer) (
 		fmt.Fprintln(stderr, "kuberatorc:", err)
 		return nil, exitError
 	}
+	opts.EvalLimit = c.evalLimit
 	res, diags, err := compiler.Compile(srcs, opts)
 	if c.diagnostics == "json" {
 		diags.WriteJSON(stderr)
