@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/kuberatorc
 
-.PHONY: all build test lint golden bench example clean newrelic-schema e2e e2e-tools
+.PHONY: all build test lint golden bench example clean newrelic-schema e2e e2e-tools fuzz
 
 all: build test
 
@@ -49,6 +49,13 @@ e2e-tools:
 		paths=github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1 \
 		paths=github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1alpha1 \
 		output:crd:dir=$(E2E_CACHE)/crds
+
+# Fuzz the compiler for a while (FUZZTIME): no panic, no internal error,
+# every diagnostic positioned, output that decodes. A failing input is
+# written to compiler/testdata/fuzz/FuzzCompile; commit it with the fix.
+FUZZTIME ?= 60s
+fuzz:
+	$(GO) test ./compiler -run '^$$' -fuzz=FuzzCompile -fuzztime=$(FUZZTIME) -fuzzminimizetime=20x
 
 bench:
 	$(GO) test ./compiler -run '^$$' -bench . -benchmem
