@@ -133,6 +133,9 @@ var badSpecs = []struct {
 	{"an import", "// The QA environment", "import \"example.com/lib\"\n// The QA environment",
 		`bad.cue:1:8: error: package "example.com/lib" cannot be imported: a spec has no module to import it from` +
 			"\n\thint: remove the import; the schema and its catalogs need none", nil},
+	{"a node group name too long for its launch templates", `name:   "qa"`, `name:   "qa-long-name-for-the-platform-teams"`,
+		`bad.cue:56:2: error: the launch template name prefix "qa-long-name-for-the-platform-teams-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-eu-west-1a-" has 108 characters; AWS allows 102` +
+			"\n\thint: shorten the node group's name by 6 characters (to at most 54)", []string{"\tapp: {", "\taaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa: {"}},
 	{"an ingress without nginx", "\tnginx: {replicas: 2}", "\t// no nginx",
 		"bad.cue:82:1: error: the ingress's ALB forwards to nginx through the AWS Load Balancer Controller, and add-on nginx is not enabled", nil},
 	{"window not a multiple of the aggregation window", `thresholdPercent: 90, window: "10m"`, `thresholdPercent: 90, window: "10m", aggregationWindow: "3m"`,
