@@ -26,12 +26,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kuberator/kuberator/compiler"
@@ -39,6 +41,10 @@ import (
 	"github.com/kuberator/kuberator/emitters/k8s"
 	"github.com/kuberator/kuberator/internal/testutil"
 )
+
+// The tests log what matters themselves; envtest's own logging would warn,
+// with a stack, that no logger was set.
+func init() { ctrllog.SetLogger(logr.Discard()) }
 
 // fluxCRDs are what `flux bootstrap` installs before anything of ours: every
 // CRD of the helm, kustomize and source APIs (the controllers watch them all).
