@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -144,23 +145,55 @@ func threshold(s string, total float64) float64 {
 	return quantity(s)
 }
 
-// checkStatefulZones: a stateful workload's volume lives in its zone, so an
-// ASG of the workload's role must run there.
+// checkStatefulZones: every workload has nodes it may run on: of its role,
+// in its node group if it names one, of its capacity type (a stateful one
+// only on on-demand nodes unless it says spot), and for a stateful one in
+// the zone its volume lives in.
 func checkStatefulZones(env *model.Environment, p *plan.Plan, ds *Diagnostics) {
 	for _, name := range model.SortedKeys(env.Workloads) {
 		w := env.Workloads[name]
-		if !w.Stateful || w.Zone == "" {
-			continue
+		if w.Stateful && w.Zone == "" {
+			continue // reported by the workload checks
 		}
-		found := false
+		pos := func(f string) model.Pos { return env.Positions.Of("workloads", name, f) }
+		var groups []plan.Group
 		for _, g := range p.Groups {
-			for _, a := range g.ASGs {
-				found = found || g.Spec.Role == w.Role && a.Zone.Name == w.Zone
+			if g.Spec.Role == w.Role && (w.NodeGroup == "" || g.Name == w.NodeGroup) {
+				groups = append(groups, g)
 			}
 		}
-		if !found {
-			ds.errorf(env.Positions.Of("workloads", name, "zone"), "pin it to a zone where a "+w.Role+" node group runs, or add the zone to such a group",
-				"no %s node group runs in %s, where stateful workload %s and its volume live", w.Role, w.Zone, name)
+		if w.NodeGroup != "" {
+			g, ok := env.NodeGroups[w.NodeGroup]
+			switch {
+			case !ok:
+				ds.errorf(pos("nodeGroup"), suggestion(w.NodeGroup, model.SortedKeys(env.NodeGroups)), "node group %q does not exist", w.NodeGroup)
+				continue
+			case g.Role != w.Role:
+				ds.errorf(pos("nodeGroup"), `use a node group of role `+w.Role+`, or set role: "`+g.Role+`"`,
+					"node group %s has role %s, and workload %s runs on %s nodes", w.NodeGroup, g.Role, name, w.Role)
+				continue
+			}
+		}
+		inZone := func(g plan.Group) bool {
+			return !w.Stateful || slices.ContainsFunc(g.ASGs, func(a plan.ASG) bool { return a.Zone.Name == w.Zone })
+		}
+		if !slices.ContainsFunc(groups, inZone) {
+			what := "no " + w.Role + " node group runs"
+			if w.NodeGroup != "" {
+				what = "node group " + w.NodeGroup + " does not run"
+			}
+			ds.errorf(pos("zone"), "pin it to a zone where a "+w.Role+" node group runs, or add the zone to such a group",
+				"%s in %s, where stateful workload %s and its volume live", what, w.Zone, name)
+			continue
+		}
+		c := w.NodeCapacity()
+		if c != "" && !slices.ContainsFunc(groups, func(g plan.Group) bool { return inZone(g) && g.Spec.Capacity == c }) {
+			hint := map[string]string{"on-demand": "add an ", "spot": "add a "}[c] + c + " node group of role " + w.Role
+			if w.Stateful && w.Capacity == "" {
+				hint += `, or set capacity: "spot" if losing a node with its data is acceptable`
+			}
+			ds.errorf(env.Positions.Of("workloads", name), hint, "workload %s must run on %s nodes, and no %s node group it may use has any%s",
+				name, c, w.Role, map[bool]string{true: " in " + w.Zone, false: ""}[w.Stateful])
 		}
 	}
 }

@@ -3,6 +3,7 @@ package compiler
 import (
 	"fmt"
 	"net/netip"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -373,8 +374,17 @@ func checkWorkloads(env *model.Environment, ds *Diagnostics) {
 			ds.errorf(env.Positions.Of("workloads", name, "volume"), "set stateful: true",
 				"workload %s has a volume but is not stateful", name)
 		}
+		for _, key := range model.SortedKeys(w.Env) {
+			if v, literal := w.Env[key].(string); literal && v != "" && secretName.MatchString(key) {
+				ds.errorf(env.Positions.Of("workloads", name, "env", key), `write `+key+`: {ssmParameter: "/path"}; the cluster reads it into a Secret`,
+					"%s holds a literal value, and a variable named like this holds a secret", key)
+			}
+		}
 	}
 }
+
+// secretName matches env variable names that hold credentials.
+var secretName = regexp.MustCompile(`(?i)(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|ACCESS_?KEY)`)
 
 // suggestion names the closest known names to a mistyped one.
 func suggestion(name string, known []string) string {

@@ -252,7 +252,37 @@ type Workload struct {
 	Stateful    bool              `json:"stateful"`
 	Zone        string            `json:"zone,omitempty"`
 	Volume      *Volume           `json:"volume,omitempty"`
-	Env         map[string]string `json:"env"`
+	NodeGroup   string            `json:"nodeGroup,omitempty"`
+	Capacity    string            `json:"capacity,omitempty"`
+	Security    *PodSecurity      `json:"securityContext,omitempty"`
+	// Env values are literal strings or {ssmParameter: …} references.
+	Env map[string]any `json:"env"`
+}
+
+// NodeCapacity is the capacity type a workload's nodes must have: what it
+// says, or on-demand for a stateful one, whose data must not go with a
+// reclaimed spot node; "" for any.
+func (w *Workload) NodeCapacity() string {
+	if w.Capacity == "" && w.Stateful {
+		return "on-demand"
+	}
+	return w.Capacity
+}
+
+// EnvRef returns an env variable's SSM reference, or nil for a literal.
+func (w *Workload) EnvRef(name string) *SecretRef {
+	m, ok := w.Env[name].(map[string]any)
+	if !ok {
+		return nil
+	}
+	p, _ := m["ssmParameter"].(string)
+	return &SecretRef{SSMParameter: p}
+}
+
+type PodSecurity struct {
+	RunAsUser              *int64 `json:"runAsUser,omitempty"`
+	FSGroup                *int64 `json:"fsGroup,omitempty"`
+	ReadOnlyRootFilesystem bool   `json:"readOnlyRootFilesystem,omitempty"`
 }
 
 type Resources struct {
@@ -275,6 +305,7 @@ type Autoscaling struct {
 type Volume struct {
 	Size      string `json:"size"`
 	MountPath string `json:"mountPath"`
+	SubPath   string `json:"subPath,omitempty"`
 }
 
 type Alerts struct {

@@ -20,6 +20,8 @@ const (
 	LabelRole      = "nodeType"
 	LabelZone      = "az"
 	LabelLifecycle = "lifecycle"
+	// LabelGroup names a node's group, for workloads pinned to one.
+	LabelGroup = "nodeGroup"
 )
 
 // Plan is what the compiler derived from an environment.
@@ -199,6 +201,7 @@ func newASG(env *model.Environment, name string, g *model.NodeGroup, z Zone) ASG
 	labels[LabelRole] = g.Role
 	labels[LabelZone] = z.Short
 	labels[LabelLifecycle] = g.Capacity
+	labels[LabelGroup] = name
 	desired := g.PerZone.Min
 	if g.PerZone.Desired != nil {
 		desired = *g.PerZone.Desired

@@ -27,6 +27,9 @@ const (
 // container logs to.
 func LogGroup(cluster string) string { return "/aws/eks/" + cluster + "/containers" }
 
+// WorkloadSecret is the Secret a workload's referenced env values arrive in.
+func WorkloadSecret(workload string) string { return workload + "-env" }
+
 // AlertingSecret is the Secret an Alertmanager receiver reads a
 // destination's credential from.
 func AlertingSecret(dest string) string { return "alerting-" + dest }
@@ -36,9 +39,10 @@ var AlertingSecretKey = map[string]string{
 	"slack": "webhookURL", "opsgenie": "apiKey", "pagerduty": "integrationKey", "webhook": "url",
 }
 
-// ClusterSecrets lists the Secrets the environment's cluster needs: New
-// Relic's license key when alerts go to New Relic, and the credential of
-// every destination an Alertmanager route reaches. A reference that is not an
+// ClusterSecrets lists the Secrets the environment's cluster needs, a key
+// each: New Relic's license key when alerts go to New Relic, the referenced
+// env values of the workloads, and the credential of every destination an
+// Alertmanager route reaches. A reference that is not an
 // SSM parameter cannot reach the cluster and is left out (the compiler
 // reports it).
 func ClusterSecrets(env *model.Environment) []ClusterSecret {
@@ -47,6 +51,14 @@ func ClusterSecrets(env *model.Environment) []ClusterSecret {
 	if a.ToNewRelic() && a.NewRelic != nil && a.NewRelic.LicenseKey != nil && a.NewRelic.LicenseKey.SSMParameter != "" {
 		out = append(out, ClusterSecret{NewRelicNamespace, NewRelicLicenseSecret, NewRelicLicenseKey,
 			a.NewRelic.LicenseKey.SSMParameter, []string{"alerts", "newrelic", "licenseKey"}})
+	}
+	for _, name := range model.SortedKeys(env.Workloads) {
+		w := env.Workloads[name]
+		for _, key := range model.SortedKeys(w.Env) {
+			if ref := w.EnvRef(key); ref != nil {
+				out = append(out, ClusterSecret{env.Name, WorkloadSecret(name), key, ref.SSMParameter, []string{"workloads", name, "env", key}})
+			}
+		}
 	}
 	if !a.ToAlertmanager() {
 		return out

@@ -36,7 +36,13 @@ func (e *emitter) secrets() {
 			"conditions": []obj{{"namespaces": namespaces}},
 		},
 	})
-	for _, s := range secrets {
+	// One ExternalSecret per Secret, with a data item per key.
+	for i := 0; i < len(secrets); {
+		s := secrets[i]
+		var data []obj
+		for ; i < len(secrets) && secrets[i].Namespace == s.Namespace && secrets[i].Name == s.Name; i++ {
+			data = append(data, obj{"secretKey": secrets[i].Key, "remoteRef": obj{"key": secrets[i].Parameter}})
+		}
 		e.add(Configs, fileName("ExternalSecret", s.Namespace+"-"+s.Name), obj{
 			"apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret",
 			"metadata": meta(s.Name, s.Namespace),
@@ -44,7 +50,7 @@ func (e *emitter) secrets() {
 				"refreshInterval": "1h",
 				"secretStoreRef":  obj{"kind": "ClusterSecretStore", "name": SecretStore},
 				"target":          obj{"name": s.Name, "creationPolicy": "Owner"},
-				"data":            []obj{{"secretKey": s.Key, "remoteRef": obj{"key": s.Parameter}}},
+				"data":            data,
 			},
 		})
 	}

@@ -2,6 +2,7 @@ package k8s
 
 import (
 	"github.com/kuberator/kuberator/compiler/model"
+	"github.com/kuberator/kuberator/compiler/plan"
 )
 
 // StorageClass is the gp3 class stateful workloads claim volumes from.
@@ -119,6 +120,12 @@ func (e *emitter) podSpec(name string, w *model.Workload) obj {
 		// The volume is zonal: so is the pod.
 		pin = append(pin, obj{"key": "topology.kubernetes.io/zone", "operator": "In", "values": []string{w.Zone}})
 	}
+	if w.NodeGroup != "" {
+		pin = append(pin, obj{"key": plan.LabelGroup, "operator": "In", "values": []string{w.NodeGroup}})
+	}
+	if c := w.NodeCapacity(); c != "" {
+		pin = append(pin, obj{"key": plan.LabelLifecycle, "operator": "In", "values": []string{c}})
+	}
 	container := obj{
 		"name":      name,
 		"image":     w.Image,
@@ -129,16 +136,41 @@ func (e *emitter) podSpec(name string, w *model.Workload) obj {
 		},
 		"securityContext": containerSecurity(w),
 	}
-	if env := envVars(w); len(env) > 0 {
+	if env := envVars(name, w); len(env) > 0 {
 		container["env"] = env
 	}
+	var mounts, volumes []obj
 	if w.Volume != nil {
-		container["volumeMounts"] = []obj{{"name": "data", "mountPath": w.Volume.MountPath}}
+		m := obj{"name": "data", "mountPath": w.Volume.MountPath}
+		if w.Volume.SubPath != "" {
+			m["subPath"] = w.Volume.SubPath
+		}
+		mounts = append(mounts, m)
+	}
+	podSecurity := obj{"seccompProfile": obj{"type": "RuntimeDefault"}}
+	if sc := w.Security; sc != nil {
+		if sc.RunAsUser != nil {
+			podSecurity["runAsUser"] = *sc.RunAsUser
+		}
+		if sc.FSGroup != nil {
+			podSecurity["fsGroup"] = *sc.FSGroup
+		}
+		if sc.ReadOnlyRootFilesystem {
+			// Most programs still need somewhere to write temporary files.
+			mounts = append(mounts, obj{"name": "tmp", "mountPath": "/tmp"})
+			volumes = append(volumes, obj{"name": "tmp", "emptyDir": obj{}})
+		}
+	}
+	if mounts != nil {
+		container["volumeMounts"] = mounts
 	}
 	spec := obj{
 		"affinity":        requireNodeRole(w.Role, pin...),
 		"containers":      []obj{container},
-		"securityContext": obj{"seccompProfile": obj{"type": "RuntimeDefault"}},
+		"securityContext": podSecurity,
+	}
+	if volumes != nil {
+		spec["volumes"] = volumes
 	}
 	if tol := e.tolerations(w.Role); len(tol) > 0 {
 		spec["tolerations"] = tol
@@ -161,6 +193,9 @@ func containerSecurity(w *model.Workload) obj {
 		sc["runAsNonRoot"] = true
 		sc["capabilities"] = obj{"drop": []string{"ALL"}}
 	}
+	if w.Security != nil && w.Security.ReadOnlyRootFilesystem {
+		sc["readOnlyRootFilesystem"] = true
+	}
 	return sc
 }
 
@@ -182,9 +217,15 @@ func resources(w *model.Workload) obj {
 	}
 }
 
-func envVars(w *model.Workload) []obj {
+// envVars gives literals as values and references from the workload's
+// Secret, which an ExternalSecret of the configs layer makes.
+func envVars(name string, w *model.Workload) []obj {
 	var out []obj
 	for _, k := range model.SortedKeys(w.Env) {
+		if w.EnvRef(k) != nil {
+			out = append(out, obj{"name": k, "valueFrom": obj{"secretKeyRef": obj{"name": plan.WorkloadSecret(name), "key": k}}})
+			continue
+		}
 		out = append(out, obj{"name": k, "value": w.Env[k]})
 	}
 	return out

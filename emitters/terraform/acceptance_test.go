@@ -199,7 +199,7 @@ func checkSystemUserData(t *testing.T, dir string) {
 		t.Errorf("evictionHard = %v", eviction)
 	}
 	flags := strings.Join(spec.Kubelet.Flags, " ")
-	for _, want := range []string{"--node-labels=az=1a,lifecycle=on-demand,nodeType=system", "--register-with-taints=nodeType=system:NoSchedule"} {
+	for _, want := range []string{"--node-labels=az=1a,lifecycle=on-demand,nodeGroup=system,nodeType=system", "--register-with-taints=nodeType=system:NoSchedule"} {
 		if !strings.Contains(flags, want) {
 			t.Errorf("kubelet flags %q lack %q", flags, want)
 		}
