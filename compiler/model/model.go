@@ -242,19 +242,19 @@ type GitOps struct {
 }
 
 type Workload struct {
-	Image       string            `json:"image"`
-	Replicas    int               `json:"replicas"`
-	Port        int               `json:"port"`
-	Host        string            `json:"host,omitempty"`
-	Role        string            `json:"role"`
-	Resources   Resources         `json:"resources"`
-	Autoscaling *Autoscaling      `json:"autoscaling,omitempty"`
-	Stateful    bool              `json:"stateful"`
-	Zone        string            `json:"zone,omitempty"`
-	Volume      *Volume           `json:"volume,omitempty"`
-	NodeGroup   string            `json:"nodeGroup,omitempty"`
-	Capacity    string            `json:"capacity,omitempty"`
-	Security    *PodSecurity      `json:"securityContext,omitempty"`
+	Image       string       `json:"image"`
+	Replicas    int          `json:"replicas"`
+	Port        int          `json:"port"`
+	Host        string       `json:"host,omitempty"`
+	Role        string       `json:"role"`
+	Resources   Resources    `json:"resources"`
+	Autoscaling *Autoscaling `json:"autoscaling,omitempty"`
+	Stateful    bool         `json:"stateful"`
+	Zone        string       `json:"zone,omitempty"`
+	Volume      *Volume      `json:"volume,omitempty"`
+	NodeGroup   string       `json:"nodeGroup,omitempty"`
+	Capacity    string       `json:"capacity,omitempty"`
+	Security    *PodSecurity `json:"securityContext,omitempty"`
 	// Env values are literal strings or {ssmParameter: …} references.
 	Env map[string]any `json:"env"`
 }
