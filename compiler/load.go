@@ -236,6 +236,9 @@ var patternDescriptions = map[string]string{
 	"#SSMParameterName":  "an SSM parameter name such as /qa/newrelic/api-key",
 	"#TerraformVariable": "a Terraform variable name such as newrelic_api_key",
 	"#ACMCertificateARN": "an ACM certificate ARN such as arn:aws:acm:eu-west-1:123456789012:certificate/<uuid>",
+	"#IAMAction":         "an IAM action such as s3:GetObject (service:Action)",
+	"#IAMResource":       `an ARN such as arn:aws:s3:::bucket/*, or "*"`,
+	"#IAMPolicyARN":      "an IAM policy ARN such as arn:aws:iam::aws:policy/ReadOnlyAccess",
 }
 
 // patternNames maps each pattern's printed constraint (=~"...") to its description.

@@ -36,6 +36,11 @@ func derivedNames(env *model.Environment, p *plan.Plan) []derivedName {
 			out = append(out, role(name))
 		}
 	}
+	for _, name := range model.SortedKeys(env.Workloads) {
+		if w := env.Workloads[name]; w.AWS != nil && len(w.AWS.Statements)+len(w.AWS.ManagedPolicies) > 0 {
+			out = append(out, derivedName{"IAM role name", env.Name + "-" + name, 64, []string{"workloads", name}})
+		}
+	}
 	for _, w := range env.Workloads {
 		if w.Stateful && w.Volume != nil {
 			out = append(out, role("ebs-csi"))

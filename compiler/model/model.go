@@ -257,6 +257,18 @@ type Workload struct {
 	Security    *PodSecurity `json:"securityContext,omitempty"`
 	// Env values are literal strings or {ssmParameter: …} references.
 	Env map[string]any `json:"env"`
+	AWS *WorkloadAWS   `json:"aws,omitempty"`
+}
+
+// WorkloadAWS is what a workload's pods may do in AWS.
+type WorkloadAWS struct {
+	Statements      []WorkloadStatement `json:"statements"`
+	ManagedPolicies []string            `json:"managedPolicies"`
+}
+
+type WorkloadStatement struct {
+	Actions   []string `json:"actions"`
+	Resources []string `json:"resources"`
 }
 
 // NodeCapacity is the capacity type a workload's nodes must have: what it

@@ -27,6 +27,9 @@ func (e *emitter) workloads() {
 	add := func(file string, o obj) { e.add(Apps, file, o) }
 	for _, name := range model.SortedKeys(e.env.Workloads) {
 		w := e.env.Workloads[name]
+		// Its own identity: Pod Identity associates the workload's IAM role
+		// (if it has one) with this ServiceAccount, and with no other.
+		add(fileName("ServiceAccount", name), obj{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": e.objectMeta(name)})
 		kind := "Deployment"
 		if w.Stateful {
 			kind = "StatefulSet"
@@ -165,9 +168,10 @@ func (e *emitter) podSpec(name string, w *model.Workload) obj {
 		container["volumeMounts"] = mounts
 	}
 	spec := obj{
-		"affinity":        requireNodeRole(w.Role, pin...),
-		"containers":      []obj{container},
-		"securityContext": podSecurity,
+		"serviceAccountName": name,
+		"affinity":           requireNodeRole(w.Role, pin...),
+		"containers":         []obj{container},
+		"securityContext":    podSecurity,
 	}
 	if volumes != nil {
 		spec["volumes"] = volumes

@@ -38,13 +38,14 @@ type emitter struct {
 func Emit(env *model.Environment, p *plan.Plan) (fileset.FileSet, error) {
 	e := emitter{env: env, plan: p}
 	files := map[string]module{
-		"versions.tf.json": e.versions(),
-		"network.tf.json":  e.network(),
-		"iam.tf.json":      e.iam(),
-		"eks.tf.json":      e.eks(),
-		"nodes.tf.json":    e.nodes(),
-		"addons.tf.json":   e.addonIAM(),
-		"outputs.tf.json":  e.outputs(),
+		"versions.tf.json":  e.versions(),
+		"network.tf.json":   e.network(),
+		"iam.tf.json":       e.iam(),
+		"eks.tf.json":       e.eks(),
+		"nodes.tf.json":     e.nodes(),
+		"addons.tf.json":    e.addonIAM(),
+		"workloads.tf.json": e.workloadIAM(),
+		"outputs.tf.json":   e.outputs(),
 	}
 	return tfjson.Files(path.Join("terraform", env.Name), files)
 }
