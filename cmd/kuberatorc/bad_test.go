@@ -145,6 +145,8 @@ var badSpecs = []struct {
 		perZone: {min: 1, desired: 2`,
 		`bad.cue:109:2: error: workload postgres must run on on-demand nodes, and no app node group it may use has any in eu-west-1a` +
 			"\n\thint: add an on-demand node group of role app, or set capacity: \"spot\" if losing a node with its data is acceptable", nil},
+	{"an AWS action that is not service:Action", "env: POSTGRES_PASSWORD:", "aws: statements: [{actions: [\"GetObject\"], resources: [\"*\"]}]\n\t\tenv: POSTGRES_PASSWORD:",
+		`bad.cue:119:32: error: workloads.postgres.aws.statements.0.actions.0: invalid value "GetObject" (not an IAM action such as s3:GetObject (service:Action))`, nil},
 	{"an ingress without nginx", "\tnginx: {replicas: 2}", "\t// no nginx",
 		"bad.cue:82:1: error: the ingress's ALB forwards to nginx through the AWS Load Balancer Controller, and add-on nginx is not enabled", nil},
 	{"window not a multiple of the aggregation window", `thresholdPercent: 90, window: "10m"`, `thresholdPercent: 90, window: "10m", aggregationWindow: "3m"`,

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"path"
 	"regexp"
@@ -765,5 +766,81 @@ func TestLogsShipToTheEnvironmentsGroup(t *testing.T) {
 	policy, _ := tf.Resource.Policies["addon_fluent_bit"]["policy"].(string)
 	if !strings.Contains(policy, ":logs:eu-west-1:123456789012:log-group:"+group+":*") || strings.Contains(policy, `"*"`) {
 		t.Errorf("fluent-bit's role is not scoped to its group: %s", policy)
+	}
+}
+
+// TestPostgresWouldStart: qa's database gets what initdb needs: its
+// password from a Secret an ExternalSecret makes from SSM, a data directory
+// that is not the volume's root, group ownership of the volume, and only
+// on-demand nodes in its zone.
+func TestPostgresWouldStart(t *testing.T) {
+	_, objs := renderQA(t)
+	var sts, secret *object
+	for i, o := range objs {
+		switch {
+		case o.Kind == "StatefulSet" && o.name() == "postgres":
+			sts = &objs[i]
+		case o.Kind == "ExternalSecret" && o.name() == "postgres-env":
+			secret = &objs[i]
+		}
+	}
+	if sts == nil || secret == nil {
+		t.Fatalf("StatefulSet %v, ExternalSecret postgres-env %v", sts != nil, secret != nil)
+	}
+	pod := sts.Spec["template"].(map[string]any)["spec"].(map[string]any)
+	c := asJSON(pod["containers"])
+	for _, want := range []string{
+		`"valueFrom":{"secretKeyRef":{"key":"POSTGRES_PASSWORD","name":"postgres-env"}}`,
+		`"mountPath":"/var/lib/postgresql/data","name":"data","subPath":"pgdata"`,
+	} {
+		if !strings.Contains(c, want) {
+			t.Errorf("postgres container lacks %s:\n%s", want, c)
+		}
+	}
+	if sc := asJSON(pod["securityContext"]); !strings.Contains(sc, `"fsGroup":999`) {
+		t.Errorf("pod security %s lacks fsGroup 999", sc)
+	}
+	if a := asJSON(pod["affinity"]); !strings.Contains(a, `{"key":"lifecycle","operator":"In","values":["on-demand"]}`) ||
+		!strings.Contains(a, `{"key":"topology.kubernetes.io/zone","operator":"In","values":["eu-west-1a"]}`) {
+		t.Errorf("postgres may land off on-demand nodes of its zone: %s", a)
+	}
+	data := asJSON(secret.Spec["data"])
+	if data != `[{"remoteRef":{"key":"/qa/postgres/password"},"secretKey":"POSTGRES_PASSWORD"}]` {
+		t.Errorf("ExternalSecret data %s", data)
+	}
+	if pod["serviceAccountName"] != "postgres" {
+		t.Errorf("serviceAccountName %v", pod["serviceAccountName"])
+	}
+}
+
+// TestWorkloadRoleIsItsOwn: prod's catalogue gets an IAM role that only
+// EKS Pod Identity may assume, associated with its namespace and
+// ServiceAccount, which the apps layer creates; no manifest names a role.
+func TestWorkloadRoleIsItsOwn(t *testing.T) {
+	res := testutil.CompileExample(t, "prod")
+	var tf struct {
+		Resource struct {
+			Roles        map[string]map[string]any `json:"aws_iam_role"`
+			Associations map[string]map[string]any `json:"aws_eks_pod_identity_association"`
+		} `json:"resource"`
+	}
+	if err := json.Unmarshal(res.Files["terraform/prod/workloads.tf.json"], &tf); err != nil {
+		t.Fatal(err)
+	}
+	role, assoc := tf.Resource.Roles["workload_catalogue"], tf.Resource.Associations["workload_catalogue"]
+	if !strings.Contains(fmt.Sprint(role["assume_role_policy"]), `"Principal":{"Service":"pods.eks.amazonaws.com"}`) {
+		t.Errorf("the role is not for Pod Identity: %v", role["assume_role_policy"])
+	}
+	if assoc["namespace"] != "prod" || assoc["service_account"] != "catalogue" {
+		t.Errorf("association %v, want prod/catalogue", assoc)
+	}
+	sa := res.Files["kubernetes/overlays/prod/apps/serviceaccount-catalogue.yaml"]
+	if !strings.Contains(string(sa), "name: catalogue\n  namespace: prod\n") {
+		t.Errorf("no ServiceAccount catalogue in prod:\n%s", sa)
+	}
+	for _, p := range res.Files.Paths() {
+		if strings.HasPrefix(p, "kubernetes/") && strings.Contains(string(res.Files[p]), "arn:aws:iam::") {
+			t.Errorf("%s names an IAM role", p)
+		}
 	}
 }
