@@ -336,13 +336,27 @@ func checkHosts(env *model.Environment, ds *Diagnostics) {
 			checkHost(env, h, external, env.Positions.Of("ingress", "hosts", strconv.Itoa(i)), ds)
 		}
 	}
+	// Where each host and path is served, to find two workloads claiming one.
+	served := map[string]string{}
 	for _, name := range model.SortedKeys(env.Workloads) {
-		if h := env.Workloads[name].Host; h != "" {
+		w := env.Workloads[name]
+		for _, h := range w.AllHosts() {
 			pos := env.Positions.Of("workloads", name, "host")
+			if h != w.Host {
+				pos = env.Positions.Of("workloads", name, "hosts", strconv.Itoa(slices.Index(w.Hosts, h)))
+			}
 			checkHost(env, h, external, pos, ds)
 			if env.Ingress == nil {
 				ds.errorf(pos, "add an ingress section: the public ALB that forwards to nginx",
 					"workload %s has a host, but the environment has no ingress to serve it", name)
+			}
+			for _, p := range w.Paths {
+				if other, ok := served[h+p]; ok {
+					ds.errorf(pos, "give one of them another host or path",
+						"workload %s serves %s%s, which workload %s serves already", name, h, p, other)
+					continue
+				}
+				served[h+p] = name
 			}
 		}
 	}
@@ -374,12 +388,37 @@ func checkWorkloads(env *model.Environment, ds *Diagnostics) {
 			ds.errorf(env.Positions.Of("workloads", name, "volume"), "set stateful: true",
 				"workload %s has a volume but is not stateful", name)
 		}
+		checkProbes(env, name, w, ds)
 		for _, key := range model.SortedKeys(w.Env) {
 			if v, literal := w.Env[key].(string); literal && v != "" && secretName.MatchString(key) {
 				ds.errorf(env.Positions.Of("workloads", name, "env", key), `write `+key+`: {ssmParameter: "/path"}; the cluster reads it into a Secret`,
 					"%s holds a literal value, and a variable named like this holds a secret", key)
 			}
 		}
+	}
+}
+
+// checkProbes: a probe checks the port the workload exposes, and a stop
+// leaves time after the drain delay.
+func checkProbes(env *model.Environment, name string, w *model.Workload, ds *Diagnostics) {
+	for _, p := range []struct {
+		field []string
+		probe *model.Probe
+	}{
+		{[]string{"probe"}, w.Probe}, {[]string{"probes", "readiness"}, w.Probes.Readiness},
+		{[]string{"probes", "liveness"}, w.Probes.Liveness}, {[]string{"probes", "startup"}, w.Probes.Startup},
+	} {
+		if p.probe == nil {
+			continue
+		}
+		if port := p.probe.PortOr(w.Port); port != 0 && port != w.Port {
+			ds.errorf(env.Positions.Of(append([]string{"workloads", name}, p.field...)...), fmt.Sprintf("probe port %d, or leave it out", w.Port),
+				"the probe checks port %d, and workload %s exposes only port %d", port, name, w.Port)
+		}
+	}
+	if s := w.PreStopSeconds; s != nil && *s >= w.TerminationGracePeriodSeconds {
+		ds.errorf(env.Positions.Of("workloads", name, "preStopSeconds"), "make terminationGracePeriodSeconds longer than preStopSeconds",
+			"workload %s waits %ds before stopping but may take only %ds in all", name, *s, w.TerminationGracePeriodSeconds)
 	}
 }
 

@@ -242,22 +242,81 @@ type GitOps struct {
 }
 
 type Workload struct {
-	Image       string       `json:"image"`
-	Replicas    int          `json:"replicas"`
-	Port        int          `json:"port"`
-	Host        string       `json:"host,omitempty"`
-	Role        string       `json:"role"`
-	Resources   Resources    `json:"resources"`
-	Autoscaling *Autoscaling `json:"autoscaling,omitempty"`
-	Stateful    bool         `json:"stateful"`
-	Zone        string       `json:"zone,omitempty"`
-	Volume      *Volume      `json:"volume,omitempty"`
-	NodeGroup   string       `json:"nodeGroup,omitempty"`
-	Capacity    string       `json:"capacity,omitempty"`
-	Security    *PodSecurity `json:"securityContext,omitempty"`
+	Image    string   `json:"image"`
+	Replicas int      `json:"replicas"`
+	Port     int      `json:"port"`
+	Host     string   `json:"host,omitempty"`
+	Hosts    []string `json:"hosts"`
+	Paths    []string `json:"paths"`
+	Command  []string `json:"command,omitempty"`
+	Args     []string `json:"args,omitempty"`
+	Probe    *Probe   `json:"probe,omitempty"`
+	Probes   Probes   `json:"probes"`
+	// TerminationGracePeriodSeconds bounds a stop; PreStopSeconds is nil
+	// when the spec leaves the drain delay to the compiler.
+	TerminationGracePeriodSeconds int          `json:"terminationGracePeriodSeconds"`
+	PreStopSeconds                *int         `json:"preStopSeconds,omitempty"`
+	Role                          string       `json:"role"`
+	Resources                     Resources    `json:"resources"`
+	Autoscaling                   *Autoscaling `json:"autoscaling,omitempty"`
+	Stateful                      bool         `json:"stateful"`
+	Zone                          string       `json:"zone,omitempty"`
+	Volume                        *Volume      `json:"volume,omitempty"`
+	NodeGroup                     string       `json:"nodeGroup,omitempty"`
+	Capacity                      string       `json:"capacity,omitempty"`
+	Security                      *PodSecurity `json:"securityContext,omitempty"`
 	// Env values are literal strings or {ssmParameter: …} references.
 	Env map[string]any `json:"env"`
 	AWS *WorkloadAWS   `json:"aws,omitempty"`
+}
+
+// AllHosts are the names a workload serves, host first.
+func (w *Workload) AllHosts() []string {
+	var out []string
+	if w.Host != "" {
+		out = append(out, w.Host)
+	}
+	for _, h := range w.Hosts {
+		if !slices.Contains(out, h) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+type Probes struct {
+	Readiness *Probe `json:"readiness,omitempty"`
+	Liveness  *Probe `json:"liveness,omitempty"`
+	Startup   *Probe `json:"startup,omitempty"`
+}
+
+type Probe struct {
+	HTTP *struct {
+		Path string `json:"path"`
+		Port int    `json:"port,omitempty"`
+	} `json:"http,omitempty"`
+	TCP *struct {
+		Port int `json:"port,omitempty"`
+	} `json:"tcp,omitempty"`
+	Exec *struct {
+		Command []string `json:"command"`
+	} `json:"exec,omitempty"`
+	InitialDelaySeconds *int `json:"initialDelaySeconds,omitempty"`
+	PeriodSeconds       *int `json:"periodSeconds,omitempty"`
+	FailureThreshold    *int `json:"failureThreshold,omitempty"`
+}
+
+// PortOr is the port a probe checks: its own, or def; 0 for exec.
+func (p *Probe) PortOr(def int) int {
+	switch {
+	case p.HTTP != nil && p.HTTP.Port != 0:
+		return p.HTTP.Port
+	case p.TCP != nil && p.TCP.Port != 0:
+		return p.TCP.Port
+	case p.Exec != nil:
+		return 0
+	}
+	return def
 }
 
 // WorkloadAWS is what a workload's pods may do in AWS.
@@ -298,9 +357,10 @@ type PodSecurity struct {
 }
 
 type Resources struct {
-	CPU    string  `json:"cpu"`
-	Memory string  `json:"memory"`
-	Limits *Limits `json:"limits,omitempty"`
+	CPU              string  `json:"cpu"`
+	Memory           string  `json:"memory"`
+	EphemeralStorage string  `json:"ephemeral-storage,omitempty"`
+	Limits           *Limits `json:"limits,omitempty"`
 }
 
 type Limits struct {

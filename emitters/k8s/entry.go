@@ -67,8 +67,10 @@ func PublicHosts(env *model.Environment) []string {
 		hosts = append(hosts, env.Ingress.Hosts...)
 	}
 	for _, w := range env.Workloads {
-		if w.Host != "" && !slices.Contains(hosts, w.Host) {
-			hosts = append(hosts, w.Host)
+		for _, h := range w.AllHosts() {
+			if !slices.Contains(hosts, h) {
+				hosts = append(hosts, h)
+			}
 		}
 	}
 	slices.Sort(hosts)

@@ -1,6 +1,9 @@
 package k8s
 
 import (
+	"strconv"
+	"strings"
+
 	"github.com/kuberator/kuberator/compiler/model"
 	"github.com/kuberator/kuberator/compiler/plan"
 )
@@ -36,7 +39,7 @@ func (e *emitter) workloads() {
 		}
 		add(fileName(kind, name), e.controller(name, w, kind))
 		add(fileName("Service", name), e.service(name, w))
-		if w.Host != "" {
+		if len(w.AllHosts()) > 0 {
 			add(fileName("Ingress", name), e.ingress(name, w))
 		}
 		if w.Autoscaling != nil {
@@ -130,14 +133,29 @@ func (e *emitter) podSpec(name string, w *model.Workload) obj {
 		pin = append(pin, obj{"key": plan.LabelLifecycle, "operator": "In", "values": []string{c}})
 	}
 	container := obj{
-		"name":      name,
-		"image":     w.Image,
-		"ports":     []obj{{"name": "app", "containerPort": w.Port}},
-		"resources": resources(w),
-		"readinessProbe": obj{
-			"tcpSocket": obj{"port": w.Port}, "periodSeconds": 10,
-		},
+		"name":            name,
+		"image":           w.Image,
+		"ports":           []obj{{"name": "app", "containerPort": w.Port}},
+		"resources":       resources(w),
 		"securityContext": containerSecurity(w),
+	}
+	if len(w.Command) > 0 {
+		container["command"] = w.Command
+	}
+	if len(w.Args) > 0 {
+		container["args"] = w.Args
+	}
+	e.probes(container, w)
+	if secs := preStop(w); secs > 0 {
+		// Keep serving while the ALB and nginx stop sending new requests to
+		// a stopping pod: endpoints are removed asynchronously.
+		var action obj
+		if minor(e.env.Cluster.Version) >= 30 {
+			action = obj{"sleep": obj{"seconds": secs}}
+		} else { // the sleep action is GA only from Kubernetes 1.30
+			action = obj{"exec": obj{"command": []string{"sleep", strconv.Itoa(secs)}}}
+		}
+		container["lifecycle"] = obj{"preStop": action}
 	}
 	if env := envVars(name, w); len(env) > 0 {
 		container["env"] = env
@@ -168,10 +186,11 @@ func (e *emitter) podSpec(name string, w *model.Workload) obj {
 		container["volumeMounts"] = mounts
 	}
 	spec := obj{
-		"serviceAccountName": name,
-		"affinity":           requireNodeRole(w.Role, pin...),
-		"containers":         []obj{container},
-		"securityContext":    podSecurity,
+		"terminationGracePeriodSeconds": w.TerminationGracePeriodSeconds,
+		"serviceAccountName":            name,
+		"affinity":                      requireNodeRole(w.Role, pin...),
+		"containers":                    []obj{container},
+		"securityContext":               podSecurity,
 	}
 	if volumes != nil {
 		spec["volumes"] = volumes
@@ -180,10 +199,15 @@ func (e *emitter) podSpec(name string, w *model.Workload) obj {
 		spec["tolerations"] = tol
 	}
 	if !w.Stateful {
-		spec["topologySpreadConstraints"] = []obj{{
-			"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway",
-			"labelSelector": obj{"matchLabels": selector(name)},
-		}}
+		// Across zones, and across nodes: two replicas on one node fall together.
+		var spread []obj
+		for _, key := range []string{"topology.kubernetes.io/zone", "kubernetes.io/hostname"} {
+			spread = append(spread, obj{
+				"maxSkew": 1, "topologyKey": key, "whenUnsatisfiable": "ScheduleAnyway",
+				"labelSelector": obj{"matchLabels": selector(name)},
+			})
+		}
+		spec["topologySpreadConstraints"] = spread
 	}
 	return spec
 }
@@ -215,10 +239,78 @@ func resources(w *model.Workload) obj {
 			limits["cpu"] = l.CPU
 		}
 	}
-	return obj{
-		"requests": map[string]string{"cpu": w.Resources.CPU, "memory": w.Resources.Memory},
-		"limits":   limits,
+	requests := map[string]string{"cpu": w.Resources.CPU, "memory": w.Resources.Memory}
+	if w.Resources.EphemeralStorage != "" {
+		requests["ephemeral-storage"] = w.Resources.EphemeralStorage
 	}
+	return obj{"requests": requests, "limits": limits}
+}
+
+// DefaultPreStopSeconds is how long a stopping pod behind the ALB keeps
+// serving, unless the spec says otherwise.
+const DefaultPreStopSeconds = 10
+
+func preStop(w *model.Workload) int {
+	if w.PreStopSeconds != nil {
+		return *w.PreStopSeconds
+	}
+	if len(w.AllHosts()) > 0 {
+		return DefaultPreStopSeconds
+	}
+	return 0
+}
+
+func minor(version string) int {
+	_, m, _ := strings.Cut(version, ".")
+	n, _ := strconv.Atoi(m)
+	return n
+}
+
+// probes sets the container's probes: each the spec names, probe for both
+// readiness and liveness, and without either a TCP readiness check of the
+// workload's port.
+func (e *emitter) probes(container obj, w *model.Workload) {
+	readiness, liveness, startup := w.Probes.Readiness, w.Probes.Liveness, w.Probes.Startup
+	if readiness == nil {
+		readiness = w.Probe
+	}
+	if liveness == nil {
+		liveness = w.Probe
+	}
+	if readiness == nil {
+		container["readinessProbe"] = obj{"tcpSocket": obj{"port": w.Port}, "periodSeconds": 10}
+	} else {
+		container["readinessProbe"] = probe(readiness, w.Port, 3)
+	}
+	if liveness != nil {
+		// Slower to give up than readiness: a restart is the last resort.
+		container["livenessProbe"] = probe(liveness, w.Port, 6)
+	}
+	if startup != nil {
+		container["startupProbe"] = probe(startup, w.Port, 30)
+	}
+}
+
+func probe(p *model.Probe, port, failures int) obj {
+	o := obj{"periodSeconds": 10, "failureThreshold": failures}
+	switch {
+	case p.HTTP != nil:
+		o["httpGet"] = obj{"path": p.HTTP.Path, "port": p.PortOr(port)}
+	case p.Exec != nil:
+		o["exec"] = obj{"command": p.Exec.Command}
+	default:
+		o["tcpSocket"] = obj{"port": p.PortOr(port)}
+	}
+	if p.InitialDelaySeconds != nil {
+		o["initialDelaySeconds"] = *p.InitialDelaySeconds
+	}
+	if p.PeriodSeconds != nil {
+		o["periodSeconds"] = *p.PeriodSeconds
+	}
+	if p.FailureThreshold != nil {
+		o["failureThreshold"] = *p.FailureThreshold
+	}
+	return o
 }
 
 // envVars gives literals as values and references from the workload's
@@ -261,16 +353,21 @@ func (e *emitter) service(name string, w *model.Workload) obj {
 }
 
 func (e *emitter) ingress(name string, w *model.Workload) obj {
+	var paths []obj
+	for _, p := range w.Paths {
+		paths = append(paths, obj{
+			"path": p, "pathType": "Prefix",
+			"backend": obj{"service": obj{"name": name, "port": obj{"number": w.Port}}},
+		})
+	}
+	var rules []obj
+	for _, h := range w.AllHosts() {
+		rules = append(rules, obj{"host": h, "http": obj{"paths": paths}})
+	}
 	return obj{
 		"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
 		"metadata": e.objectMeta(name),
-		"spec": obj{
-			"ingressClassName": "nginx",
-			"rules": []obj{{"host": w.Host, "http": obj{"paths": []obj{{
-				"path": "/", "pathType": "Prefix",
-				"backend": obj{"service": obj{"name": name, "port": obj{"number": w.Port}}},
-			}}}}},
-		},
+		"spec":     obj{"ingressClassName": "nginx", "rules": rules},
 	}
 }
 
