@@ -389,6 +389,12 @@ func checkWorkloads(env *model.Environment, ds *Diagnostics) {
 				"workload %s has a volume but is not stateful", name)
 		}
 		checkProbes(env, name, w, ds)
+		for i, peer := range w.AllowFrom {
+			if _, ok := env.Workloads[peer]; !ok || peer == name {
+				ds.errorf(env.Positions.Of("workloads", name, "allowFrom", strconv.Itoa(i)), suggestion(peer, model.SortedKeys(env.Workloads)),
+					"allowFrom names %q, which is not another workload of the environment", peer)
+			}
+		}
 		for _, key := range model.SortedKeys(w.Env) {
 			if v, literal := w.Env[key].(string); literal && v != "" && secretName.MatchString(key) {
 				ds.errorf(env.Positions.Of("workloads", name, "env", key), `write `+key+`: {ssmParameter: "/path"}; the cluster reads it into a Secret`,

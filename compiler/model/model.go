@@ -268,6 +268,10 @@ type Workload struct {
 	// Env values are literal strings or {ssmParameter: …} references.
 	Env map[string]any `json:"env"`
 	AWS *WorkloadAWS   `json:"aws,omitempty"`
+	// AllowFrom names the workloads that may connect; Egress the CIDRs (or
+	// "internet") the workload may reach outside the namespace.
+	AllowFrom []string `json:"allowFrom"`
+	Egress    []string `json:"egress"`
 }
 
 // AllHosts are the names a workload serves, host first.

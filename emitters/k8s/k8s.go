@@ -74,6 +74,7 @@ func Emit(env *model.Environment, p *plan.Plan) (fileset.FileSet, error) {
 	e.addons()
 	e.entry()
 	e.workloads()
+	e.networkPolicies()
 	e.alerts()
 	e.secrets()
 	if e.usesNamespace() {

@@ -47,6 +47,7 @@ var allowed = map[string]bool{
 	"v1/Namespace": true, "v1/Service": true, "v1/ServiceAccount": true,
 	"apps/v1/Deployment": true, "apps/v1/StatefulSet": true,
 	"networking.k8s.io/v1/Ingress":                      true,
+	"networking.k8s.io/v1/NetworkPolicy":                true,
 	"autoscaling/v2/HorizontalPodAutoscaler":            true,
 	"policy/v1/PodDisruptionBudget":                     true,
 	"storage.k8s.io/v1/StorageClass":                    true,
@@ -842,5 +843,37 @@ func TestWorkloadRoleIsItsOwn(t *testing.T) {
 		if strings.HasPrefix(p, "kubernetes/") && strings.Contains(string(res.Files[p]), "arn:aws:iam::") {
 			t.Errorf("%s names an IAM role", p)
 		}
+	}
+}
+
+// TestNamespaceIsIsolated: qa's namespace denies everything by default and
+// lets through only DNS, nginx to services with a host, service1 to
+// postgres (both directions), and service2's declared egress; the CNI
+// enforces NetworkPolicies.
+func TestNamespaceIsIsolated(t *testing.T) {
+	res, objs := renderQA(t)
+	policies := map[string]string{}
+	for _, o := range objs {
+		if o.Kind == "NetworkPolicy" {
+			policies[o.name()] = asJSON(o.Spec)
+		}
+	}
+	for name, want := range map[string]string{
+		"default-deny":     `{"podSelector":{},"policyTypes":["Ingress","Egress"]}`,
+		"postgres-ingress": `"from":[{"podSelector":{"matchLabels":{"app.kubernetes.io/name":"service1"}}}],"ports":[{"port":5432,"protocol":"TCP"}]`,
+		"service1-egress":  `"to":[{"podSelector":{"matchLabels":{"app.kubernetes.io/name":"postgres"}}}]`,
+		"service1-ingress": `"from":[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"nginx-ingress"}}}]`,
+		"service2-egress":  `{"ipBlock":{"cidr":"0.0.0.0/0"}}`,
+		"allow-dns":        `"ports":[{"port":53,"protocol":"UDP"},{"port":53,"protocol":"TCP"}]`,
+	} {
+		if !strings.Contains(policies[name], want) {
+			t.Errorf("NetworkPolicy %s lacks %s:\n%s", name, want, policies[name])
+		}
+	}
+	if _, ok := policies["postgres-egress"]; ok {
+		t.Error("postgres may connect out, though it declares nothing")
+	}
+	if !strings.Contains(string(res.Files["terraform/qa/eks.tf.json"]), `\"enableNetworkPolicy\":\"true\"`) {
+		t.Error("the VPC CNI does not enforce NetworkPolicies")
 	}
 }

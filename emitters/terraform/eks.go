@@ -73,7 +73,9 @@ func (e emitter) addons(m module) {
 		"AWS_VPC_K8S_CNI_EXTERNALSNAT": strconv.FormatBool(e.plan.ExternalSNAT),
 		"ENABLE_PREFIX_DELEGATION":     strconv.FormatBool(e.env.Network.CNI.PrefixDelegation),
 	}
-	m.Resource("aws_eks_addon", "vpc_cni", addon("vpc-cni", obj{"env": cni}))
+	// The CNI's network policy agent enforces the environment's
+	// NetworkPolicies; without it they are accepted and ignored.
+	m.Resource("aws_eks_addon", "vpc_cni", addon("vpc-cni", obj{"env": cni, "enableNetworkPolicy": "true"}))
 	m.Resource("aws_eks_addon", "kube_proxy", addon("kube-proxy", nil))
 	m.Resource("aws_eks_addon", "eks_pod_identity_agent", addon("eks-pod-identity-agent", nil))
 	config := e.systemPlacement()

@@ -1,0 +1,105 @@
+package k8s
+
+import (
+	"slices"
+
+	"github.com/kuberator/kuberator/compiler/model"
+)
+
+// The Pod Identity agent's link-local address and port: a workload with
+// AWS permissions fetches its credentials there.
+const (
+	podIdentityAgent     = "169.254.170.23/32"
+	podIdentityAgentPort = 80
+)
+
+// networkPolicies isolate the environment's namespace: nothing in or out by
+// default, then DNS for every pod, the ingress controller to workloads with
+// a host, each workload's declared peers (both directions: egress from the
+// client, ingress to the server), and declared egress. They are enforced by
+// the VPC CNI's network policy agent, which the Terraform turns on.
+func (e *emitter) networkPolicies() {
+	if len(e.env.Workloads) == 0 {
+		return
+	}
+	all := obj{}
+	e.policy("default-deny", obj{"podSelector": all, "policyTypes": []string{"Ingress", "Egress"}})
+	e.policy("allow-dns", obj{
+		"podSelector": all, "policyTypes": []string{"Egress"},
+		"egress": []obj{{
+			"to": []obj{{"namespaceSelector": byName("kube-system"), "podSelector": obj{"matchLabels": map[string]string{"k8s-app": "kube-dns"}}}},
+			"ports": []obj{{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}},
+		}},
+	})
+	for _, name := range model.SortedKeys(e.env.Workloads) {
+		w := e.env.Workloads[name]
+		if rule := e.ingressRule(name, w); rule != nil {
+			e.policy(name+"-ingress", obj{
+				"podSelector": obj{"matchLabels": selector(name)}, "policyTypes": []string{"Ingress"},
+				"ingress": rule,
+			})
+		}
+		if rule := e.egressRule(name, w); rule != nil {
+			e.policy(name+"-egress", obj{
+				"podSelector": obj{"matchLabels": selector(name)}, "policyTypes": []string{"Egress"},
+				"egress": rule,
+			})
+		}
+	}
+}
+
+func (e *emitter) policy(name string, spec obj) {
+	e.add(Apps, fileName("NetworkPolicy", name), obj{
+		"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+		"metadata": meta(name, e.env.Name), "spec": spec,
+	})
+}
+
+// ingressRule lets in the ingress controller (for a workload with a host)
+// and the workloads named in allowFrom, on the workload's port.
+func (e *emitter) ingressRule(name string, w *model.Workload) []obj {
+	var from []obj
+	if nginx, ok := e.env.Addons["nginx"]; ok && nginx.Catalog != nil && len(w.AllHosts()) > 0 {
+		from = append(from, obj{"namespaceSelector": byName(nginx.Catalog.Namespace)})
+	}
+	for _, peer := range w.AllowFrom {
+		from = append(from, obj{"podSelector": obj{"matchLabels": selector(peer)}})
+	}
+	if from == nil {
+		return nil
+	}
+	return []obj{{"from": from, "ports": []obj{{"protocol": "TCP", "port": w.Port}}}}
+}
+
+// egressRule lets a workload reach the workloads that allow it, the Pod
+// Identity agent when it has AWS permissions, and what it declares.
+func (e *emitter) egressRule(name string, w *model.Workload) []obj {
+	var rules []obj
+	for _, server := range model.SortedKeys(e.env.Workloads) {
+		s := e.env.Workloads[server]
+		if slices.Contains(s.AllowFrom, name) {
+			rules = append(rules, obj{
+				"to":    []obj{{"podSelector": obj{"matchLabels": selector(server)}}},
+				"ports": []obj{{"protocol": "TCP", "port": s.Port}},
+			})
+		}
+	}
+	if w.AWS != nil {
+		rules = append(rules, obj{
+			"to":    []obj{{"ipBlock": obj{"cidr": podIdentityAgent}}},
+			"ports": []obj{{"protocol": "TCP", "port": podIdentityAgentPort}},
+		})
+	}
+	for _, dest := range w.Egress {
+		cidr := dest
+		if dest == "internet" {
+			cidr = "0.0.0.0/0"
+		}
+		rules = append(rules, obj{"to": []obj{{"ipBlock": obj{"cidr": cidr}}}})
+	}
+	return rules
+}
+
+func byName(namespace string) obj {
+	return obj{"matchLabels": map[string]string{"kubernetes.io/metadata.name": namespace}}
+}
