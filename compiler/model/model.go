@@ -264,6 +264,7 @@ type Workload struct {
 	Volume                        *Volume      `json:"volume,omitempty"`
 	NodeGroup                     string       `json:"nodeGroup,omitempty"`
 	Capacity                      string       `json:"capacity,omitempty"`
+	Capabilities                  []string     `json:"capabilities"`
 	Security                      *PodSecurity `json:"securityContext,omitempty"`
 	// Env values are literal strings or {ssmParameter: …} references.
 	Env map[string]any `json:"env"`

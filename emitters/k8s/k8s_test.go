@@ -793,6 +793,7 @@ func TestPostgresWouldStart(t *testing.T) {
 	for _, want := range []string{
 		`"valueFrom":{"secretKeyRef":{"key":"POSTGRES_PASSWORD","name":"postgres-env"}}`,
 		`"mountPath":"/var/lib/postgresql/data","name":"data","subPath":"pgdata"`,
+		`"capabilities":{"add":["CHOWN","DAC_OVERRIDE","FOWNER","SETGID","SETUID"],"drop":["ALL"]}`,
 	} {
 		if !strings.Contains(c, want) {
 			t.Errorf("postgres container lacks %s:\n%s", want, c)

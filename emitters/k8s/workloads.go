@@ -212,14 +212,19 @@ func (e *emitter) podSpec(name string, w *model.Workload) obj {
 	return spec
 }
 
-// containerSecurity: no privilege escalation for anyone; stateless services
-// also run as non-root without capabilities. Stateful images (databases)
-// commonly start as root to own their data directory, so they keep theirs.
+// containerSecurity: no privilege escalation and no capabilities but those
+// declared, for everyone; stateless services also run as non-root. Stateful
+// images (databases) commonly start as root to own their data directory and
+// then drop to their user: they declare the capabilities that takes.
 func containerSecurity(w *model.Workload) obj {
 	sc := obj{"allowPrivilegeEscalation": false}
+	caps := obj{"drop": []string{"ALL"}}
+	if len(w.Capabilities) > 0 {
+		caps["add"] = w.Capabilities
+	}
+	sc["capabilities"] = caps
 	if !w.Stateful {
 		sc["runAsNonRoot"] = true
-		sc["capabilities"] = obj{"drop": []string{"ALL"}}
 	}
 	if w.Security != nil && w.Security.ReadOnlyRootFilesystem {
 		sc["readOnlyRootFilesystem"] = true
