@@ -27,7 +27,7 @@ func (e *emitter) networkPolicies() {
 	e.policy("allow-dns", obj{
 		"podSelector": all, "policyTypes": []string{"Egress"},
 		"egress": []obj{{
-			"to": []obj{{"namespaceSelector": byName("kube-system"), "podSelector": obj{"matchLabels": map[string]string{"k8s-app": "kube-dns"}}}},
+			"to":    []obj{{"namespaceSelector": byName("kube-system"), "podSelector": obj{"matchLabels": map[string]string{"k8s-app": "kube-dns"}}}},
 			"ports": []obj{{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}},
 		}},
 	})
