@@ -389,6 +389,15 @@ func checkWorkloads(env *model.Environment, ds *Diagnostics) {
 				"workload %s has a volume but is not stateful", name)
 		}
 		checkProbes(env, name, w, ds)
+		keys := map[string]string{}
+		for _, p := range model.SortedKeys(w.Files) {
+			k := strings.ReplaceAll(strings.TrimPrefix(p, "/"), "/", "_")
+			if other, ok := keys[k]; ok {
+				ds.errorf(env.Positions.Of("workloads", name, "files", p), "rename one of them",
+					"files %s and %s would share the ConfigMap key %s", other, p, k)
+			}
+			keys[k] = p
+		}
 		for i, peer := range w.AllowFrom {
 			if _, ok := env.Workloads[peer]; !ok || peer == name {
 				ds.errorf(env.Positions.Of("workloads", name, "allowFrom", strconv.Itoa(i)), suggestion(peer, model.SortedKeys(env.Workloads)),

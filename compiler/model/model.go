@@ -267,8 +267,11 @@ type Workload struct {
 	Capabilities                  []string     `json:"capabilities"`
 	Security                      *PodSecurity `json:"securityContext,omitempty"`
 	// Env values are literal strings or {ssmParameter: …} references.
-	Env map[string]any `json:"env"`
-	AWS *WorkloadAWS   `json:"aws,omitempty"`
+	Env     map[string]any `json:"env"`
+	AWS     *WorkloadAWS   `json:"aws,omitempty"`
+	EnvFrom []EnvSource    `json:"envFrom"`
+	// Files maps a mount path to its content.
+	Files map[string]string `json:"files"`
 	// AllowFrom names the workloads that may connect; Egress the CIDRs (or
 	// "internet") the workload may reach outside the namespace.
 	AllowFrom []string `json:"allowFrom"`
@@ -322,6 +325,12 @@ func (p *Probe) PortOr(def int) int {
 		return 0
 	}
 	return def
+}
+
+// EnvSource is an existing ConfigMap or Secret; one field is set.
+type EnvSource struct {
+	ConfigMap string `json:"configMap,omitempty"`
+	Secret    string `json:"secret,omitempty"`
 }
 
 // WorkloadAWS is what a workload's pods may do in AWS.

@@ -44,7 +44,7 @@ import (
 // decoder would accept removed versions too (Ingress v1beta1), so this list
 // is what keeps them out.
 var allowed = map[string]bool{
-	"v1/Namespace": true, "v1/Service": true, "v1/ServiceAccount": true,
+	"v1/Namespace": true, "v1/Service": true, "v1/ServiceAccount": true, "v1/ConfigMap": true,
 	"apps/v1/Deployment": true, "apps/v1/StatefulSet": true,
 	"networking.k8s.io/v1/Ingress":                      true,
 	"networking.k8s.io/v1/NetworkPolicy":                true,

@@ -38,6 +38,13 @@ func (e *emitter) workloads() {
 			kind = "StatefulSet"
 		}
 		add(fileName(kind, name), e.controller(name, w, kind))
+		if len(w.Files) > 0 {
+			data := map[string]string{}
+			for p, content := range w.Files {
+				data[fileKey(p)] = content
+			}
+			add(fileName("ConfigMap", name+"-files"), obj{"apiVersion": "v1", "kind": "ConfigMap", "metadata": e.objectMeta(name + "-files"), "data": data})
+		}
 		add(fileName("Service", name), e.service(name, w))
 		if len(w.AllHosts()) > 0 {
 			add(fileName("Ingress", name), e.ingress(name, w))
@@ -160,6 +167,13 @@ func (e *emitter) podSpec(name string, w *model.Workload) obj {
 	if env := envVars(name, w); len(env) > 0 {
 		container["env"] = env
 	}
+	for _, src := range w.EnvFrom {
+		ref := obj{"configMapRef": obj{"name": src.ConfigMap}}
+		if src.Secret != "" {
+			ref = obj{"secretRef": obj{"name": src.Secret}}
+		}
+		container["envFrom"] = append(asObjs(container["envFrom"]), ref)
+	}
 	var mounts, volumes []obj
 	if w.Volume != nil {
 		m := obj{"name": "data", "mountPath": w.Volume.MountPath}
@@ -167,6 +181,13 @@ func (e *emitter) podSpec(name string, w *model.Workload) obj {
 			m["subPath"] = w.Volume.SubPath
 		}
 		mounts = append(mounts, m)
+	}
+	if len(w.Files) > 0 {
+		// Each file alone (subPath), so the rest of its directory stays.
+		for _, p := range model.SortedKeys(w.Files) {
+			mounts = append(mounts, obj{"name": "files", "mountPath": p, "subPath": fileKey(p), "readOnly": true})
+		}
+		volumes = append(volumes, obj{"name": "files", "configMap": obj{"name": name + "-files"}})
 	}
 	podSecurity := obj{"seccompProfile": obj{"type": "RuntimeDefault"}}
 	if sc := w.Security; sc != nil {
@@ -249,6 +270,15 @@ func resources(w *model.Workload) obj {
 		requests["ephemeral-storage"] = w.Resources.EphemeralStorage
 	}
 	return obj{"requests": requests, "limits": limits}
+}
+
+// fileKey names a file's ConfigMap key after its path: /etc/app/a.yaml is
+// etc_app_a.yaml (the schema allows only characters keys allow, and "/").
+func fileKey(p string) string { return strings.ReplaceAll(strings.TrimPrefix(p, "/"), "/", "_") }
+
+func asObjs(v any) []obj {
+	l, _ := v.([]obj)
+	return l
 }
 
 // DefaultPreStopSeconds is how long a stopping pod behind the ALB keeps
