@@ -91,6 +91,7 @@ func compile(srcs []Source, opts Options) (_ *Result, diags Diagnostics, _ error
 		}
 	}
 	diags = append(diags, checkGitOpsRoot(env, opts.OutputDir)...)
+	diags = append(diags, checkManifests(env, opts.OutputDir)...)
 	diags.Sort()
 	if diags.HasErrors(false) {
 		return nil, diags, nil

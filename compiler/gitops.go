@@ -44,6 +44,23 @@ func checkGitOpsRoot(env *model.Environment, outDir string) Diagnostics {
 	}}
 }
 
+// checkManifests: the hand-written manifests the apps layer includes must
+// be there, or kustomize, and Flux, cannot build the layer.
+func checkManifests(env *model.Environment, outDir string) Diagnostics {
+	if env.Manifests == "" || outDir == "" {
+		return nil
+	}
+	k := filepath.Join(outDir, filepath.FromSlash(env.Manifests), "kustomization.yaml")
+	if _, err := os.Stat(k); err == nil {
+		return nil
+	}
+	return Diagnostics{{
+		Pos: env.Positions.Of("manifests"), Severity: Error,
+		Message: fmt.Sprintf("the apps layer includes %s, and %s does not exist", env.Manifests, k),
+		Hint:    "write a kustomization.yaml listing your manifests there (kuberatorc never writes into it), or remove manifests",
+	}}
+}
+
 // repositoryRoot is the nearest directory at or above dir that holds .git
 // (a directory, or a file in a worktree), or "".
 func repositoryRoot(dir string) string {

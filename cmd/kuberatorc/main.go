@@ -225,7 +225,8 @@ func describe(args []string, stdout, stderr io.Writer) int {
 }
 
 func render(args []string, stdout, stderr io.Writer) int {
-	c := newCommon("render", "render SPEC...", stderr)
+	c := newCommon("render", "render SPEC... [-o DIR]", stderr)
+	dir := c.flags.StringP("output", "o", "out", "output directory, where the spec's hand-written manifests are")
 	if code, ok := c.parse(args); !ok {
 		return code
 	}
@@ -233,7 +234,12 @@ func render(args []string, stdout, stderr io.Writer) int {
 	if res == nil {
 		return code
 	}
-	out, err := compiler.Render(res.Files, res.Env.Name)
+	files, err := compiler.WithManifests(res.Files, res.Env, *dir)
+	if err != nil {
+		fmt.Fprintln(stderr, "kuberatorc:", err)
+		return exitError
+	}
+	out, err := compiler.Render(files, res.Env.Name)
 	if err != nil {
 		fmt.Fprintf(stderr, "kuberatorc: internal error: %v\n(this is a bug in kuberatorc; please report it with the spec)\n", err)
 		return exitError

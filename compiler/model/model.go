@@ -27,6 +27,9 @@ type Environment struct {
 	Workloads  map[string]*Workload  `json:"workloads"`
 	Alerts     *Alerts               `json:"alerts,omitempty"`
 	Logs       Logs                  `json:"logs"`
+	// Manifests is a directory of hand-written manifests the apps layer
+	// includes, relative to the output root; "" for none.
+	Manifests string `json:"manifests,omitempty"`
 	// HostedZones maps the Route 53 zones external-dns may write, by name, to
 	// their zone IDs.
 	HostedZones map[string]string `json:"hostedZones"`

@@ -80,6 +80,11 @@ func Emit(env *model.Environment, p *plan.Plan) (fileset.FileSet, error) {
 	if e.usesNamespace() {
 		e.namespace()
 	}
+	if dir := env.Manifests; dir != "" {
+		// The team's own manifests join the apps layer, after ours.
+		apps := e.layer(Apps)
+		apps.resources = append(apps.resources, "../../../"+strings.TrimPrefix(dir, "kubernetes/"))
+	}
 	// Every layer is written, empty or not, so the Flux chain is the same
 	// for every environment and a layer emptied by the spec is pruned.
 	for _, l := range Layers {
