@@ -160,6 +160,12 @@ var badSpecs = []struct {
 	{"two files on one ConfigMap key", `files: "/etc/service1/config.yaml": "listen: :8080\nlog: json\n"`,
 		`files: {"/etc/service1/config.yaml": "a", "/etc/service1_config.yaml": "b"}`,
 		`bad.cue:103:74: error: files /etc/service1/config.yaml and /etc/service1_config.yaml would share the ConfigMap key etc_service1_config.yaml`, nil},
+	{"a node group with no node in the stateful workload's zone", `capacity: "on-demand"
+		perZone: {min: 1, desired: 2`, `capacity: "on-demand"
+		zones: ["eu-west-1b", "eu-west-1c"]
+		perZone: {min: 1, desired: 2`,
+		`bad.cue:117:13: error: node group app does not run in eu-west-1a, where stateful workload postgres and its volume live`,
+		[]string{"stateful: true", "stateful: true\n\t\tnodeGroup: \"app\""}},
 	{"an ingress without nginx", "\tnginx: {replicas: 2}", "\t// no nginx",
 		"bad.cue:82:1: error: the ingress's ALB forwards to nginx through the AWS Load Balancer Controller, and add-on nginx is not enabled", nil},
 	{"window not a multiple of the aggregation window", `thresholdPercent: 90, window: "10m"`, `thresholdPercent: 90, window: "10m", aggregationWindow: "3m"`,
