@@ -289,7 +289,7 @@ func TestEntryIngress(t *testing.T) {
 		"alb.ingress.kubernetes.io/healthcheck-path": "/nginx-health",
 		"alb.ingress.kubernetes.io/success-codes":    "200",
 		"alb.ingress.kubernetes.io/ssl-policy":       "ELBSecurityPolicy-TLS13-1-2-2021-06",
-		"external-dns.alpha.kubernetes.io/hostname":  "service1.qa.example.com,test-k8.qa.example.com",
+		"external-dns.alpha.kubernetes.io/hostname":  "service1.qa.example.com,test-k8.qa.example.com,www.qa.example.com",
 	}
 	var entry *object
 	for i, o := range objs {
