@@ -364,7 +364,9 @@ func (w *Workload) EnvRef(name string) *SecretRef {
 		return nil
 	}
 	p, _ := m["ssmParameter"].(string)
-	return &SecretRef{SSMParameter: p}
+	sm, _ := m["secretsManager"].(string)
+	key, _ := m["key"].(string)
+	return &SecretRef{SSMParameter: p, SecretsManager: sm, Key: key}
 }
 
 type PodSecurity struct {
@@ -424,6 +426,10 @@ type NewRelic struct {
 type SecretRef struct {
 	SSMParameter string `json:"ssmParameter,omitempty"`
 	Variable     string `json:"variable,omitempty"`
+	// SecretsManager names a Secrets Manager secret (workload env only), Key
+	// a field of it when it holds JSON.
+	SecretsManager string `json:"secretsManager,omitempty"`
+	Key            string `json:"key,omitempty"`
 }
 
 type Destination struct {

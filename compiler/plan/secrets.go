@@ -8,10 +8,15 @@ import (
 // External Secrets Operator from an SSM parameter: nobody creates it by hand.
 type ClusterSecret struct {
 	Namespace, Name, Key string
-	// Parameter is the SSM parameter that holds the value.
+	// Parameter is the SSM parameter, or the Secrets Manager secret, that
+	// holds the value.
 	Parameter string
 	// Path is the spec field that names the parameter.
 	Path []string
+	// SecretsManager says Parameter is a Secrets Manager secret, Property
+	// the field of it that holds the value ("" for all of it).
+	SecretsManager bool
+	Property       string
 }
 
 // Where the cluster's secrets live.
@@ -49,14 +54,19 @@ func ClusterSecrets(env *model.Environment) []ClusterSecret {
 	a := env.Alerts
 	var out []ClusterSecret
 	if a.ToNewRelic() && a.NewRelic != nil && a.NewRelic.LicenseKey != nil && a.NewRelic.LicenseKey.SSMParameter != "" {
-		out = append(out, ClusterSecret{NewRelicNamespace, NewRelicLicenseSecret, NewRelicLicenseKey,
-			a.NewRelic.LicenseKey.SSMParameter, []string{"alerts", "newrelic", "licenseKey"}})
+		out = append(out, ClusterSecret{Namespace: NewRelicNamespace, Name: NewRelicLicenseSecret, Key: NewRelicLicenseKey,
+			Parameter: a.NewRelic.LicenseKey.SSMParameter, Path: []string{"alerts", "newrelic", "licenseKey"}})
 	}
 	for _, name := range model.SortedKeys(env.Workloads) {
 		w := env.Workloads[name]
 		for _, key := range model.SortedKeys(w.Env) {
 			if ref := w.EnvRef(key); ref != nil {
-				out = append(out, ClusterSecret{env.Name, WorkloadSecret(name), key, ref.SSMParameter, []string{"workloads", name, "env", key}})
+				s := ClusterSecret{Namespace: env.Name, Name: WorkloadSecret(name), Key: key, Parameter: ref.SSMParameter,
+					Path: []string{"workloads", name, "env", key}}
+				if ref.SecretsManager != "" {
+					s.Parameter, s.SecretsManager, s.Property = ref.SecretsManager, true, ref.Key
+				}
+				out = append(out, s)
 			}
 		}
 	}
@@ -65,8 +75,8 @@ func ClusterSecrets(env *model.Environment) []ClusterSecret {
 	}
 	for _, name := range AlertmanagerDestinations(a) {
 		field, ref := Credential(a.Destinations[name])
-		out = append(out, ClusterSecret{env.Name, AlertingSecret(name), AlertingSecretKey[a.Destinations[name].Type],
-			ref.SSMParameter, []string{"alerts", "destinations", name, field}})
+		out = append(out, ClusterSecret{Namespace: env.Name, Name: AlertingSecret(name), Key: AlertingSecretKey[a.Destinations[name].Type],
+			Parameter: ref.SSMParameter, Path: []string{"alerts", "destinations", name, field}})
 	}
 	return out
 }

@@ -698,7 +698,7 @@ func TestNewRelicIntegrationFeedsTheConditions(t *testing.T) {
 		switch {
 		case o.Kind == "HelmRelease" && o.name() == "nri-bundle":
 			release = &objs[i]
-		case o.Kind == "ClusterSecretStore":
+		case o.Kind == "ClusterSecretStore" && o.name() == k8s.SecretStore:
 			store = &objs[i]
 		case o.Kind == "ExternalSecret" && o.Metadata["namespace"] == "newrelic":
 			license = &objs[i]

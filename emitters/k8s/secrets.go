@@ -10,6 +10,9 @@ import (
 // parameters, as the External Secrets Operator's Pod Identity role allows.
 const SecretStore = "aws-parameter-store"
 
+// SecretsManagerStore reads the Secrets Manager secrets workloads name.
+const SecretsManagerStore = "aws-secrets-manager"
+
 // secrets writes, with the External Secrets Operator enabled, the store and
 // an ExternalSecret for every Secret the output needs: nobody creates a
 // Secret by hand, and no secret value passes through the repository. Both
@@ -26,22 +29,36 @@ func (e *emitter) secrets() {
 		}
 	}
 	slices.Sort(namespaces)
-	e.add(Configs, fileName("ClusterSecretStore", SecretStore), obj{
-		"apiVersion": "external-secrets.io/v1", "kind": "ClusterSecretStore",
-		"metadata": meta(SecretStore, ""),
-		"spec": obj{
-			// No auth: the operator's own credentials, from EKS Pod Identity.
-			"provider": obj{"aws": obj{"service": "ParameterStore", "region": e.env.AWS.Region}},
-			// Only the namespaces kuberatorc delivers secrets into may use it.
-			"conditions": []obj{{"namespaces": namespaces}},
-		},
-	})
+	store := func(name, service string) {
+		e.add(Configs, fileName("ClusterSecretStore", name), obj{
+			"apiVersion": "external-secrets.io/v1", "kind": "ClusterSecretStore",
+			"metadata": meta(name, ""),
+			"spec": obj{
+				// No auth: the operator's own credentials, from EKS Pod Identity.
+				"provider": obj{"aws": obj{"service": service, "region": e.env.AWS.Region}},
+				// Only the namespaces kuberatorc delivers secrets into may use it.
+				"conditions": []obj{{"namespaces": namespaces}},
+			},
+		})
+	}
+	store(SecretStore, "ParameterStore")
+	if slices.ContainsFunc(secrets, func(s plan.ClusterSecret) bool { return s.SecretsManager }) {
+		store(SecretsManagerStore, "SecretsManager")
+	}
 	// One ExternalSecret per Secret, with a data item per key.
 	for i := 0; i < len(secrets); {
 		s := secrets[i]
 		var data []obj
 		for ; i < len(secrets) && secrets[i].Namespace == s.Namespace && secrets[i].Name == s.Name; i++ {
-			data = append(data, obj{"secretKey": secrets[i].Key, "remoteRef": obj{"key": secrets[i].Parameter}})
+			item := obj{"secretKey": secrets[i].Key, "remoteRef": obj{"key": secrets[i].Parameter}}
+			if secrets[i].SecretsManager {
+				// The other store, per item: one Secret may mix both.
+				item["sourceRef"] = obj{"storeRef": obj{"kind": "ClusterSecretStore", "name": SecretsManagerStore}}
+				if secrets[i].Property != "" {
+					item["remoteRef"].(obj)["property"] = secrets[i].Property
+				}
+			}
+			data = append(data, item)
 		}
 		e.add(Configs, fileName("ExternalSecret", s.Namespace+"-"+s.Name), obj{
 			"apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret",

@@ -109,8 +109,13 @@ func (e emitter) addonPolicy(statements []model.PolicyStatement) string {
 			zones = append(zones, ref("data.aws_route53_zone.%s.arn", zoneKey(d)))
 		}
 	}
-	var parameters []string
+	var parameters, secrets []string
 	for _, s := range plan.ClusterSecrets(e.env) {
+		if s.SecretsManager {
+			// Secrets Manager appends six random characters to a secret's ARN.
+			secrets = append(secrets, fmt.Sprintf("arn:$(partition):secretsmanager:%s:%s:secret:%s-??????", e.env.AWS.Region, e.env.AWS.AccountID, s.Parameter))
+			continue
+		}
 		parameters = append(parameters, fmt.Sprintf("arn:$(partition):ssm:%s:%s:parameter%s", e.env.AWS.Region, e.env.AWS.AccountID, s.Parameter))
 	}
 	var out []model.PolicyStatement
@@ -122,6 +127,8 @@ func (e emitter) addonPolicy(statements []model.PolicyStatement) string {
 				resources = append(resources, zones...)
 			case "$(ssmParameters)":
 				resources = append(resources, parameters...)
+			case "$(secretsManagerSecrets)":
+				resources = append(resources, secrets...)
 			default:
 				resources = append(resources, r)
 			}
