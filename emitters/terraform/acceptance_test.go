@@ -8,6 +8,7 @@ package terraform_test
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -83,6 +84,25 @@ func TestOfflinePlanQA(t *testing.T) {
 	config := map[string]*tfjson.ConfigResource{}
 	for _, r := range plan.Config.RootModule.Resources {
 		config[r.Address] = r
+	}
+
+	// Each workload with AWS permissions gets a role only EKS Pod Identity
+	// may assume, associated with its namespace and ServiceAccount.
+	for addr, r := range planned {
+		if r.Type != "aws_eks_pod_identity_association" || !strings.HasPrefix(r.Name, "workload_") {
+			continue
+		}
+		name := strings.TrimPrefix(r.Name, "workload_")
+		if r.AttributeValues["namespace"] != "qa" || r.AttributeValues["service_account"] != name {
+			t.Errorf("%s: namespace %v, service account %v; want qa, %s", addr, r.AttributeValues["namespace"], r.AttributeValues["service_account"], name)
+		}
+		role := planned["aws_iam_role.workload_"+name]
+		if role == nil || !strings.Contains(fmt.Sprint(role.AttributeValues["assume_role_policy"]), `"Service":"pods.eks.amazonaws.com"`) {
+			t.Errorf("%s: its role is missing or not for Pod Identity: %v", addr, role)
+		}
+	}
+	if planned["aws_eks_pod_identity_association.workload_service2"] == nil {
+		t.Error("qa's service2 declares AWS permissions but plans no Pod Identity association")
 	}
 
 	var asgs []string
