@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path"
 	"regexp"
 	"slices"
@@ -876,5 +877,41 @@ func TestNamespaceIsIsolated(t *testing.T) {
 	}
 	if !strings.Contains(string(res.Files["terraform/qa/eks.tf.json"]), `\"enableNetworkPolicy\":\"true\"`) {
 		t.Error("the VPC CNI does not enforce NetworkPolicies")
+	}
+}
+
+// TestEnvFromAndFiles: existing ConfigMaps and Secrets feed the container's
+// environment whole, and files arrive one by one from a ConfigMap of ours.
+func TestEnvFromAndFiles(t *testing.T) {
+	spec, err := os.ReadFile(testutil.ExamplePath("minimal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(spec) + `
+workloads: web: {
+	image: "ghcr.io/example/web:1.0.0"
+	port:  8080
+	resources: {cpu: "100m", memory: "128Mi"}
+	envFrom: [{configMap: "web-settings"}, {secret: "web-credentials"}]
+	files: {"/etc/web/app.yaml": "a: 1\n", "/etc/web/conf.d/extra.yaml": "b: 2\n"}
+}
+`
+	res, diags, err := compiler.Compile([]compiler.Source{{Path: "web.cue", Data: []byte(s)}}, compiler.Options{})
+	if err != nil || res == nil {
+		t.Fatalf("%v %v", err, diags)
+	}
+	dep := string(res.Files["kubernetes/overlays/minimal/apps/deployment-web.yaml"])
+	cm := string(res.Files["kubernetes/overlays/minimal/apps/configmap-web-files.yaml"])
+	for _, want := range []string{
+		"envFrom:\n        - configMapRef:\n            name: web-settings\n        - secretRef:\n            name: web-credentials\n",
+		"- mountPath: /etc/web/app.yaml\n          name: files\n          readOnly: true\n          subPath: etc_web_app.yaml\n",
+		"volumes:\n      - configMap:\n          name: web-files\n        name: files\n",
+	} {
+		if !strings.Contains(dep, want) {
+			t.Errorf("deployment lacks\n%s\n%s", want, dep)
+		}
+	}
+	if !strings.Contains(cm, "etc_web_conf.d_extra.yaml: |\n    b: 2\n") {
+		t.Errorf("ConfigMap:\n%s", cm)
 	}
 }
