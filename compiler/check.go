@@ -391,7 +391,7 @@ func checkWorkloads(env *model.Environment, ds *Diagnostics) {
 		checkProbes(env, name, w, ds)
 		keys := map[string]string{}
 		for _, p := range model.SortedKeys(w.Files) {
-			k := strings.ReplaceAll(strings.TrimPrefix(p, "/"), "/", "_")
+			k := model.FileKey(p)
 			if other, ok := keys[k]; ok {
 				ds.errorf(env.Positions.Of("workloads", name, "files", p), "rename one of them",
 					"files %s and %s would share the ConfigMap key %s", other, p, k)

@@ -330,6 +330,11 @@ func (p *Probe) PortOr(def int) int {
 	return def
 }
 
+// FileKey names a file's key in the workload's files ConfigMap after its
+// path: /etc/app/a.yaml is etc_app_a.yaml (the schema allows only the
+// characters a key allows, and "/").
+func FileKey(path string) string { return strings.ReplaceAll(strings.TrimPrefix(path, "/"), "/", "_") }
+
 // EnvSource is an existing ConfigMap or Secret; one field is set.
 type EnvSource struct {
 	ConfigMap string `json:"configMap,omitempty"`

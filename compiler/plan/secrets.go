@@ -4,8 +4,9 @@ import (
 	"github.com/kuberator/kuberator/compiler/model"
 )
 
-// A ClusterSecret is a Kubernetes Secret the output needs, delivered by the
-// External Secrets Operator from an SSM parameter: nobody creates it by hand.
+// A ClusterSecret is one key of a Kubernetes Secret the output needs,
+// delivered by the External Secrets Operator from an SSM parameter or a
+// Secrets Manager secret: nobody creates it by hand.
 type ClusterSecret struct {
 	Namespace, Name, Key string
 	// Parameter is the SSM parameter, or the Secrets Manager secret, that
@@ -47,9 +48,8 @@ var AlertingSecretKey = map[string]string{
 // ClusterSecrets lists the Secrets the environment's cluster needs, a key
 // each: New Relic's license key when alerts go to New Relic, the referenced
 // env values of the workloads, and the credential of every destination an
-// Alertmanager route reaches. A reference that is not an
-// SSM parameter cannot reach the cluster and is left out (the compiler
-// reports it).
+// Alertmanager route reaches. A Terraform variable cannot reach the cluster
+// and is left out (the compiler reports it).
 func ClusterSecrets(env *model.Environment) []ClusterSecret {
 	a := env.Alerts
 	var out []ClusterSecret

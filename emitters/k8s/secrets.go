@@ -13,7 +13,7 @@ const SecretStore = "aws-parameter-store"
 // SecretsManagerStore reads the Secrets Manager secrets workloads name.
 const SecretsManagerStore = "aws-secrets-manager"
 
-// secrets writes, with the External Secrets Operator enabled, the store and
+// secrets writes, with the External Secrets Operator enabled, the stores and
 // an ExternalSecret for every Secret the output needs: nobody creates a
 // Secret by hand, and no secret value passes through the repository. Both
 // go into the configs layer: the operator, in infra, brings their CRDs.

@@ -41,7 +41,7 @@ func (e *emitter) workloads() {
 		if len(w.Files) > 0 {
 			data := map[string]string{}
 			for p, content := range w.Files {
-				data[fileKey(p)] = content
+				data[model.FileKey(p)] = content
 			}
 			add(fileName("ConfigMap", name+"-files"), obj{"apiVersion": "v1", "kind": "ConfigMap", "metadata": e.objectMeta(name + "-files"), "data": data})
 		}
@@ -152,14 +152,14 @@ func (e *emitter) podSpec(name string, w *model.Workload) obj {
 	if len(w.Args) > 0 {
 		container["args"] = w.Args
 	}
-	e.probes(container, w)
+	setProbes(container, w)
 	if secs := preStop(w); secs > 0 {
 		// Keep serving while the ALB and nginx stop sending new requests to
 		// a stopping pod: endpoints are removed asynchronously.
 		var action obj
 		if minor(e.env.Cluster.Version) >= 30 {
 			action = obj{"sleep": obj{"seconds": secs}}
-		} else { // the sleep action is GA only from Kubernetes 1.30
+		} else { // the sleep action is on by default only from Kubernetes 1.30
 			action = obj{"exec": obj{"command": []string{"sleep", strconv.Itoa(secs)}}}
 		}
 		container["lifecycle"] = obj{"preStop": action}
@@ -167,12 +167,16 @@ func (e *emitter) podSpec(name string, w *model.Workload) obj {
 	if env := envVars(name, w); len(env) > 0 {
 		container["env"] = env
 	}
-	for _, src := range w.EnvFrom {
-		ref := obj{"configMapRef": obj{"name": src.ConfigMap}}
-		if src.Secret != "" {
-			ref = obj{"secretRef": obj{"name": src.Secret}}
+	if len(w.EnvFrom) > 0 {
+		var from []obj
+		for _, src := range w.EnvFrom {
+			if src.Secret != "" {
+				from = append(from, obj{"secretRef": obj{"name": src.Secret}})
+			} else {
+				from = append(from, obj{"configMapRef": obj{"name": src.ConfigMap}})
+			}
 		}
-		container["envFrom"] = append(asObjs(container["envFrom"]), ref)
+		container["envFrom"] = from
 	}
 	var mounts, volumes []obj
 	if w.Volume != nil {
@@ -185,7 +189,7 @@ func (e *emitter) podSpec(name string, w *model.Workload) obj {
 	if len(w.Files) > 0 {
 		// Each file alone (subPath), so the rest of its directory stays.
 		for _, p := range model.SortedKeys(w.Files) {
-			mounts = append(mounts, obj{"name": "files", "mountPath": p, "subPath": fileKey(p), "readOnly": true})
+			mounts = append(mounts, obj{"name": "files", "mountPath": p, "subPath": model.FileKey(p), "readOnly": true})
 		}
 		volumes = append(volumes, obj{"name": "files", "configMap": obj{"name": name + "-files"}})
 	}
@@ -272,15 +276,6 @@ func resources(w *model.Workload) obj {
 	return obj{"requests": requests, "limits": limits}
 }
 
-// fileKey names a file's ConfigMap key after its path: /etc/app/a.yaml is
-// etc_app_a.yaml (the schema allows only characters keys allow, and "/").
-func fileKey(p string) string { return strings.ReplaceAll(strings.TrimPrefix(p, "/"), "/", "_") }
-
-func asObjs(v any) []obj {
-	l, _ := v.([]obj)
-	return l
-}
-
 // DefaultPreStopSeconds is how long a stopping pod behind the ALB keeps
 // serving, unless the spec says otherwise.
 const DefaultPreStopSeconds = 10
@@ -301,10 +296,10 @@ func minor(version string) int {
 	return n
 }
 
-// probes sets the container's probes: each the spec names, probe for both
+// setProbes sets the container's probes: each the spec names, probe for both
 // readiness and liveness, and without either a TCP readiness check of the
 // workload's port.
-func (e *emitter) probes(container obj, w *model.Workload) {
+func setProbes(container obj, w *model.Workload) {
 	readiness, liveness, startup := w.Probes.Readiness, w.Probes.Liveness, w.Probes.Startup
 	if readiness == nil {
 		readiness = w.Probe
