@@ -203,6 +203,11 @@ func checkAddons(env *model.Environment, cat *catalog, ds *Diagnostics) {
 				"the community ingress-nginx controller was retired in March 2026 and gets no more fixes")
 		}
 	}
+	for _, name := range env.DisabledAddons {
+		if _, known := cat.Addons[name]; !known && !slices.Contains(cat.Bootstrap, name) {
+			ds.errorf(env.Positions.Of("addons", name), suggestion(name, cat.names()), "unknown add-on %q", name)
+		}
+	}
 	checkHostedZones(env, ds)
 	checkLogs(env, ds)
 	checkPrometheusAdapter(env, ds)
@@ -221,10 +226,15 @@ func impliedAddons(env *model.Environment, ds *Diagnostics) {
 		if _, ok := env.Addons[name]; ok {
 			return
 		}
+		if slices.Contains(env.DisabledAddons, name) {
+			ds.errorf(env.Positions.Of("addons", name, "enabled"), "remove enabled: false, or remove what needs it",
+				"add-on %s cannot be turned off: %s", name, why)
+			return
+		}
 		if env.Addons == nil {
 			env.Addons = map[string]*model.Addon{}
 		}
-		env.Addons[name] = &model.Addon{}
+		env.Addons[name] = &model.Addon{Enabled: true}
 		ds.notef(pos, "", "kuberatorc enables add-on %s: %s", name, why)
 	}
 	if env.Alerts.ToNewRelic() && env.Alerts.NewRelic != nil {
@@ -327,8 +337,8 @@ func checkHosts(env *model.Environment, ds *Diagnostics) {
 		}
 		external = env.Ingress.ExternalHosts
 		for i, c := range env.Ingress.InboundCIDRs {
-			if netip.MustParsePrefix(c).Bits() == 0 {
-				ds.warnf(env.Positions.Of("ingress", "inboundCIDRs", strconv.Itoa(i)), "list the networks that should reach the ALB, if it is not meant for everyone",
+			if netip.MustParsePrefix(c).Bits() == 0 && !env.Ingress.AllowFromAnywhere {
+				ds.warnf(env.Positions.Of("ingress", "inboundCIDRs", strconv.Itoa(i)), "list the networks that should reach the ALB, or set ingress.allowFromAnywhere: true for a public site",
 					"the ALB accepts traffic from the whole internet (%s)", c)
 			}
 		}

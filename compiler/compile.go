@@ -153,6 +153,12 @@ func Decode(srcs []Source) (_ *model.Environment, diags Diagnostics, _ error) {
 // normalize fills the defaults that depend on other fields, which the schema
 // leaves open to keep its error messages plain.
 func normalize(env *model.Environment) {
+	for _, name := range model.SortedKeys(env.Addons) {
+		if !env.Addons[name].Enabled {
+			env.DisabledAddons = append(env.DisabledAddons, name)
+			delete(env.Addons, name)
+		}
+	}
 	if a := env.Alerts; a != nil && a.NewRelic != nil && a.NewRelic.LicenseKey == nil {
 		a.NewRelic.LicenseKey = &model.SecretRef{SSMParameter: DefaultLicenseKey(env.Name)}
 	}

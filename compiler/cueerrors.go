@@ -16,14 +16,14 @@ import (
 // header followed by one error per alternative; those are merged into one
 // "must be one of" message. ps is nil when the spec did not parse.
 func cueDiagnostics(err error, ps model.Positions) Diagnostics {
-	return cueDiagnosticsNamed(err, ps, nil)
+	return cueDiagnosticsNamed(err, ps, nil, nil)
 }
 
 // cueDiagnosticsNamed also rewrites "out of bound =~<regex>" into the name of
 // the schema pattern the regex belongs to: users should read "not a DNS label",
 // not the regular expression.
-func cueDiagnosticsNamed(err error, ps model.Positions, patterns map[string]string) Diagnostics {
-	diags := cueDiagnosticsRaw(err, ps)
+func cueDiagnosticsNamed(err error, ps model.Positions, patterns map[string]string, x *explainer) Diagnostics {
+	diags := cueDiagnosticsRaw(err, ps, x)
 	for i, d := range diags {
 		for bound, name := range patterns {
 			if strings.Contains(d.Message, bound) {
@@ -34,14 +34,16 @@ func cueDiagnosticsNamed(err error, ps model.Positions, patterns map[string]stri
 	return diags
 }
 
-func cueDiagnosticsRaw(err error, ps model.Positions) Diagnostics {
+func cueDiagnosticsRaw(err error, ps model.Positions, x *explainer) Diagnostics {
 	var diags Diagnostics
 	errs := errors.Errors(err)
 	for i := 0; i < len(errs); i++ {
 		e := errs[i]
 		path := specPath(e.Path())
 		if !isDisjunctionHeader(e) {
-			diags = append(diags, cueDiagnostic(path, message(e), userPos(e, ps, path)))
+			d := cueDiagnostic(path, message(e), userPos(e, ps, path))
+			x.explain(&d, e, path, ps)
+			diags = append(diags, d)
 			continue
 		}
 		var alts []errors.Error
@@ -49,7 +51,7 @@ func cueDiagnosticsRaw(err error, ps model.Positions) Diagnostics {
 			i++
 			alts = append(alts, errs[i])
 		}
-		diags = append(diags, disjunctionDiagnostic(path, e, alts, ps))
+		diags = append(diags, disjunctionDiagnostic(path, e, alts, ps, x))
 	}
 	return dedupe(diags)
 }
@@ -70,7 +72,7 @@ func cueDiagnostic(path []string, msg string, pos model.Pos) Diagnostic {
 	return d
 }
 
-func disjunctionDiagnostic(path []string, head errors.Error, alts []errors.Error, ps model.Positions) Diagnostic {
+func disjunctionDiagnostic(path []string, head errors.Error, alts []errors.Error, ps model.Positions, x *explainer) Diagnostic {
 	if len(alts) == 0 {
 		return cueDiagnostic(path, message(head), userPos(head, ps, path))
 	}
@@ -79,7 +81,9 @@ func disjunctionDiagnostic(path []string, head errors.Error, alts []errors.Error
 		// A constraint failed beside a default (int & <=28 | *19), or inside
 		// one of several struct forms: the deepest failure is what the user
 		// needs to read, not the clash with the default or the other forms.
-		return cueDiagnostic(specPath(a.Path()), message(a), userPos(a, ps, specPath(a.Path())))
+		d := cueDiagnostic(specPath(a.Path()), message(a), userPos(a, ps, specPath(a.Path())))
+		x.explain(&d, a, specPath(a.Path()), ps)
+		return d
 	}
 	// Every alternative says "conflicting values <allowed> and <given>"; the
 	// given value is the operand they all share.
@@ -201,7 +205,11 @@ func hintFor(path []string, msg string) string {
 	}
 	switch {
 	case strings.Contains(msg, "field not allowed"):
-		return "remove the field or fix its spelling; schema/environment.cue lists the fields"
+		return "remove the field or fix its spelling; kuberatorc schema prints the fields"
+	case strings.Contains(msg, "mismatched types string and int") || strings.Contains(msg, "mismatched types string and number"):
+		return "the value must be a number, not a string: write it without quotes"
+	case strings.Contains(msg, "mismatched types int and string") || strings.Contains(msg, "mismatched types number and string"):
+		return "the value must be a string: put it in quotes"
 	case strings.Contains(msg, "field is required but not present"):
 		return "add the field; the schema requires it"
 	case slices.Contains([]string{"apiKey", "webhookURL", "integrationKey", "url"}, last) && len(path) > 1 && path[0] == "alerts":

@@ -17,20 +17,22 @@ import (
 // Description is the plan a person reads before applying: addresses per
 // zone, ASGs per node group, pod capacity, where add-ons run, where alerts go.
 type Description struct {
-	Environment string            `json:"environment"`
-	Cluster     string            `json:"cluster"`
-	Region      string            `json:"region"`
-	AccountID   string            `json:"accountID"`
-	Kubernetes  string            `json:"kubernetes"`
-	VPC         string            `json:"vpc"`
-	Zones       []ZoneInfo        `json:"zones"`
-	NodeGroups  []NodeGroupInfo   `json:"nodeGroups"`
-	PodCapacity int               `json:"podCapacity"`
-	CoreDNS     CoreDNSInfo       `json:"coreDNS"`
-	Addons      []AddonInfo       `json:"addons"`
-	Alerts      *AlertsInfo       `json:"alerts,omitempty"`
-	GitOps      *GitOpsInfo       `json:"gitops,omitempty"`
-	Tags        map[string]string `json:"tags"`
+	Environment string          `json:"environment"`
+	Cluster     string          `json:"cluster"`
+	Region      string          `json:"region"`
+	AccountID   string          `json:"accountID"`
+	Kubernetes  string          `json:"kubernetes"`
+	VPC         string          `json:"vpc"`
+	Zones       []ZoneInfo      `json:"zones"`
+	NodeGroups  []NodeGroupInfo `json:"nodeGroups"`
+	PodCapacity int             `json:"podCapacity"`
+	CoreDNS     CoreDNSInfo     `json:"coreDNS"`
+	Addons      []AddonInfo     `json:"addons"`
+	// DisabledAddons are turned off by enabled: false (over a shared file).
+	DisabledAddons []string          `json:"disabledAddons,omitempty"`
+	Alerts         *AlertsInfo       `json:"alerts,omitempty"`
+	GitOps         *GitOpsInfo       `json:"gitops,omitempty"`
+	Tags           map[string]string `json:"tags"`
 }
 
 type ZoneInfo struct {
@@ -144,6 +146,7 @@ func Describe(res *Result) Description {
 		}
 		d.Addons = append(d.Addons, AddonInfo{Name: name, RunsOn: runsOn})
 	}
+	d.DisabledAddons = env.DisabledAddons
 	d.Alerts = describeAlerts(env.Alerts)
 	d.GitOps = describeGitOps(env)
 	return d
@@ -281,6 +284,9 @@ func (d Description) WriteText(w io.Writer) error {
 		for _, a := range d.Addons {
 			p("  %s\t%s\n", a.Name, a.RunsOn)
 		}
+	}
+	for _, name := range d.DisabledAddons {
+		p("  %s\toff (enabled: false)\n", name)
 	}
 	if a := d.Alerts; a != nil {
 		p("\nAlerts (%s)\n  RULE\tTHRESHOLD\tWINDOW\tSEVERITY\tNOTIFY\n", deliveryText(a))

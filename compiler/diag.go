@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/kuberator/kuberator/compiler/model"
 )
@@ -26,6 +27,9 @@ type Diagnostic struct {
 	Severity Severity  `json:"severity"`
 	Message  string    `json:"message"`
 	Hint     string    `json:"hint,omitempty"`
+	// Envs names the environments a finding is about, when several are
+	// compiled at once.
+	Envs []string `json:"environments,omitempty"`
 }
 
 // Diagnostics is every finding of one run.
@@ -75,7 +79,11 @@ func (ds Diagnostics) Sort() {
 }
 
 func (d Diagnostic) String() string {
-	s := fmt.Sprintf("%s: %s: %s", d.Pos, d.Severity, d.Message)
+	msg := d.Message
+	if len(d.Envs) > 0 {
+		msg = "[" + strings.Join(d.Envs, ", ") + "] " + msg
+	}
+	s := fmt.Sprintf("%s: %s: %s", d.Pos, d.Severity, msg)
 	if d.Hint != "" {
 		s += "\n\thint: " + d.Hint
 	}

@@ -61,7 +61,7 @@ func load(srcs []Source) (*loaded, Diagnostics) {
 	}
 	env := lib.LookupPath(cue.MakePath(cue.Def("Environment"))).Unify(spec)
 	if err := env.Validate(cue.Concrete(true)); err != nil {
-		return nil, cueDiagnosticsNamed(err, positionsOf(spec, srcs), patternNames(lib))
+		return nil, cueDiagnosticsNamed(err, positionsOf(spec, srcs), patternNames(lib), &explainer{srcs: srcs, env: env})
 	}
 	return &loaded{env: env, spec: spec, lib: lib}, nil
 }
@@ -120,6 +120,9 @@ func buildSpec(ctx *cue.Context, srcs []Source) (cue.Value, Diagnostics) {
 			diags = append(diags, cueDiagnostics(err, nil)...)
 		}
 	}
+	if pkg != "" && diags == nil {
+		diags = missingPackage(srcs, inst.Files, pkg)
+	}
 	if diags != nil {
 		return cue.Value{}, diags
 	}
@@ -127,9 +130,23 @@ func buildSpec(ctx *cue.Context, srcs []Source) (cue.Value, Diagnostics) {
 	if err := v.Err(); err != nil {
 		// Some errors (a structural cycle) carry no position: they are placed
 		// at the field they name, as written.
-		return cue.Value{}, cueDiagnostics(err, written)
+		return cue.Value{}, cueDiagnosticsNamed(err, written, nil, &explainer{srcs: srcs})
 	}
 	return v, nil
+}
+
+// missingPackage finds a spec file without the package clause the others
+// have: cue treats it as another package, so its fields and theirs would not
+// see each other.
+func missingPackage(srcs []Source, files []*ast.File, pkg string) Diagnostics {
+	var diags Diagnostics
+	for i, f := range files {
+		if f.PackageName() == "" {
+			diags.errorf(model.Pos{File: srcs[i].Path, Line: 1, Column: 1}, "add `package "+pkg+"` as the file's first line",
+				"%s has no package clause, and the other spec files are package %s", srcs[i].Path, pkg)
+		}
+	}
+	return diags
 }
 
 // syntaxPositions records where each field is written, by dotted path, from

@@ -43,6 +43,9 @@ type Environment struct {
 	// Positions maps a spec path ("nodeGroups.app.perZone.max") to where the
 	// user wrote it. Fields the spec leaves to defaults are absent.
 	Positions Positions `json:"-"`
+	// DisabledAddons are the add-ons the spec names with enabled: false;
+	// the compiler takes them out of Addons.
+	DisabledAddons []string `json:"-"`
 	// SpecFiles are the spec's files as the user named them.
 	SpecFiles []string `json:"-"`
 }
@@ -160,6 +163,7 @@ type Addon struct {
 	// DaemonSet says the add-on runs on every node; the compiler fills it.
 	DaemonSet bool `json:"-"`
 
+	Enabled      bool           `json:"enabled"`
 	Controller   string         `json:"controller,omitempty"`
 	ChartVersion string         `json:"chartVersion,omitempty"`
 	Replicas     *int           `json:"replicas,omitempty"`
@@ -224,12 +228,13 @@ type PolicyStatement struct {
 }
 
 type Ingress struct {
-	Hosts          []string    `json:"hosts"`
-	ExternalHosts  []string    `json:"externalHosts"`
-	CertificateARN string      `json:"certificateARN"`
-	InboundCIDRs   []string    `json:"inboundCIDRs"`
-	HealthCheck    HealthCheck `json:"healthCheck"`
-	SSLRedirect    bool        `json:"sslRedirect"`
+	Hosts             []string    `json:"hosts"`
+	ExternalHosts     []string    `json:"externalHosts"`
+	CertificateARN    string      `json:"certificateARN"`
+	InboundCIDRs      []string    `json:"inboundCIDRs"`
+	AllowFromAnywhere bool        `json:"allowFromAnywhere"`
+	HealthCheck       HealthCheck `json:"healthCheck"`
+	SSLRedirect       bool        `json:"sslRedirect"`
 }
 
 type HealthCheck struct {

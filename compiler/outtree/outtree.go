@@ -5,9 +5,12 @@
 //     and a symbolic link anywhere on a path it touches is refused, so a link
 //     planted in a pull request cannot send a write, a removal or a diff's
 //     read elsewhere.
-//   - Owned: a manifest lists what kuberatorc generated; a build removes only
-//     files listed there, never overwrites anything else, and accepts only a
-//     manifest whose entries are paths the generator could have produced.
+//   - Owned: a manifest lists what kuberatorc generated, environment by
+//     environment; a build removes only files listed there, never overwrites
+//     anything else, and accepts only a manifest whose entries are paths the
+//     generator could have produced. Building one environment never touches
+//     another's files; the shared bases belong to every environment that
+//     uses them and go only when none does.
 //   - Crash-safe: a build stages its files, then commits a journal of the
 //     moves and removals that turn the old tree into the new one, then carries
 //     it out. Killed before the journal is committed, the old tree stands;
@@ -42,8 +45,43 @@ const (
 )
 
 type manifest struct {
-	Generator string   `json:"generator"`
-	Files     []string `json:"files"`
+	Generator string `json:"generator"`
+	Version   string `json:"version,omitempty"`
+	// Environments maps each environment to the files it generated.
+	Environments map[string][]string `json:"environments,omitempty"`
+	// Files is the single list kuberatorc wrote before environments had
+	// their own: read, never written.
+	Files []string `json:"files,omitempty"`
+}
+
+// Build is what a write or a diff is about.
+type Build struct {
+	// Envs holds each built environment's files.
+	Envs map[string]fileset.FileSet
+	// Prune drops the environments the manifest lists and Envs lacks, with
+	// their files; without it they are left as they are.
+	Prune bool
+	// Version is the generator's, recorded in the manifest.
+	Version string
+	// Prefix is where the directory sits in its repository; a diff prints
+	// paths under it.
+	Prefix string
+}
+
+// SharedConflictError is a file two environments both generate, with
+// different contents.
+type SharedConflictError struct {
+	Path     string
+	Env      string // the environment being built
+	Other    string // the environment that generated it before, or is built with Env
+	Together bool   // both are being built
+}
+
+func (e *SharedConflictError) Error() string {
+	if e.Together {
+		return fmt.Sprintf("environments %s and %s generate %s with different contents; a shared base must be the same for every environment (give both the same add-on settings, or move the difference into the overlay)", e.Other, e.Env, e.Path)
+	}
+	return fmt.Sprintf("building %s would change %s, which environment %s uses too; build every environment together (kuberatorc build on the environments' directory) so they move as one", e.Env, e.Path, e.Other)
 }
 
 // journal is the committed intent of a build: the moves from the stage into
@@ -156,11 +194,16 @@ func (t *Tree) Close() error {
 	return t.root.Close()
 }
 
-// Write makes the directory hold exactly the file set's generated files. It
-// checks everything before it changes anything; files whose bytes are
-// already there are not touched.
-func (t *Tree) Write(files fileset.FileSet) (Summary, error) {
+// Write makes the directory hold exactly the built environments' files,
+// beside the other environments' (or without them, when pruning). It checks
+// everything before it changes anything; files whose bytes are already there
+// are not touched.
+func (t *Tree) Write(b Build) (Summary, error) {
 	var sum Summary
+	files, err := b.merged()
+	if err != nil {
+		return sum, err
+	}
 	for _, p := range files.Paths() {
 		if !Generated(p) {
 			return sum, fmt.Errorf("kuberatorc: internal error: %q is not a path the generator writes", p)
@@ -170,21 +213,23 @@ func (t *Tree) Write(files fileset.FileSet) (Summary, error) {
 	if err != nil {
 		return sum, err
 	}
-	changed, err := t.changes(files, old, &sum)
+	next := b.next(old)
+	if err := t.checkShared(b, old, next, files); err != nil {
+		return sum, err
+	}
+	changed, err := t.changes(files, old.owned(), &sum)
 	if err != nil {
 		return sum, err
 	}
 	var removes []string
-	for _, p := range old {
-		if _, still := files[p]; !still {
-			if err := t.noSymlinks(p); err != nil {
-				return sum, err
-			}
-			removes = append(removes, p)
-			sum.Removed = append(sum.Removed, p)
+	for _, p := range removed(old, next) {
+		if err := t.noSymlinks(p); err != nil {
+			return sum, err
 		}
+		removes = append(removes, p)
+		sum.Removed = append(sum.Removed, p)
 	}
-	man, err := json.MarshalIndent(manifest{Generator: "kuberatorc", Files: files.Paths()}, "", "  ")
+	man, err := json.MarshalIndent(next, "", "  ")
 	if err != nil {
 		return sum, err
 	}
@@ -203,9 +248,95 @@ func (t *Tree) Write(files fileset.FileSet) (Summary, error) {
 	return sum, t.apply(j)
 }
 
+// merged is every built environment's files in one set; a path two of them
+// generate must have the same bytes in both.
+func (b Build) merged() (fileset.FileSet, error) {
+	files := fileset.FileSet{}
+	owner := map[string]string{}
+	for _, env := range slices.Sorted(maps.Keys(b.Envs)) {
+		for p, data := range b.Envs[env] {
+			if cur, ok := files[p]; ok && !bytes.Equal(cur, data) {
+				return nil, &SharedConflictError{Path: p, Env: env, Other: owner[p], Together: true}
+			}
+			files[p], owner[p] = data, env
+		}
+	}
+	return files, nil
+}
+
+// next is the manifest after the build: the built environments' lists
+// replaced, the others kept unless pruned.
+func (b Build) next(old manifest) manifest {
+	m := manifest{Generator: "kuberatorc", Version: b.Version, Environments: map[string][]string{}}
+	if !b.Prune {
+		maps.Copy(m.Environments, old.Environments)
+	}
+	for env, files := range b.Envs {
+		m.Environments[env] = files.Paths()
+	}
+	return m
+}
+
+// owned is every path the manifest lists, whichever environment owns it.
+func (m manifest) owned() map[string]bool {
+	out := map[string]bool{}
+	for _, files := range m.Environments {
+		for _, p := range files {
+			out[p] = true
+		}
+	}
+	return out
+}
+
+// removed is what the old manifest owned and the new one does not.
+func removed(old, next manifest) []string {
+	keep := next.owned()
+	var out []string
+	for p := range old.owned() {
+		if !keep[p] {
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// checkShared refuses to change a file that an environment not being built
+// also owns: its overlay refers to that base too.
+func (t *Tree) checkShared(b Build, old, next manifest, files fileset.FileSet) error {
+	for _, env := range slices.Sorted(maps.Keys(next.Environments)) {
+		if _, built := b.Envs[env]; built {
+			continue
+		}
+		for _, p := range next.Environments[env] {
+			data, ok := files[p]
+			if !ok {
+				continue
+			}
+			cur, err := t.read(p)
+			if err != nil {
+				return err
+			}
+			if cur != nil && !bytes.Equal(cur, data) {
+				return &SharedConflictError{Path: p, Env: builtOwner(b, p), Other: env}
+			}
+		}
+	}
+	return nil
+}
+
+func builtOwner(b Build, p string) string {
+	for _, env := range slices.Sorted(maps.Keys(b.Envs)) {
+		if _, ok := b.Envs[env][p]; ok {
+			return env
+		}
+	}
+	return ""
+}
+
 // changes returns the files whose bytes differ from disk, and fails if any
 // of them would overwrite a file kuberatorc did not generate.
-func (t *Tree) changes(files fileset.FileSet, old []string, sum *Summary) (map[string][]byte, error) {
+func (t *Tree) changes(files fileset.FileSet, owned map[string]bool, sum *Summary) (map[string][]byte, error) {
 	changed := map[string][]byte{}
 	var conflicts []string
 	for _, p := range files.Paths() {
@@ -219,7 +350,7 @@ func (t *Tree) changes(files fileset.FileSet, old []string, sum *Summary) (map[s
 			sum.Written = append(sum.Written, p)
 		case err != nil:
 			return nil, err
-		case !slices.Contains(old, p):
+		case !owned[p]:
 			conflicts = append(conflicts, path.Join(t.dir, p))
 		case bytes.Equal(cur, files[p]):
 			sum.Unchanged = append(sum.Unchanged, p)
@@ -375,33 +506,73 @@ func (j journal) valid() bool {
 	return true
 }
 
-// manifest reads the list of generated files, refusing one that names a path
-// the generator could not have produced.
-func (t *Tree) manifest() ([]string, error) {
+// manifest reads what earlier builds generated, refusing a manifest that
+// names a path the generator could not have produced. A manifest from before
+// environments had their own lists gives each environment the files under
+// its name, and the shared ones to all of them.
+func (t *Tree) manifest() (manifest, error) {
+	none := manifest{Environments: map[string][]string{}}
 	if t.root == nil {
-		return nil, nil
+		return none, nil
 	}
 	if err := t.noSymlinks(ManifestName); err != nil {
-		return nil, err
+		return none, err
 	}
 	data, err := t.root.ReadFile(ManifestName)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return none, nil
 	}
 	if err != nil {
-		return nil, err
+		return none, err
 	}
 	var m manifest
 	if err := json.Unmarshal(data, &m); err != nil || m.Generator != "kuberatorc" {
-		return nil, fmt.Errorf("%s is not a kuberatorc manifest; remove it or choose another output directory", path.Join(t.dir, ManifestName))
+		return none, fmt.Errorf("%s is not a kuberatorc manifest; remove it or choose another output directory", path.Join(t.dir, ManifestName))
 	}
-	for _, p := range m.Files {
-		if !Generated(p) {
-			return nil, fmt.Errorf("%s lists %q, which kuberatorc never generates; remove the manifest or fix it by hand",
-				path.Join(t.dir, ManifestName), p)
+	for _, files := range append(slices.Collect(maps.Values(m.Environments)), m.Files) {
+		for _, p := range files {
+			if !Generated(p) {
+				return none, fmt.Errorf("%s lists %q, which kuberatorc never generates; remove the manifest or fix it by hand",
+					path.Join(t.dir, ManifestName), p)
+			}
 		}
 	}
-	return m.Files, nil
+	if m.Environments == nil {
+		m.Environments = byEnvironment(m.Files)
+	}
+	m.Files = nil
+	return m, nil
+}
+
+// byEnvironment splits a single list by the environment each path names.
+func byEnvironment(files []string) map[string][]string {
+	out := map[string][]string{}
+	var shared []string
+	for _, p := range files {
+		if env := EnvOf(p); env != "" {
+			out[env] = append(out[env], p)
+		} else {
+			shared = append(shared, p)
+		}
+	}
+	for env := range out {
+		out[env] = append(out[env], shared...)
+		slices.Sort(out[env])
+	}
+	return out
+}
+
+// EnvOf is the environment a generated path belongs to, or "" for a shared
+// one: terraform/<env>/, newrelic/<env>/, kubernetes/{overlays,clusters}/<env>/.
+func EnvOf(p string) string {
+	parts := strings.Split(p, "/")
+	switch {
+	case len(parts) > 2 && (parts[0] == "terraform" || parts[0] == "newrelic"):
+		return parts[1]
+	case len(parts) > 3 && parts[0] == "kubernetes" && (parts[1] == "overlays" || parts[1] == "clusters"):
+		return parts[2]
+	}
+	return ""
 }
 
 // Generated says whether a path is one the generator could have produced:

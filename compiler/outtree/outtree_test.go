@@ -43,7 +43,7 @@ func write(t *testing.T, dir string, files fileset.FileSet) (Summary, error) {
 		return Summary{}, err
 	}
 	defer tree.Close()
-	return tree.Write(files)
+	return tree.Write(Build{Envs: map[string]fileset.FileSet{"qa": files}})
 }
 
 func diff(t *testing.T, dir string, files fileset.FileSet) (string, error) {
@@ -53,7 +53,7 @@ func diff(t *testing.T, dir string, files fileset.FileSet) (string, error) {
 		return "", err
 	}
 	defer tree.Close()
-	return tree.Diff(files)
+	return tree.Diff(Build{Envs: map[string]fileset.FileSet{"qa": files}})
 }
 
 // contents reads every regular file under dir, by slash path; it fails on a
@@ -91,15 +91,15 @@ func want(files fileset.FileSet) map[string]string {
 
 func manifestFor(files fileset.FileSet) string {
 	var b strings.Builder
-	b.WriteString("{\n  \"generator\": \"kuberatorc\",\n  \"files\": [\n")
+	b.WriteString("{\n  \"generator\": \"kuberatorc\",\n  \"environments\": {\n    \"qa\": [\n")
 	for i, p := range files.Paths() {
 		sep := ","
 		if i == len(files)-1 {
 			sep = ""
 		}
-		fmt.Fprintf(&b, "    %q%s\n", p, sep)
+		fmt.Fprintf(&b, "      %q%s\n", p, sep)
 	}
-	b.WriteString("  ]\n}\n")
+	b.WriteString("    ]\n  }\n}\n")
 	return b.String()
 }
 
@@ -275,7 +275,7 @@ func TestDiffReportsStrays(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(d, "Only in "+filepath.Join(dir, "terraform/qa")+": stray.tf.json") || strings.Contains(d, "notes.md") {
+	if !strings.Contains(d, "Only in terraform/qa: stray.tf.json") || strings.Contains(d, "notes.md") {
 		t.Errorf("diff:\n%s", d)
 	}
 	d, err = diff(t, dir, v2)
@@ -305,7 +305,7 @@ func TestMain(m *testing.M) {
 		}
 		tree, err := Open(os.Args[len(os.Args)-1])
 		if err == nil {
-			_, err = tree.Write(v2)
+			_, err = tree.Write(Build{Envs: map[string]fileset.FileSet{"qa": v2}})
 		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -397,7 +397,7 @@ func TestConcurrentBuilds(t *testing.T) {
 			}
 			tree, err := Open(dir)
 			if err == nil {
-				_, err = tree.Write(files)
+				_, err = tree.Write(Build{Envs: map[string]fileset.FileSet{"qa": files}})
 				tree.Close()
 			}
 			errs[i] = err
@@ -453,5 +453,112 @@ func TestPlantedJournalIsRefused(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(filepath.Join(dir, "README.md")); !bytes.Equal(data, []byte("keep")) {
 		t.Error("a planted journal removed README.md")
+	}
+}
+
+// envs builds files for several environments at once.
+func writeEnvs(t *testing.T, dir string, b Build) (Summary, error) {
+	t.Helper()
+	tree, err := Open(dir)
+	if err != nil {
+		return Summary{}, err
+	}
+	defer tree.Close()
+	return tree.Write(b)
+}
+
+// TestEnvironmentsShareOneTree: building one environment never removes
+// another's files; a shared base goes only when no environment uses it; a
+// removed environment's files go only when pruning is asked for.
+func TestEnvironmentsShareOneTree(t *testing.T) {
+	qa := fileset.FileSet{
+		"terraform/qa/network.tf.json":         []byte("{}\n"),
+		"kubernetes/base/a/kustomization.yaml": []byte("a: 1\n"),
+		"kubernetes/base/b/kustomization.yaml": []byte("b: 1\n"),
+	}
+	staging := fileset.FileSet{
+		"terraform/staging/network.tf.json":    []byte("{}\n"),
+		"kubernetes/base/a/kustomization.yaml": []byte("a: 1\n"),
+	}
+	dir := t.TempDir()
+	for _, b := range []Build{{Envs: map[string]fileset.FileSet{"qa": qa}}, {Envs: map[string]fileset.FileSet{"staging": staging}}} {
+		if _, err := writeEnvs(t, dir, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := contents(t, dir)
+	for p := range qa {
+		if got[p] == "" {
+			t.Errorf("building staging removed qa's %s", p)
+		}
+	}
+	// qa no longer uses either base: b goes, a stays for staging.
+	qa2 := fileset.FileSet{"terraform/qa/network.tf.json": []byte("{}\n")}
+	sum, err := writeEnvs(t, dir, Build{Envs: map[string]fileset.FileSet{"qa": qa2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"kubernetes/base/b/kustomization.yaml"}, sum.Removed); diff != "" {
+		t.Errorf("removed (-want +got):\n%s", diff)
+	}
+	// Building staging alone, without pruning, keeps qa; pruning removes it.
+	if _, err := writeEnvs(t, dir, Build{Envs: map[string]fileset.FileSet{"staging": staging}}); err != nil {
+		t.Fatal(err)
+	}
+	if contents(t, dir)["terraform/qa/network.tf.json"] == "" {
+		t.Fatal("a build without pruning removed qa")
+	}
+	sum, err = writeEnvs(t, dir, Build{Envs: map[string]fileset.FileSet{"staging": staging}, Prune: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"terraform/qa/network.tf.json"}, sum.Removed); diff != "" {
+		t.Errorf("pruned (-want +got):\n%s", diff)
+	}
+}
+
+// TestSharedBaseConflicts: a base two environments generate differently is
+// refused, built together or one at a time, and nothing is written.
+func TestSharedBaseConflicts(t *testing.T) {
+	a1 := fileset.FileSet{"kubernetes/base/a/kustomization.yaml": []byte("a: 1\n"), "terraform/qa/x.tf.json": []byte("{}\n")}
+	a2 := fileset.FileSet{"kubernetes/base/a/kustomization.yaml": []byte("a: 2\n"), "terraform/prod/x.tf.json": []byte("{}\n")}
+	dir := t.TempDir()
+	_, err := writeEnvs(t, dir, Build{Envs: map[string]fileset.FileSet{"qa": a1, "prod": a2}})
+	var se *SharedConflictError
+	if !errors.As(err, &se) || !se.Together {
+		t.Fatalf("built together: got %v, want a shared conflict", err)
+	}
+	if _, err := writeEnvs(t, dir, Build{Envs: map[string]fileset.FileSet{"qa": a1}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = writeEnvs(t, dir, Build{Envs: map[string]fileset.FileSet{"prod": a2}})
+	if !errors.As(err, &se) || se.Other != "qa" || se.Env != "prod" {
+		t.Fatalf("built apart: got %v, want a shared conflict naming qa", err)
+	}
+	if got := contents(t, dir); got["kubernetes/base/a/kustomization.yaml"] != "a: 1\n" || got["terraform/prod/x.tf.json"] != "" {
+		t.Errorf("a refused build changed the tree: %v", got)
+	}
+}
+
+// TestLegacyManifest: a manifest with one list, from before environments
+// had their own, is split by the environment each path names.
+func TestLegacyManifest(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := write(t, dir, v1); err != nil {
+		t.Fatal(err)
+	}
+	legacy := `{"generator": "kuberatorc", "files": ["kubernetes/base/a/kustomization.yaml", "kubernetes/overlays/qa/apps/app1.yaml", "terraform/qa/network.tf.json", "terraform/qa/nodes.tf.json"]}`
+	if err := os.WriteFile(filepath.Join(dir, ManifestName), []byte(legacy), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := write(t, dir, v2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"kubernetes/base/a/kustomization.yaml", "kubernetes/overlays/qa/apps/app1.yaml"}, sum.Removed); diff != "" {
+		t.Errorf("removed (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(want(v2), contents(t, dir)); diff != "" {
+		t.Errorf("tree (-want +got):\n%s", diff)
 	}
 }
