@@ -47,3 +47,43 @@ func BenchmarkRenderQA(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkBuildRepository builds the four environments of
+// testdata/repo/envs into one tree: all at once, as `kuberatorc build envs/`
+// does (compiled in parallel), and one after another, as four single builds
+// would. Both write; after the first round the writes find nothing changed.
+func BenchmarkBuildRepository(b *testing.B) {
+	specs, err := compiler.Discover("testdata/repo/envs", compiler.DefaultShared)
+	if err != nil || len(specs) != 4 {
+		b.Fatalf("discover: %v, %d environments", err, len(specs))
+	}
+	build := func(b *testing.B, dir string, specs []compiler.EnvSpec) {
+		results, diags, err := compiler.CompileAll(specs, compiler.Options{})
+		if err != nil || diags.HasErrors(false) {
+			b.Fatalf("%v %v", err, diags)
+		}
+		var out []*compiler.Result
+		for _, r := range results {
+			out = append(out, r.Result)
+		}
+		if _, err := compiler.Write(out, dir, compiler.WriteOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("together", func(b *testing.B) {
+		dir := b.TempDir()
+		b.ReportAllocs()
+		for b.Loop() {
+			build(b, dir, specs)
+		}
+	})
+	b.Run("one-by-one", func(b *testing.B) {
+		dir := b.TempDir()
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, s := range specs {
+				build(b, dir, []compiler.EnvSpec{s})
+			}
+		}
+	})
+}
