@@ -51,6 +51,7 @@ func check(env *model.Environment, cat *catalog) Diagnostics {
 	checkHosts(env, &ds)
 	checkWorkloads(env, &ds)
 	checkAlerts(env, &ds)
+	checkOperations(env, &ds)
 	return ds
 }
 
@@ -217,6 +218,9 @@ func checkAddons(env *model.Environment, cat *catalog, ds *Diagnostics) {
 	}
 }
 
+// TerminationHandler is the add-on that drains nodes before they go.
+const TerminationHandler = "aws-node-termination-handler"
+
 // impliedAddons enables what the rest of the spec needs to work: New
 // Relic's Kubernetes integration when alerts go to New Relic (the conditions
 // query its events), and the External Secrets Operator when a Secret must
@@ -240,6 +244,10 @@ func impliedAddons(env *model.Environment, ds *Diagnostics) {
 	if env.Alerts.ToNewRelic() && env.Alerts.NewRelic != nil {
 		imply("nri-bundle", env.Positions.Of("alerts", "newrelic"),
 			"New Relic's Kubernetes integration reports the events the alert conditions query")
+	}
+	if len(env.NodeGroups) > 0 {
+		imply(TerminationHandler, env.Positions.Of("nodeGroups"),
+			"it drains a node before an instance refresh, a scale-in or a spot interruption takes it away")
 	}
 	if secrets := plan.ClusterSecrets(env); len(secrets) > 0 {
 		imply("external-secrets", env.Positions.Of(secrets[0].Path...),

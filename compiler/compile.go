@@ -6,6 +6,7 @@ package compiler
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/kuberator/kuberator/compiler/fileset"
@@ -92,6 +93,7 @@ func compile(srcs []Source, opts Options) (_ *Result, diags Diagnostics, _ error
 	}
 	diags = append(diags, checkGitOpsRoot(env, opts.OutputDir)...)
 	diags = append(diags, checkManifests(env, opts.OutputDir)...)
+	diags = append(diags, checkDesired(env, p, opts.OutputDir)...)
 	diags.Sort()
 	if diags.HasErrors(false) {
 		return nil, diags, nil
@@ -153,6 +155,11 @@ func Decode(srcs []Source) (_ *model.Environment, diags Diagnostics, _ error) {
 // normalize fills the defaults that depend on other fields, which the schema
 // leaves open to keep its error messages plain.
 func normalize(env *model.Environment) {
+	if env.Cluster.BootstrapCreatorAdmin == nil {
+		// With an admin named in access, the creator (often a CI role) needs none.
+		creator := !slices.ContainsFunc(env.Access, func(a model.AccessEntry) bool { return a.Policy == "clusterAdmin" })
+		env.Cluster.BootstrapCreatorAdmin = &creator
+	}
 	for _, name := range model.SortedKeys(env.Addons) {
 		if !env.Addons[name].Enabled {
 			env.DisabledAddons = append(env.DisabledAddons, name)

@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -45,6 +46,9 @@ func cueDiagnosticsRaw(err error, ps model.Positions, x *explainer) Diagnostics 
 			x.explain(&d, e, path, ps)
 			diags = append(diags, d)
 			continue
+		}
+		if i+1 < len(errs) && isDisjunctionHeader(errs[i+1]) && slices.Equal(specPath(errs[i+1].Path()), path) {
+			continue // a disjunction inside a disjunction (a default beside a named enum): the inner one says it all
 		}
 		var alts []errors.Error
 		for i+1 < len(errs) && hasPrefix(specPath(errs[i+1].Path()), path) && !isDisjunctionHeader(errs[i+1]) {
@@ -108,10 +112,25 @@ func disjunctionDiagnostic(path []string, head errors.Error, alts []errors.Error
 			allowed = append(allowed, s)
 		}
 	}
+	sortNumbers(allowed)
 	if given == "" || slices.ContainsFunc(allowed, func(s string) bool { return strings.HasPrefix(s, "{") }) {
 		return cueDiagnostic(path, "invalid value "+given+" (does not match any allowed form)", pos)
 	}
 	return cueDiagnostic(path, fmt.Sprintf("invalid value %s (must be one of %s)", given, strings.Join(allowed, ", ")), pos)
+}
+
+// sortNumbers orders allowed values numerically when they are all numbers:
+// CUE reports an enum's members in no useful order.
+func sortNumbers(values []string) {
+	nums := make(map[string]float64, len(values))
+	for _, v := range values {
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return
+		}
+		nums[v] = n
+	}
+	slices.SortFunc(values, func(a, b string) int { return cmp.Compare(nums[a], nums[b]) })
 }
 
 // mostSpecific returns the alternative error a user should read, unless

@@ -12,6 +12,7 @@ import (
 	"github.com/kuberator/kuberator/compiler/model"
 	"github.com/kuberator/kuberator/compiler/plan"
 	"github.com/kuberator/kuberator/emitters/k8s"
+	"github.com/kuberator/kuberator/emitters/terraform"
 )
 
 // Description is the plan a person reads before applying: addresses per
@@ -33,6 +34,19 @@ type Description struct {
 	Alerts         *AlertsInfo       `json:"alerts,omitempty"`
 	GitOps         *GitOpsInfo       `json:"gitops,omitempty"`
 	Tags           map[string]string `json:"tags"`
+	Operations     OperationsInfo    `json:"operations"`
+}
+
+// OperationsInfo is how a team runs the environment: where state lives,
+// who reaches the API and how, how nodes are replaced, how long logs stay.
+type OperationsInfo struct {
+	// StateKeys are the backend's keys by module; empty for local state.
+	StateBucket string            `json:"stateBucket,omitempty"`
+	StateKeys   map[string]string `json:"stateKeys,omitempty"`
+	Endpoint    string            `json:"endpoint"`
+	Access      []string          `json:"access"`
+	Nodes       string            `json:"nodes"`
+	Logs        string            `json:"logs"`
 }
 
 type ZoneInfo struct {
@@ -147,6 +161,7 @@ func Describe(res *Result) Description {
 		d.Addons = append(d.Addons, AddonInfo{Name: name, RunsOn: runsOn})
 	}
 	d.DisabledAddons = env.DisabledAddons
+	d.Operations = describeOperations(env, p)
 	d.Alerts = describeAlerts(env.Alerts)
 	d.GitOps = describeGitOps(env)
 	return d
@@ -239,6 +254,60 @@ func secretRef(r *model.SecretRef) string {
 	}
 }
 
+func describeOperations(env *model.Environment, p *plan.Plan) OperationsInfo {
+	o := OperationsInfo{Access: []string{}}
+	if b := env.Terraform.Backend; b != nil {
+		o.StateBucket = b.S3.Bucket
+		o.StateKeys = map[string]string{"terraform/" + env.Name: env.StateKey("aws")}
+		if env.Alerts.ToNewRelic() {
+			o.StateKeys["newrelic/"+env.Name] = env.StateKey("newrelic")
+		}
+	}
+	ep := env.Cluster.Endpoint
+	switch {
+	case ep.Public && ep.Private:
+		o.Endpoint = "public (from " + strings.Join(orAll(ep.PublicCIDRs), ", ") + ") and private: nodes use the private one"
+	case ep.Public:
+		o.Endpoint = "public only (from " + strings.Join(orAll(ep.PublicCIDRs), ", ") + ")"
+	default:
+		o.Endpoint = "private only: reach it from inside the VPC " + env.Network.VPCCIDR +
+			" (a VPN or Direct Connect into it), or forward a port through any node with SSM: " +
+			"aws ssm start-session --target <node instance id> --document-name AWS-StartPortForwardingSessionToRemoteHost " +
+			"--parameters host=<cluster endpoint host>,portNumber=443,localPortNumber=8443, then point kubeconfig at https://localhost:8443 with tls-server-name set to the endpoint host"
+	}
+	if *env.Cluster.BootstrapCreatorAdmin {
+		o.Access = append(o.Access, "the identity that creates the cluster: cluster admin")
+	}
+	for _, a := range env.Access {
+		scope := "cluster-wide"
+		if len(a.Namespaces) > 0 {
+			scope = "in " + strings.Join(a.Namespaces, ", ")
+		}
+		o.Access = append(o.Access, fmt.Sprintf("%s: %s, %s", a.Principal, a.Policy, scope))
+	}
+	o.Nodes = "a changed launch template (a new AMI, kubelet settings) replaces each group's nodes in a rolling instance refresh; " +
+		"every termination waits for aws-node-termination-handler to drain the node (5 minutes at most). " +
+		"perZone.desired applies when an ASG is created; after that the cluster autoscaler owns the size, and Terraform leaves it alone"
+	o.Logs = fmt.Sprintf("control plane %s, %d days", terraform.ClusterLogGroup(p.ClusterName), env.Cluster.LogRetentionDays)
+	if fl := env.Network.FlowLogs; fl.Enabled && fl.Destination == "cloudwatch" {
+		o.Logs += fmt.Sprintf("; VPC flow logs %s, %d days", terraform.FlowLogGroup(p.ClusterName), fl.RetentionDays)
+	} else if fl.Enabled {
+		o.Logs += "; VPC flow logs to " + fl.S3BucketARN
+	}
+	if _, ok := env.Addons["fluent-bit"]; ok && env.Logs.Destination == "cloudwatch" {
+		o.Logs += fmt.Sprintf("; containers %s, %d days", plan.LogGroup(p.ClusterName), env.Logs.RetentionDays)
+	}
+	o.Logs += "; all encrypted with the environment's logs KMS key"
+	return o
+}
+
+func orAll(cidrs []string) []string {
+	if len(cidrs) == 0 {
+		return []string{"anywhere"}
+	}
+	return cidrs
+}
+
 func percent(part, whole int) float64 {
 	if whole == 0 {
 		return 0
@@ -288,6 +357,21 @@ func (d Description) WriteText(w io.Writer) error {
 	for _, name := range d.DisabledAddons {
 		p("  %s\toff (enabled: false)\n", name)
 	}
+	o := d.Operations
+	p("\nOperations\n")
+	if o.StateBucket == "" {
+		p("  state\tlocal (no terraform.backend): keep terraform.tfstate safe, or add an S3 backend\n")
+	} else {
+		for _, dir := range model.SortedKeys(o.StateKeys) {
+			p("  state\t%s: s3://%s/%s (locked by S3 conditional writes)\n", dir, o.StateBucket, o.StateKeys[dir])
+		}
+	}
+	p("  API endpoint\t%s\n", o.Endpoint)
+	for _, a := range o.Access {
+		p("  access\t%s\n", a)
+	}
+	p("  nodes\t%s\n", o.Nodes)
+	p("  logs\t%s\n", o.Logs)
 	if a := d.Alerts; a != nil {
 		p("\nAlerts (%s)\n  RULE\tTHRESHOLD\tWINDOW\tSEVERITY\tNOTIFY\n", deliveryText(a))
 		for _, r := range a.Rules {

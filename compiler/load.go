@@ -256,6 +256,10 @@ var patternDescriptions = map[string]string{
 	"#IAMAction":         "an IAM action such as s3:GetObject (service:Action)",
 	"#IAMResource":       `an ARN such as arn:aws:s3:::bucket/*, or "*"`,
 	"#IAMPolicyARN":      "an IAM policy ARN such as arn:aws:iam::aws:policy/ReadOnlyAccess",
+	"#S3Bucket":          "an S3 bucket name: 3 to 63 lowercase letters, digits, '.' and '-', starting and ending with a letter or digit",
+	"#S3BucketARN":       "an S3 bucket ARN such as arn:aws:s3:::my-flow-logs",
+	"#KMSKeyARN":         "a KMS key ARN such as arn:aws:kms:eu-west-1:123456789012:key/<id>",
+	"#IAMPrincipalARN":   "an IAM role or user ARN such as arn:aws:iam::123456789012:role/platform-admins",
 }
 
 // patternNames maps each pattern's printed constraint (=~"...") to its description.

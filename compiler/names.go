@@ -5,6 +5,7 @@ import (
 
 	"github.com/kuberator/kuberator/compiler/model"
 	"github.com/kuberator/kuberator/compiler/plan"
+	"github.com/kuberator/kuberator/emitters/terraform"
 )
 
 // A derivedName is a name kuberatorc builds from spec fields for an AWS
@@ -30,6 +31,19 @@ func derivedNames(env *model.Environment, p *plan.Plan) []derivedName {
 		role("eks-cluster"), role("eks-node"),
 		{"instance profile name", env.Name + "-eks-node", 128, []string{"name"}},
 		{"CloudWatch log group name", plan.LogGroup(p.ClusterName), 512, []string{"name"}},
+		{"CloudWatch log group name", terraform.ClusterLogGroup(p.ClusterName), 512, []string{"name"}},
+		{"KMS alias", "alias/" + env.Name + "-logs", 256, []string{"name"}},
+		{"KMS alias", "alias/" + env.Name + "-eks", 256, []string{"name"}},
+	}
+	if env.Network.FlowLogs.Enabled && env.Network.FlowLogs.Destination == "cloudwatch" {
+		out = append(out, role("vpc-flow-logs"),
+			derivedName{"CloudWatch log group name", terraform.FlowLogGroup(p.ClusterName), 512, []string{"name"}})
+	}
+	if _, ok := env.Addons[TerminationHandler]; ok {
+		out = append(out, derivedName{"SQS queue name", plan.TerminationQueue(p.ClusterName), 80, []string{"name"}})
+		for _, rule := range terraform.TerminationRuleNames(p.ClusterName) {
+			out = append(out, derivedName{"EventBridge rule name", rule, 64, []string{"name"}})
+		}
 	}
 	for _, name := range model.SortedKeys(env.Addons) {
 		if c := env.Addons[name].Catalog; c != nil && len(c.Policy) > 0 {

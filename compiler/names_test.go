@@ -23,7 +23,7 @@ func TestDerivedNamesCoverTheOutput(t *testing.T) {
 		for _, n := range derivedNames(res.Env, res.Plan) {
 			known = append(known, n.what+" "+n.name)
 		}
-		for _, file := range []string{"iam.tf.json", "addons.tf.json", "nodes.tf.json"} {
+		for _, file := range []string{"iam.tf.json", "addons.tf.json", "nodes.tf.json", "eks.tf.json", "network.tf.json", "termination.tf.json"} {
 			var m struct {
 				Resource map[string]map[string]map[string]any `json:"resource"`
 			}
@@ -31,7 +31,9 @@ func TestDerivedNamesCoverTheOutput(t *testing.T) {
 				t.Fatal(err)
 			}
 			for typ, what := range map[string]string{"aws_iam_role": "IAM role name", "aws_iam_instance_profile": "instance profile name",
-				"aws_autoscaling_group": "auto-scaling group name", "aws_launch_template": "launch template name prefix"} {
+				"aws_autoscaling_group": "auto-scaling group name", "aws_launch_template": "launch template name prefix",
+				"aws_cloudwatch_log_group": "CloudWatch log group name", "aws_sqs_queue": "SQS queue name", "aws_kms_alias": "KMS alias",
+				"aws_cloudwatch_event_rule": "EventBridge rule name"} {
 				for key, body := range m.Resource[typ] {
 					name, _ := body["name"].(string)
 					if prefix, ok := body["name_prefix"].(string); ok {

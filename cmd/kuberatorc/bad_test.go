@@ -193,6 +193,18 @@ var badSpecs = []struct {
 	{"a secret pasted into a workload's env", `resources: {cpu: "100m", memory: "128Mi"}`,
 		`resources: {cpu: "100m", memory: "128Mi"}, env: SLACK: "https://hooks.slack.com/services/T0/B0/abcdef"`,
 		`bad.cue:113:58: error: "https://…" looks like a Slack webhook URL; a spec holds references to secrets, never the secrets`, nil},
+	{"a backend bucket name with capitals", `bucket: "example-platform-terraform-state"`, `bucket: "Example_State"`,
+		`bad.cue:159:33: error: terraform.backend.s3.bucket: invalid value "Example_State" (not an S3 bucket name: 3 to 63 lowercase letters, digits, '.' and '-', starting and ending with a letter or digit)`, nil},
+	{"a backend bucket name shaped like an IP address", `bucket: "example-platform-terraform-state"`, `bucket: "192.168.5.4"`,
+		`bad.cue:159:33: error: "192.168.5.4" is not a valid S3 bucket name: it is formatted as an IP address`, nil},
+	{"an access entry that is not an IAM principal", `role/developers", policy: "view"`, `role/developers", policy: "view"}, {principal: "arn:aws:sts::123456789012:assumed-role/admins/alice", policy: "view"`,
+		`bad.cue:167:88: error: access.3.principal: invalid value "arn:aws:sts::123456789012:assumed-role/admins/alice" (not an IAM role or user ARN such as arn:aws:iam::123456789012:role/platform-admins)`, nil},
+	{"clusterAdmin limited to namespaces", `policy: "clusterAdmin"}`, `policy: "clusterAdmin", namespaces: ["qa"]}`,
+		`bad.cue:165:88: error: clusterAdmin (AmazonEKSClusterAdminPolicy) applies to the whole cluster; it cannot be limited to namespaces`, nil},
+	{"a log retention CloudWatch does not offer", `terraform: backend:`, "cluster: logRetentionDays: 100\nterraform: backend:",
+		`bad.cue:159:28: error: cluster.logRetentionDays: invalid value 100 (must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)`, nil},
+	{"an instance refresh keeping more than all nodes healthy", "perZone: {min: 1, desired: 1, max: 2}", "perZone: {min: 1, desired: 1, max: 2}, instanceRefresh: minHealthyPercentage: 110",
+		"bad.cue:53:81: error: nodeGroups.system.instanceRefresh.minHealthyPercentage: invalid value 110 (out of bound <=100)", nil},
 }
 
 // TestBadSpecs runs `build` on each broken spec: exit code 1, the exact

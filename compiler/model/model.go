@@ -27,6 +27,8 @@ type Environment struct {
 	Workloads  map[string]*Workload  `json:"workloads"`
 	Alerts     *Alerts               `json:"alerts,omitempty"`
 	Logs       Logs                  `json:"logs"`
+	Terraform  TerraformSettings     `json:"terraform"`
+	Access     []AccessEntry         `json:"access"`
 	// Manifests is a directory of hand-written manifests the apps layer
 	// includes, relative to the output root; "" for none.
 	Manifests string `json:"manifests,omitempty"`
@@ -50,6 +52,39 @@ type Environment struct {
 	SpecFiles []string `json:"-"`
 }
 
+// TerraformSettings say where Terraform keeps state.
+type TerraformSettings struct {
+	Backend *Backend `json:"backend,omitempty"`
+}
+
+type Backend struct {
+	S3 S3Backend `json:"s3"`
+}
+
+type S3Backend struct {
+	Bucket    string `json:"bucket"`
+	Region    string `json:"region,omitempty"`
+	KeyPrefix string `json:"keyPrefix"`
+	KMSKeyARN string `json:"kmsKeyARN,omitempty"`
+}
+
+// StateKey is where a Terraform module's state lives in the backend's
+// bucket: <keyPrefix>/<env>/<module>.tfstate, module "aws" or "newrelic";
+// "" without a backend.
+func (e *Environment) StateKey(module string) string {
+	if e.Terraform.Backend == nil {
+		return ""
+	}
+	return e.Terraform.Backend.S3.KeyPrefix + "/" + e.Name + "/" + module + ".tfstate"
+}
+
+// AccessEntry gives an IAM principal an EKS access policy.
+type AccessEntry struct {
+	Principal  string   `json:"principal"`
+	Policy     string   `json:"policy"` // clusterAdmin, admin, edit or view
+	Namespaces []string `json:"namespaces,omitempty"`
+}
+
 type AWS struct {
 	Region    string `json:"region"`
 	AccountID string `json:"accountID"`
@@ -61,6 +96,15 @@ type Network struct {
 	Subnets     Subnets  `json:"subnets"`
 	NATGateways string   `json:"natGateways"` // "perZone" or "single"
 	CNI         CNI      `json:"cni"`
+	FlowLogs    FlowLogs `json:"flowLogs"`
+}
+
+// FlowLogs records the VPC's traffic, to CloudWatch Logs or to S3.
+type FlowLogs struct {
+	Enabled       bool   `json:"enabled"`
+	Destination   string `json:"destination"` // "cloudwatch" or "s3"
+	RetentionDays int    `json:"retentionDays"`
+	S3BucketARN   string `json:"s3BucketARN,omitempty"`
 }
 
 type Subnets struct {
@@ -80,12 +124,14 @@ type CNI struct {
 }
 
 type Cluster struct {
-	Version               string   `json:"version"`
-	ServiceCIDR           string   `json:"serviceCIDR"`
-	Endpoint              Endpoint `json:"endpoint"`
-	LogTypes              []string `json:"logTypes"`
-	BootstrapCreatorAdmin bool     `json:"bootstrapCreatorAdmin"`
-	CoreDNS               CoreDNS  `json:"coreDNS"`
+	Version     string   `json:"version"`
+	ServiceCIDR string   `json:"serviceCIDR"`
+	Endpoint    Endpoint `json:"endpoint"`
+	LogTypes    []string `json:"logTypes"`
+	// BootstrapCreatorAdmin is nil when the spec leaves it to the compiler.
+	BootstrapCreatorAdmin *bool   `json:"bootstrapCreatorAdmin,omitempty"`
+	LogRetentionDays      int     `json:"logRetentionDays"`
+	CoreDNS               CoreDNS `json:"coreDNS"`
 }
 
 type CoreDNS struct {
@@ -121,15 +167,18 @@ type Kubelet struct {
 }
 
 type NodeGroup struct {
-	Role          string            `json:"role"` // "system" or "app"
-	InstanceTypes []string          `json:"instanceTypes"`
-	Capacity      string            `json:"capacity"` // "on-demand" or "spot"
-	PerZone       Sizes             `json:"perZone"`
-	Zones         []string          `json:"zones,omitempty"`
-	Labels        map[string]string `json:"labels"`
-	Taints        []Taint           `json:"taints"`
-	AMIFamily     string            `json:"amiFamily"`
-	RootVolume    RootVolume        `json:"rootVolume"`
+	Role            string            `json:"role"` // "system" or "app"
+	InstanceTypes   []string          `json:"instanceTypes"`
+	Capacity        string            `json:"capacity"` // "on-demand" or "spot"
+	PerZone         Sizes             `json:"perZone"`
+	Zones           []string          `json:"zones,omitempty"`
+	Labels          map[string]string `json:"labels"`
+	Taints          []Taint           `json:"taints"`
+	AMIFamily       string            `json:"amiFamily"`
+	RootVolume      RootVolume        `json:"rootVolume"`
+	InstanceRefresh struct {
+		MinHealthyPercentage int `json:"minHealthyPercentage"`
+	} `json:"instanceRefresh"`
 }
 
 type Sizes struct {

@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"strings"
+
 	"github.com/kuberator/kuberator/compiler/model"
 )
 
@@ -123,3 +125,21 @@ func Credential(d *model.Destination) (string, *model.SecretRef) {
 	}
 	return "", nil
 }
+
+// TerminationQueue is the SQS queue the AWS Node Termination Handler reads:
+// EventBridge puts the ASGs' termination lifecycle actions, spot
+// interruption warnings and instance state changes there.
+func TerminationQueue(cluster string) string { return cluster + "-node-termination" }
+
+// TerminationQueueURL is the queue's URL, known before it exists.
+func TerminationQueueURL(region, account, cluster string) string {
+	domain := "amazonaws.com"
+	if strings.HasPrefix(region, "cn-") {
+		domain = "amazonaws.com.cn"
+	}
+	return "https://sqs." + region + "." + domain + "/" + account + "/" + TerminationQueue(cluster)
+}
+
+// TerminationManagedTag is the instance tag the handler checks before it
+// drains a node: nodes without it are not its to drain.
+const TerminationManagedTag = "aws-node-termination-handler/managed"

@@ -28,7 +28,7 @@ func (e *emitter) addons() {
 		e.put(path.Join(dir, fileName("HelmRepository", c.Release)), baseHeader, obj{
 			"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "HelmRepository",
 			"metadata": meta(c.Release, c.Namespace),
-			"spec":     obj{"interval": "12h", "url": c.Repository},
+			"spec":     repositorySpec(c.Repository),
 		})
 		e.put(path.Join(dir, fileName("HelmRelease", c.Release)), baseHeader, helmRelease(c))
 		base := &kustomization{resources: []string{
@@ -44,6 +44,15 @@ func (e *emitter) addons() {
 			layer.patches = append(layer.patches, p)
 		}
 	}
+}
+
+// repositorySpec is a Helm repository's: an index over HTTPS, or an OCI
+// registry, which Flux keeps as a static object charts are pulled from.
+func repositorySpec(url string) obj {
+	if strings.HasPrefix(url, "oci://") {
+		return obj{"type": "oci", "interval": "12h", "url": url}
+	}
+	return obj{"interval": "12h", "url": url}
 }
 
 func helmRelease(c *model.CatalogAddon) obj {
@@ -124,6 +133,7 @@ func (e *emitter) substitute(v any) any {
 		"$(domain)", e.env.Domain,
 		"$(kubernetesVersion)", e.env.Cluster.Version,
 		"$(logGroup)", plan.LogGroup(e.plan.ClusterName),
+		"$(terminationQueueURL)", plan.TerminationQueueURL(e.env.AWS.Region, e.env.AWS.AccountID, e.plan.ClusterName),
 	)
 	switch v := v.(type) {
 	case map[string]any:

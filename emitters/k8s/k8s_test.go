@@ -257,8 +257,8 @@ func TestSystemPlacement(t *testing.T) {
 			}
 		}
 	}
-	if releases != 12 {
-		t.Errorf("qa renders %d HelmReleases, want 12 (11 add-ons, flux bootstrapped, nri-bundle and external-secrets implied)", releases)
+	if releases != 13 {
+		t.Errorf("qa renders %d HelmReleases, want 13 (11 add-ons, flux bootstrapped; nri-bundle, external-secrets and aws-node-termination-handler implied)", releases)
 	}
 	for _, o := range objs {
 		if o.Kind != "Deployment" && o.Kind != "StatefulSet" {

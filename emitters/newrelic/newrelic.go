@@ -49,14 +49,11 @@ func Emit(env *model.Environment, p *plan.Plan) (fileset.FileSet, error) {
 
 func (e emitter) versions() module {
 	nr := e.env.Alerts.NewRelic
-	m := module{"terraform": obj{
-		"required_version": ">= 1.5.0",
-		"required_providers": obj{
-			"newrelic": obj{"source": "newrelic/newrelic", "version": ProviderVersion},
-			// For the SSM parameters that hold the secrets.
-			"aws": obj{"source": "hashicorp/aws", "version": ">= 5.100, < 7.0"},
-		},
-	}}
+	m := module{"terraform": tfjson.Backend(e.env, "newrelic", obj{
+		"newrelic": obj{"source": "newrelic/newrelic", "version": ProviderVersion},
+		// For the SSM parameters that hold the secrets.
+		"aws": obj{"source": "hashicorp/aws", "version": ">= 5.100, < 7.0"},
+	})}
 	m.Provider("newrelic", obj{"account_id": nr.AccountID, "api_key": secret(nr.APIKey), "region": nr.Region})
 	m.Provider("aws", obj{"region": e.env.AWS.Region})
 	return m

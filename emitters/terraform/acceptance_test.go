@@ -61,15 +61,32 @@ const offlineOverride = `{
     "skip_credentials_validation": true, "skip_requesting_account_id": true,
     "skip_metadata_api_check": true, "skip_region_validation": true,
     "endpoints": [{"autoscaling": "http://127.0.0.1:9", "ec2": "http://127.0.0.1:9", "eks": "http://127.0.0.1:9",
-                   "iam": "http://127.0.0.1:9", "kms": "http://127.0.0.1:9", "ssm": "http://127.0.0.1:9", "sts": "http://127.0.0.1:9"}]
-  }},
-  "variable": {"node_ami_id_x86_64": {"default": "ami-0123456789abcdef0"}}
+                   "iam": "http://127.0.0.1:9", "kms": "http://127.0.0.1:9", "ssm": "http://127.0.0.1:9", "sts": "http://127.0.0.1:9",
+                   "logs": "http://127.0.0.1:9", "sqs": "http://127.0.0.1:9", "events": "http://127.0.0.1:9"}]
+  }}
 }`
 
-func TestOfflinePlanQA(t *testing.T) {
-	t.Parallel()
-	bin, dir := module(t, "qa")
+// offlinePlan plans an example's module with no AWS to talk to and returns
+// the planned resources and their configuration by address.
+func offlinePlan(t *testing.T, name string) (string, map[string]*tfjson.StateResource, map[string]*tfjson.ConfigResource) {
+	t.Helper()
+	bin, dir := module(t, name)
 	if err := os.WriteFile(filepath.Join(dir, "offline_override.tf.json"), []byte(offlineOverride), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Pin the AMIs, so no SSM parameter is read.
+	nodes, err := os.ReadFile(filepath.Join(dir, "nodes.tf.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	amis := map[string]any{}
+	for _, arch := range []string{"x86_64", "arm64"} {
+		if strings.Contains(string(nodes), `"node_ami_id_`+arch+`"`) {
+			amis["node_ami_id_"+arch] = map[string]string{"default": "ami-0123456789abcdef0"}
+		}
+	}
+	data, _ := json.Marshal(map[string]any{"variable": amis})
+	if err := os.WriteFile(filepath.Join(dir, "amis_override.tf.json"), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	tf(t, bin, dir, "plan", "-input=false", "-no-color", "-refresh=false", "-out=tfplan")
@@ -85,6 +102,13 @@ func TestOfflinePlanQA(t *testing.T) {
 	for _, r := range plan.Config.RootModule.Resources {
 		config[r.Address] = r
 	}
+	return dir, planned, config
+}
+
+func TestOfflinePlanQA(t *testing.T) {
+	t.Parallel()
+	dir, planned, config := offlinePlan(t, "qa")
+	checkOperations(t, "qa", planned, config)
 
 	// Each workload with AWS permissions gets a role only EKS Pod Identity
 	// may assume, associated with its namespace and ServiceAccount.

@@ -61,6 +61,7 @@ func (e emitter) addonIAM() module {
 		m.Resource("aws_cloudwatch_log_group", "containers", obj{
 			"name":              plan.LogGroup(e.plan.ClusterName),
 			"retention_in_days": e.env.Logs.RetentionDays,
+			"kms_key_id":        ref("aws_kms_key.logs.arn"),
 			"tags":              e.nameTags(plan.LogGroup(e.plan.ClusterName)),
 		})
 	}
@@ -73,7 +74,7 @@ func (e emitter) addonIAM() module {
 			"role":       ref("aws_iam_role.ebs_csi.name"),
 			"policy_arn": "arn:" + ref("data.aws_partition.current.partition") + ":iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy",
 		})
-		ebs := addon("aws-ebs-csi-driver", e.systemPlacementFor("controller"))
+		ebs := e.managedAddon(m, "aws-ebs-csi-driver", e.systemPlacementFor("controller"))
 		ebs["pod_identity_association"] = obj{"role_arn": ref("aws_iam_role.ebs_csi.arn"), "service_account": EBSCSIServiceAccount}
 		ebs["depends_on"] = []string{"aws_eks_addon.eks_pod_identity_agent", "aws_iam_role_policy_attachment.ebs_csi"}
 		m.Resource("aws_eks_addon", "aws_ebs_csi_driver", ebs)
@@ -143,7 +144,8 @@ func (e emitter) addonPolicy(statements []model.PolicyStatement) string {
 		return ""
 	}
 	r := strings.NewReplacer("$(partition)", ref("data.aws_partition.current.partition"), "$(cluster)", e.plan.ClusterName,
-		"$(region)", e.env.AWS.Region, "$(account)", e.env.AWS.AccountID, "$(logGroup)", plan.LogGroup(e.plan.ClusterName))
+		"$(region)", e.env.AWS.Region, "$(account)", e.env.AWS.AccountID, "$(logGroup)", plan.LogGroup(e.plan.ClusterName),
+		"$(terminationQueue)", ref("aws_sqs_queue.node_termination.arn"))
 	return r.Replace(policyDocument(out))
 }
 

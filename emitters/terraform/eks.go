@@ -3,6 +3,7 @@ package terraform
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 
 	"github.com/kuberator/kuberator/compiler/model"
 	"github.com/kuberator/kuberator/compiler/plan"
@@ -45,8 +46,11 @@ func (e emitter) eks() module {
 		// aws-auth ConfigMap.
 		"access_config": obj{
 			"authentication_mode":                         "API",
-			"bootstrap_cluster_creator_admin_permissions": e.env.Cluster.BootstrapCreatorAdmin,
+			"bootstrap_cluster_creator_admin_permissions": *e.env.Cluster.BootstrapCreatorAdmin,
 		},
+		// The creator's admin entry is made when the cluster is created; the
+		// provider would replace the whole cluster to change it afterwards.
+		"lifecycle":                 obj{"ignore_changes": []string{"access_config[0].bootstrap_cluster_creator_admin_permissions"}},
 		"kubernetes_network_config": obj{"service_ipv4_cidr": e.env.Cluster.ServiceCIDR},
 		"encryption_config": obj{
 			"provider":  obj{"key_arn": ref("aws_kms_key.eks.arn")},
@@ -55,7 +59,8 @@ func (e emitter) eks() module {
 		// The managed add-ons below replace the self-managed defaults.
 		"bootstrap_self_managed_addons": false,
 		"upgrade_policy":                obj{"support_type": "STANDARD"},
-		"depends_on":                    []string{"aws_iam_role_policy_attachment.cluster_AmazonEKSClusterPolicy"},
+		// EKS would create its log group itself, never expiring, outside Terraform.
+		"depends_on": []string{"aws_iam_role_policy_attachment.cluster_AmazonEKSClusterPolicy", "aws_cloudwatch_log_group.cluster"},
 	})
 	m.Resource("aws_eks_access_entry", "node", obj{
 		"cluster_name":  ref("aws_eks_cluster.main.name"),
@@ -63,6 +68,8 @@ func (e emitter) eks() module {
 		"type":          "EC2_LINUX",
 	})
 	e.addons(m)
+	e.access(m)
+	e.logs(m)
 	return m
 }
 
@@ -75,15 +82,15 @@ func (e emitter) addons(m module) {
 	}
 	// The CNI's network policy agent enforces the environment's
 	// NetworkPolicies; without it they are accepted and ignored.
-	m.Resource("aws_eks_addon", "vpc_cni", addon("vpc-cni", obj{"env": cni, "enableNetworkPolicy": "true"}))
-	m.Resource("aws_eks_addon", "kube_proxy", addon("kube-proxy", nil))
-	m.Resource("aws_eks_addon", "eks_pod_identity_agent", addon("eks-pod-identity-agent", nil))
+	m.Resource("aws_eks_addon", "vpc_cni", e.managedAddon(m, "vpc-cni", obj{"env": cni, "enableNetworkPolicy": "true"}))
+	m.Resource("aws_eks_addon", "kube_proxy", e.managedAddon(m, "kube-proxy", nil))
+	m.Resource("aws_eks_addon", "eks_pod_identity_agent", e.managedAddon(m, "eks-pod-identity-agent", nil))
 	config := e.systemPlacement()
 	if e.plan.CoreDNSAutoscaling {
 		dns := e.env.Cluster.CoreDNS
 		config["autoScaling"] = obj{"enabled": true, "minReplicas": dns.MinReplicas, "maxReplicas": dns.MaxReplicas}
 	}
-	coredns := addon("coredns", config)
+	coredns := e.managedAddon(m, "coredns", config)
 	var asgs []string
 	for _, g := range e.plan.Groups {
 		for _, a := range g.ASGs {
@@ -92,6 +99,21 @@ func (e emitter) addons(m module) {
 	}
 	coredns["depends_on"] = asgs
 	m.Resource("aws_eks_addon", "coredns", coredns)
+}
+
+// managedAddon returns an EKS add-on at the version EKS names the default for
+// the cluster's Kubernetes version (aws_eks_addon_version without
+// most_recent): a new cluster.version moves every add-on with it, and the
+// version does not float between plans when a newer build is published.
+func (e emitter) managedAddon(m module, name string, config obj) obj {
+	key := strings.ReplaceAll(name, "-", "_")
+	m.Data("aws_eks_addon_version", key, obj{
+		"addon_name":         name,
+		"kubernetes_version": ref("aws_eks_cluster.main.version"),
+	})
+	a := addon(name, config)
+	a["addon_version"] = ref("data.aws_eks_addon_version.%s.version", key)
+	return a
 }
 
 // systemPlacementFor nests the system placement under one key of an add-on's

@@ -78,6 +78,7 @@ func (e emitter) launchTemplate(g plan.Group, a plan.ASG) obj {
 		"tag_specifications": []obj{
 			{"resource_type": "instance", "tags": e.instanceTags(a)},
 			{"resource_type": "volume", "tags": e.instanceTags(a)},
+			{"resource_type": "network-interface", "tags": e.instanceTags(a)},
 		},
 		"tags": e.nameTags(a.Name),
 	}
@@ -102,6 +103,10 @@ func mixed(g plan.Group) bool {
 
 func (e emitter) autoscalingGroup(g plan.Group, a plan.ASG) obj {
 	lt := ref("aws_launch_template.%s.id", a.Key)
+	// The template's version, not $Latest: a changed template (a new AMI,
+	// new kubelet settings) then changes the group, which starts the
+	// instance refresh that replaces its nodes.
+	version := ref("aws_launch_template.%s.latest_version", a.Key)
 	asg := obj{
 		"name":                a.Name,
 		"min_size":            a.Min,
@@ -110,13 +115,22 @@ func (e emitter) autoscalingGroup(g plan.Group, a plan.ASG) obj {
 		"vpc_zone_identifier": []string{ref("aws_subnet.private_%s.id", a.Zone.Key)},
 		"health_check_type":   "EC2",
 		"tag":                 e.asgTags(a),
-		// The cluster autoscaler owns the size once the group exists.
+		// desired_capacity applies when the group is created; the cluster
+		// autoscaler owns the size after that.
 		"lifecycle": obj{"ignore_changes": []string{"desired_capacity"}},
+		"instance_refresh": obj{
+			"strategy": "Rolling",
+			"preferences": obj{
+				"min_healthy_percentage": g.Spec.InstanceRefresh.MinHealthyPercentage,
+				// Nodes already on the new template stay.
+				"skip_matching": true,
+			},
+		},
 		// Nodes need their role's policies, their access entry and the CNI to join.
 		"depends_on": append(nodePolicyAttachments(), "aws_eks_access_entry.node", "aws_eks_addon.vpc_cni"),
 	}
 	if !mixed(g) {
-		asg["launch_template"] = obj{"id": lt, "version": "$Latest"}
+		asg["launch_template"] = obj{"id": lt, "version": version}
 		return asg
 	}
 	onDemand := 100
@@ -136,7 +150,7 @@ func (e emitter) autoscalingGroup(g plan.Group, a plan.ASG) obj {
 			"spot_allocation_strategy":                 "price-capacity-optimized",
 		},
 		"launch_template": obj{
-			"launch_template_specification": obj{"launch_template_id": lt, "version": "$Latest"},
+			"launch_template_specification": obj{"launch_template_id": lt, "version": version},
 			"override":                      overrides,
 		},
 	}
@@ -151,8 +165,16 @@ func (e emitter) asgTags(a plan.ASG) []obj {
 		{"key": "Name", "value": a.Name, "propagate_at_launch": true},
 		{"key": "kubernetes.io/cluster/" + cluster, "value": "owned", "propagate_at_launch": true},
 		{"key": "k8s.io/cluster-autoscaler/enabled", "value": "true", "propagate_at_launch": false},
+		// The termination handler drains only nodes whose instance has it.
+		{"key": plan.TerminationManagedTag, "value": "true", "propagate_at_launch": true},
 		{"key": "k8s.io/cluster-autoscaler/" + cluster, "value": "owned", "propagate_at_launch": false},
 		{"key": "k8s.io/cluster-autoscaler/node-template/label/topology.kubernetes.io/zone", "value": a.Zone.Name, "propagate_at_launch": false},
+	}
+	// Provider default_tags do not reach an ASG; its instances get theirs
+	// from the launch template.
+	common := e.commonTags()
+	for _, k := range sortedKeys(common) {
+		tags = append(tags, obj{"key": k, "value": common[k], "propagate_at_launch": false})
 	}
 	for _, k := range sortedKeys(a.Labels) {
 		tags = append(tags, obj{"key": "k8s.io/cluster-autoscaler/node-template/label/" + k, "value": a.Labels[k], "propagate_at_launch": false})

@@ -38,14 +38,15 @@ type emitter struct {
 func Emit(env *model.Environment, p *plan.Plan) (fileset.FileSet, error) {
 	e := emitter{env: env, plan: p}
 	files := map[string]module{
-		"versions.tf.json":  e.versions(),
-		"network.tf.json":   e.network(),
-		"iam.tf.json":       e.iam(),
-		"eks.tf.json":       e.eks(),
-		"nodes.tf.json":     e.nodes(),
-		"addons.tf.json":    e.addonIAM(),
-		"workloads.tf.json": e.workloadIAM(),
-		"outputs.tf.json":   e.outputs(),
+		"versions.tf.json":    e.versions(),
+		"network.tf.json":     e.network(),
+		"iam.tf.json":         e.iam(),
+		"eks.tf.json":         e.eks(),
+		"nodes.tf.json":       e.nodes(),
+		"addons.tf.json":      e.addonIAM(),
+		"workloads.tf.json":   e.workloadIAM(),
+		"termination.tf.json": e.termination(),
+		"outputs.tf.json":     e.outputs(),
 	}
 	return tfjson.Files(path.Join("terraform", env.Name), files)
 }
@@ -77,12 +78,9 @@ func (e emitter) commonTags() map[string]string {
 
 func (e emitter) versions() module {
 	m := module{}
-	m["terraform"] = obj{
-		"required_version": ">= 1.5.0",
-		"required_providers": obj{
-			"aws": obj{"source": "hashicorp/aws", "version": AWSProviderVersion},
-		},
-	}
+	m["terraform"] = tfjson.Backend(e.env, "aws", obj{
+		"aws": obj{"source": "hashicorp/aws", "version": AWSProviderVersion},
+	})
 	m.Provider("aws", obj{
 		"region":              e.env.AWS.Region,
 		"allowed_account_ids": []string{e.env.AWS.AccountID},
@@ -98,12 +96,31 @@ func (e emitter) outputs() module {
 		public[z.Name] = ref("aws_subnet.public_%s.id", z.Key)
 		private[z.Name] = ref("aws_subnet.private_%s.id", z.Key)
 	}
-	m.Output("cluster_name", obj{"value": ref("aws_eks_cluster.main.name")})
-	m.Output("cluster_endpoint", obj{"value": ref("aws_eks_cluster.main.endpoint")})
-	m.Output("cluster_security_group_id", obj{"value": ref("aws_eks_cluster.main.vpc_config[0].cluster_security_group_id")})
-	m.Output("node_role_arn", obj{"value": ref("aws_iam_role.node.arn")})
-	m.Output("vpc_id", obj{"value": ref("aws_vpc.main.id")})
-	m.Output("public_subnet_ids", obj{"value": public})
-	m.Output("private_subnet_ids", obj{"value": private})
+	var nat []string
+	for _, z := range e.plan.Zones {
+		if e.natFor(z.Name) == z.Key {
+			nat = append(nat, ref("aws_eip.nat_%s.public_ip", z.Key))
+		}
+	}
+	out := func(name, description string, value any) {
+		m.Output(name, obj{"value": value, "description": description})
+	}
+	out("cluster_name", "The EKS cluster's name.", ref("aws_eks_cluster.main.name"))
+	out("cluster_arn", "The EKS cluster's ARN.", ref("aws_eks_cluster.main.arn"))
+	out("cluster_endpoint", "The Kubernetes API server's URL.", ref("aws_eks_cluster.main.endpoint"))
+	out("cluster_certificate_authority_data", "The cluster CA certificate, base64-encoded, for a kubeconfig.", ref("aws_eks_cluster.main.certificate_authority[0].data"))
+	out("cluster_oidc_issuer", "The cluster's OIDC issuer URL, for IRSA and federation.", ref("aws_eks_cluster.main.identity[0].oidc[0].issuer"))
+	out("cluster_security_group_id", "The security group EKS created for the cluster and its nodes.", ref("aws_eks_cluster.main.vpc_config[0].cluster_security_group_id"))
+	out("cluster_log_group", "The CloudWatch log group of the control plane's logs.", ref("aws_cloudwatch_log_group.cluster.name"))
+	out("kms_key_arn", "The KMS key that encrypts the cluster's Secrets.", ref("aws_kms_key.eks.arn"))
+	out("logs_kms_key_arn", "The KMS key that encrypts the environment's log groups.", ref("aws_kms_key.logs.arn"))
+	out("node_role_arn", "The IAM role of every node.", ref("aws_iam_role.node.arn"))
+	out("vpc_id", "The VPC's id.", ref("aws_vpc.main.id"))
+	out("public_subnet_ids", "The public subnet of each zone, by zone.", public)
+	out("private_subnet_ids", "The private subnet of each zone, by zone.", private)
+	out("nat_public_ips", "The NAT gateways' public addresses: what the cluster's outbound traffic comes from, for allow-lists.", nat)
+	if key := e.env.StateKey("aws"); key != "" {
+		out("state_key", "Where this module's state lives in the backend's bucket.", key)
+	}
 	return m
 }

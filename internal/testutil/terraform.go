@@ -49,11 +49,17 @@ func TF(t testing.TB, bin, dir string, args ...string) []byte {
 	return out
 }
 
-// WriteModule writes files (name → contents) into a new temp dir and runs
-// terraform init against the provider mirror.
+// LocalBackend overrides a module's S3 backend with local state: tests plan
+// and apply without the team's bucket.
+const LocalBackend = `{"terraform": {"backend": {"local": {}}}}`
+
+// WriteModule writes files (name → contents) into a new temp dir, with a
+// local backend in place of the spec's, and runs terraform init against the
+// provider mirror.
 func WriteModule(t testing.TB, bin string, files map[string][]byte) string {
 	t.Helper()
 	dir := t.TempDir()
+	files["backend_override.tf.json"] = []byte(LocalBackend)
 	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			t.Fatal(err)

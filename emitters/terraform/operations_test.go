@@ -1,0 +1,174 @@
+package terraform_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	tfjson "github.com/hashicorp/terraform-json"
+
+	"github.com/kuberator/kuberator/internal/testutil"
+)
+
+// checkOperations asserts, on an offline plan, what a team needs to run the
+// module: access entries, add-on versions that follow the cluster, rolling
+// node replacement, log groups with retention, flow logs, and the
+// environment's tags on everything taggable.
+func checkOperations(t *testing.T, env string, planned map[string]*tfjson.StateResource, config map[string]*tfjson.ConfigResource) {
+	t.Helper()
+	res := testutil.CompileExample(t, env)
+	var entries, associations int
+	for addr, r := range planned {
+		switch r.Type {
+		case "aws_eks_access_entry":
+			if strings.HasPrefix(r.Name, "access_") {
+				entries++
+				if r.AttributeValues["type"] != "STANDARD" {
+					t.Errorf("%s: type %v, want STANDARD", addr, r.AttributeValues["type"])
+				}
+			}
+		case "aws_eks_access_policy_association":
+			associations++
+			scope := r.AttributeValues["access_scope"].([]any)[0].(map[string]any)
+			if !strings.Contains(fmt.Sprint(r.AttributeValues["policy_arn"]), ":eks::aws:cluster-access-policy/AmazonEKS") || scope["type"] == nil {
+				t.Errorf("%s: policy %v, scope %v", addr, r.AttributeValues["policy_arn"], scope)
+			}
+		case "aws_eks_addon":
+			refs := config[addr].Expressions["addon_version"].References
+			if !slices.Contains(refs, "data.aws_eks_addon_version."+r.Name+".version") {
+				t.Errorf("%s: addon_version does not come from its aws_eks_addon_version (refs %v)", addr, refs)
+			}
+		case "aws_autoscaling_group":
+			ir, _ := r.AttributeValues["instance_refresh"].([]any)
+			if len(ir) != 1 || ir[0].(map[string]any)["strategy"] != "Rolling" {
+				t.Errorf("%s: instance_refresh %v, want a rolling one", addr, ir)
+				continue
+			}
+			prefs := ir[0].(map[string]any)["preferences"].([]any)[0].(map[string]any)
+			if prefs["min_healthy_percentage"] != float64(90) {
+				t.Errorf("%s: min healthy %v, want 90", addr, prefs["min_healthy_percentage"])
+			}
+			lt := config[addr].Expressions["launch_template"]
+			if lt == nil { // a mixed-instances group
+				lt = config[addr].Expressions["mixed_instances_policy"]
+			}
+			if data, _ := json.Marshal(lt); !strings.Contains(string(data), ".latest_version") {
+				t.Errorf("%s: the launch template version is not its latest_version, so a new template would not roll the nodes", addr)
+			}
+		}
+	}
+	if want := len(res.Env.Access); associations != want || entries == 0 {
+		t.Errorf("%d access entries and %d policy associations, want %d associations", entries, associations, want)
+	}
+	for key, days := range map[string]int{"cluster": res.Env.Cluster.LogRetentionDays, "flow_logs": res.Env.Network.FlowLogs.RetentionDays} {
+		g := planned["aws_cloudwatch_log_group."+key]
+		if g == nil || g.AttributeValues["retention_in_days"] != float64(days) {
+			t.Errorf("log group %s: %v, want retention %d", key, g, days)
+			continue
+		}
+		if refs := config["aws_cloudwatch_log_group."+key].Expressions["kms_key_id"].References; !slices.Contains(refs, "aws_kms_key.logs") {
+			t.Errorf("log group %s is not encrypted with the logs key: %v", key, refs)
+		}
+	}
+	if deps := config["aws_eks_cluster.main"].DependsOn; !slices.Contains(deps, "aws_cloudwatch_log_group.cluster") {
+		t.Errorf("the cluster does not wait for its log group, which EKS would then create without retention: %v", deps)
+	}
+	fl := planned["aws_flow_log.vpc"]
+	if fl == nil || fl.AttributeValues["traffic_type"] != "ALL" || fl.AttributeValues["log_destination_type"] != "cloud-watch-logs" {
+		t.Errorf("flow log: %v", fl)
+	}
+	checkTags(t, env, planned)
+}
+
+// checkTags walks the plan for any taggable resource without the
+// environment's tag (Environment, or the spec's own spelling of it, which
+// kuberatorc then keeps), including what launch templates and ASGs start.
+func checkTags(t *testing.T, _ string, planned map[string]*tfjson.StateResource) {
+	t.Helper()
+	for addr, r := range planned {
+		v := r.AttributeValues
+		if all, ok := v["tags_all"].(map[string]any); ok && !hasEnvironment(all) {
+			t.Errorf("%s: tags_all %v has no Environment tag", addr, all)
+		}
+		switch r.Type {
+		case "aws_autoscaling_group":
+			found := false
+			for _, tag := range v["tag"].([]any) {
+				found = found || strings.EqualFold(tag.(map[string]any)["key"].(string), "Environment")
+			}
+			if !found {
+				t.Errorf("%s: no Environment tag", addr)
+			}
+		case "aws_launch_template":
+			kinds := map[string]bool{}
+			for _, spec := range v["tag_specifications"].([]any) {
+				spec := spec.(map[string]any)
+				if hasEnvironment(spec["tags"].(map[string]any)) {
+					kinds[spec["resource_type"].(string)] = true
+				}
+			}
+			if !kinds["instance"] || !kinds["volume"] || !kinds["network-interface"] {
+				t.Errorf("%s: launched instances, volumes and ENIs are not all tagged: %v", addr, kinds)
+			}
+		}
+	}
+}
+
+func hasEnvironment(tags map[string]any) bool {
+	for k, v := range tags {
+		if strings.EqualFold(k, "Environment") && v != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// TestOfflinePlanProd: prod's spot group brings the node termination
+// handler's queue, its rules and a drain hook on every ASG.
+func TestOfflinePlanProd(t *testing.T) {
+	t.Parallel()
+	_, planned, config := offlinePlan(t, "prod")
+	checkOperations(t, "prod", planned, config)
+	q := planned["aws_sqs_queue.node_termination"]
+	if q == nil || q.AttributeValues["name"] != "prod-node-termination" || q.AttributeValues["sqs_managed_sse_enabled"] != true {
+		t.Fatalf("termination queue: %v", q)
+	}
+	var rules []string
+	for addr, r := range planned {
+		if r.Type == "aws_cloudwatch_event_rule" {
+			var pattern map[string]any
+			if err := json.Unmarshal([]byte(r.AttributeValues["event_pattern"].(string)), &pattern); err != nil {
+				t.Fatalf("%s: %v", addr, err)
+			}
+			rules = append(rules, fmt.Sprint(pattern["detail-type"]))
+			target := config["aws_cloudwatch_event_target."+r.Name]
+			if target == nil || !slices.Contains(target.Expressions["arn"].References, "aws_sqs_queue.node_termination") {
+				t.Errorf("%s does not send to the termination queue", addr)
+			}
+		}
+	}
+	slices.Sort(rules)
+	want := []string{"[AWS Health Event]", "[EC2 Instance State-change Notification]", "[EC2 Instance-terminate Lifecycle Action]", "[EC2 Spot Instance Interruption Warning]"}
+	if !slices.Equal(rules, want) {
+		t.Errorf("rules %v, want %v", rules, want)
+	}
+	for addr, r := range planned {
+		if r.Type != "aws_autoscaling_group" {
+			continue
+		}
+		hook := planned["aws_autoscaling_lifecycle_hook.drain_"+r.Name]
+		if hook == nil || hook.AttributeValues["lifecycle_transition"] != "autoscaling:EC2_INSTANCE_TERMINATING" || hook.AttributeValues["default_result"] != "CONTINUE" {
+			t.Errorf("%s: drain hook %v", addr, hook)
+		}
+		managed := false
+		for _, tag := range r.AttributeValues["tag"].([]any) {
+			tag := tag.(map[string]any)
+			managed = managed || tag["key"] == "aws-node-termination-handler/managed" && tag["propagate_at_launch"] == true
+		}
+		if !managed {
+			t.Errorf("%s: its instances lack the tag the handler checks before draining", addr)
+		}
+	}
+}
