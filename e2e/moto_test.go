@@ -35,9 +35,19 @@ import (
 )
 
 // motoUnsupported are resource types moto 5.2 does not implement (its EKS
-// API has no access entries, add-ons or Pod Identity associations): the test
-// switches them off with count = 0 and cannot check them.
-var motoUnsupported = []string{"aws_eks_access_entry", "aws_eks_addon", "aws_eks_pod_identity_association"}
+// API has no access entries, access policies, add-ons or Pod Identity
+// associations, nor add-on versions to look up): the test switches them off
+// with count = 0 and cannot check them. The offline plans in
+// emitters/terraform check their arguments instead. Values replace the
+// references a switched-off block makes to another one, which Terraform
+// refuses without an index.
+var motoUnsupported = map[string]map[string]any{
+	"aws_eks_access_entry":              nil,
+	"aws_eks_access_policy_association": {"principal_arn": "arn:aws:iam::000000000000:role/unused"},
+	"aws_eks_addon":                     {"addon_version": "v0.0.0-eksbuild.1"},
+	"aws_eks_pod_identity_association":  nil,
+	"data.aws_eks_addon_version":        nil,
+}
 
 // motoDrift is what moto invents or leaves out when Terraform reads a
 // resource back, so a second plan would show it as a change. Nothing else is
@@ -49,6 +59,9 @@ var motoDrift = map[string][]string{
 	// moto adds a "launch-template" tag specification of its own, and creates
 	// no cluster security group for the nodes to join.
 	"aws_launch_template": {"tag_specifications", "vpc_security_group_ids"},
+	// DescribeLifecycleHooks answers with a notification target and role of
+	// moto's own invention where none were given.
+	"aws_autoscaling_lifecycle_hook": {"notification_target_arn", "role_arn"},
 }
 
 type moto struct {
@@ -111,10 +124,11 @@ func (m *moto) reset(t *testing.T) {
 func (m *moto) override(t *testing.T, res *compiler.Result) []byte {
 	t.Helper()
 	endpoints := map[string]string{}
-	for _, svc := range []string{"autoscaling", "ec2", "eks", "iam", "kms", "logs", "ssm", "sts"} {
+	for _, svc := range []string{"autoscaling", "ec2", "eks", "events", "iam", "kms", "logs", "sqs", "ssm", "sts"} {
 		endpoints[svc] = m.endpoint
 	}
 	resources := map[string]map[string]any{}
+	datas := map[string]map[string]any{}
 	variables := map[string]any{}
 	for _, p := range res.Files.Paths() {
 		if !strings.HasPrefix(p, "terraform/"+res.Env.Name+"/") {
@@ -122,6 +136,7 @@ func (m *moto) override(t *testing.T, res *compiler.Result) []byte {
 		}
 		var file struct {
 			Resource map[string]map[string]any `json:"resource"`
+			Data     map[string]map[string]any `json:"data"`
 			Variable map[string]any            `json:"variable"`
 		}
 		if err := json.Unmarshal(res.Files[p], &file); err != nil {
@@ -133,11 +148,23 @@ func (m *moto) override(t *testing.T, res *compiler.Result) []byte {
 				variables[name] = map[string]any{"default": "ami-12c6146b"}
 			}
 		}
+		for typ, byName := range file.Data {
+			if _, off := motoUnsupported["data."+typ]; off {
+				for name := range byName {
+					setKey(datas, typ, name, map[string]any{"count": 0})
+				}
+			}
+		}
 		for typ, byName := range file.Resource {
 			for name := range byName {
+				replace, off := motoUnsupported[typ]
 				switch {
-				case slices.Contains(motoUnsupported, typ):
-					setKey(resources, typ, name, map[string]any{"count": 0})
+				case off:
+					body := map[string]any{"count": 0}
+					for k, v := range replace {
+						body[k] = v
+					}
+					setKey(resources, typ, name, body)
 				case motoDrift[typ] != nil:
 					setKey(resources, typ, name, map[string]any{"lifecycle": map[string]any{"ignore_changes": motoDrift[typ]}})
 				}
@@ -153,6 +180,7 @@ func (m *moto) override(t *testing.T, res *compiler.Result) []byte {
 		}},
 		"variable": variables,
 		"resource": resources,
+		"data":     datas,
 	}
 	data, err := json.MarshalIndent(o, "", "  ")
 	if err != nil {
@@ -175,7 +203,7 @@ func TestApplyToMoto(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			m.reset(t)
 			res := testutil.CompileExample(t, name)
-			files := map[string][]byte{"moto_override.tf.json": m.override(t, res)}
+			files := map[string][]byte{"moto_override.tf.json": m.override(t, res), "backend_override.tf.json": m.s3Backend(t, res)}
 			for _, p := range res.Files.Paths() {
 				if rel, ok := strings.CutPrefix(p, "terraform/"+name+"/"); ok {
 					files[rel] = res.Files[p]
@@ -184,6 +212,7 @@ func TestApplyToMoto(t *testing.T) {
 			dir := testutil.WriteModule(t, bin, files)
 			testutil.TF(t, bin, dir, "apply", "-auto-approve", "-input=false", "-no-color")
 			readBack(t, m.endpoint, res)
+			checkStateStored(t, bin, dir)
 			secondPlanIsEmpty(t, bin, dir)
 		})
 	}
@@ -258,6 +287,7 @@ func readBack(t *testing.T, endpoint string, res *compiler.Result) {
 
 	checkASGs(t, ctx, cfg, ec2c, res, private)
 	checkCluster(t, ctx, cfg, res, private)
+	checkOperations(t, ctx, cfg, res, vpcID)
 }
 
 func ec2Tag(tags []ec2types.Tag, key string) string {

@@ -54,12 +54,15 @@ func TF(t testing.TB, bin, dir string, args ...string) []byte {
 const LocalBackend = `{"terraform": {"backend": {"local": {}}}}`
 
 // WriteModule writes files (name → contents) into a new temp dir, with a
-// local backend in place of the spec's, and runs terraform init against the
+// local backend in place of the spec's unless files bring their own
+// backend_override.tf.json, and runs terraform init against the
 // provider mirror.
 func WriteModule(t testing.TB, bin string, files map[string][]byte) string {
 	t.Helper()
 	dir := t.TempDir()
-	files["backend_override.tf.json"] = []byte(LocalBackend)
+	if _, ok := files["backend_override.tf.json"]; !ok {
+		files["backend_override.tf.json"] = []byte(LocalBackend)
+	}
 	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			t.Fatal(err)
