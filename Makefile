@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/kuberatorc
 
-.PHONY: all build test lint golden bench example clean newrelic-schema e2e e2e-tools fuzz
+.PHONY: all build test lint golden bench bench-scale example clean newrelic-schema e2e e2e-tools fuzz
 
 all: build test
 
@@ -59,6 +59,15 @@ fuzz:
 
 bench:
 	$(GO) test ./compiler -run '^$$' -bench . -benchmem
+
+# The scale table of whole processes against CUE's own floor (not part of
+# make test): installs the cue CLI at the go.mod version and kubectl if missing.
+CUE_VERSION := $(shell $(GO) list -m -f '{{.Version}}' cuelang.org/go)
+BENCH_BIN := $(CURDIR)/.cache/bench/bin
+bench-scale: build
+	@command -v kubectl >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubernetes-client >/dev/null; }
+	@test -x $(BENCH_BIN)/cue || GOBIN=$(BENCH_BIN) $(GO) install cuelang.org/go/cmd/cue@$(CUE_VERSION)
+	$(GO) run ./scripts/benchscale -kuberatorc $(BIN) -cue $(BENCH_BIN)/cue $(BENCH_FLAGS)
 
 example:
 	$(GO) run ./cmd/kuberatorc build examples/qa.cue -o out

@@ -1,6 +1,7 @@
 package compiler_test
 
 import (
+	"fmt"
 	"os"
 	"testing"
 
@@ -46,6 +47,66 @@ func BenchmarkRenderQA(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// scaleSizes are the workload counts the scale benchmarks add to qa.
+var scaleSizes = []int{10, 100, 1000}
+
+// scaleSources is examples/qa.cue with n generated workloads.
+func scaleSources(b *testing.B, n int) []compiler.Source {
+	base := qaSources(b)[0]
+	return []compiler.Source{{Path: "examples/qa.cue", Data: testutil.ScaleSpec(base.Data, "qa.example.com", n)}}
+}
+
+// scale runs f for each size, with the spec compiled from N workloads more
+// than qa has.
+func scale(b *testing.B, f func(b *testing.B, srcs []compiler.Source)) {
+	for _, n := range scaleSizes {
+		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
+			srcs := scaleSources(b, n)
+			b.ReportAllocs()
+			f(b, srcs)
+		})
+	}
+}
+
+func compileOrFail(b *testing.B, srcs []compiler.Source, opts compiler.Options) *compiler.Result {
+	res, diags, err := compiler.Compile(srcs, opts)
+	if err != nil || res == nil {
+		b.Fatalf("the spec does not compile: %v %v", err, diags)
+	}
+	return res
+}
+
+// BenchmarkCompile is a whole compile at N workloads: load, check, plan, emit.
+func BenchmarkCompile(b *testing.B) {
+	scale(b, func(b *testing.B, srcs []compiler.Source) {
+		for b.Loop() {
+			compileOrFail(b, srcs, compiler.Options{})
+		}
+	})
+}
+
+// BenchmarkVet is the pre-commit check at N workloads.
+func BenchmarkVet(b *testing.B) {
+	scale(b, func(b *testing.B, srcs []compiler.Source) {
+		for b.Loop() {
+			compileOrFail(b, srcs, compiler.Options{VetOnly: true})
+		}
+	})
+}
+
+// BenchmarkRender is kustomize of every Flux Kustomization of the
+// environment at N workloads, from a compiled file set.
+func BenchmarkRender(b *testing.B) {
+	scale(b, func(b *testing.B, srcs []compiler.Source) {
+		res := compileOrFail(b, srcs, compiler.Options{})
+		for b.Loop() {
+			if _, err := compiler.Render(res.Files, "qa"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 // BenchmarkBuildRepository builds the four environments of

@@ -88,6 +88,9 @@ type AddonInfo struct {
 type GitOpsInfo struct {
 	Bootstrap string   `json:"bootstrap"`
 	Layers    []string `json:"layers"`
+	// Workloads are the Flux Kustomizations of one workload each, which
+	// wait for the apps layer.
+	Workloads []string `json:"workloads"`
 }
 
 type AlertsInfo struct {
@@ -175,6 +178,10 @@ func describeGitOps(env *model.Environment) *GitOpsInfo {
 	info := &GitOpsInfo{Bootstrap: BootstrapCommand(env)}
 	for _, l := range k8s.Layers {
 		info.Layers = append(info.Layers, k8s.LayerName(env.Name, l)+" ("+k8s.RepoPath(g.Root, k8s.LayerDir(env.Name, l))+")")
+	}
+	info.Workloads = []string{}
+	for _, w := range model.SortedKeys(env.Workloads) {
+		info.Workloads = append(info.Workloads, k8s.AppName(env.Name, w))
 	}
 	return info
 }
@@ -384,6 +391,9 @@ func (d Description) WriteText(w io.Writer) error {
 	}
 	if g := d.GitOps; g != nil {
 		p("\nGitOps\n  bootstrap: %s\n  then Flux reconciles, each after the one before: %s\n", g.Bootstrap, strings.Join(g.Layers, " → "))
+		if len(g.Workloads) > 0 {
+			p("  then each workload on its own, after %s: %s\n", k8s.LayerName(d.Environment, k8s.Apps), strings.Join(g.Workloads, ", "))
+		}
 	}
 	return tw.Flush()
 }

@@ -2,11 +2,16 @@ package compiler
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
 	"os"
 	"path"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
 
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
@@ -43,42 +48,62 @@ func WithManifests(files fileset.FileSet, env *model.Environment, outDir string)
 	return out, nil
 }
 
-// Render builds each layer of an environment's overlay with kustomize, in
-// memory, in the order Flux applies them, and returns the final manifests as
-// one multi-document YAML stream: what Flux will apply.
+// Render builds each Flux Kustomization of an environment with kustomize,
+// in memory and in parallel, and returns the final manifests as one
+// multi-document YAML stream in the order Flux applies them: the layers,
+// then each workload. What Flux will apply.
 func Render(files fileset.FileSet, env string) ([]byte, error) {
-	fs := filesys.MakeFsInMemory()
-	for _, p := range files.Paths() {
-		if err := fs.WriteFile(path.Join("/", p), files[p]); err != nil {
-			return nil, err
-		}
-	}
-	var out [][]byte
-	found := false
-	for _, layer := range k8s.Layers {
-		dir := k8s.LayerDir(env, layer)
-		if !fs.Exists(path.Join("/", dir, "kustomization.yaml")) {
-			continue
-		}
-		found = true
-		// Legacy order, as `kustomize build` and `kubectl kustomize` print it:
-		// namespaces and cluster-scoped objects before what lives in them.
-		opts := krusty.MakeDefaultOptions()
-		opts.Reorder = krusty.ReorderOptionLegacy
-		resources, err := krusty.MakeKustomizer(opts).Run(fs, path.Join("/", dir))
-		if err != nil {
-			return nil, fmt.Errorf("kustomize build %s: %w", dir, err)
-		}
-		y, err := resources.AsYaml()
-		if err != nil {
-			return nil, err
-		}
-		if len(y) > 0 {
-			out = append(out, y)
-		}
-	}
-	if !found {
+	units := k8s.UnitsOf(files, env)
+	if _, ok := files[path.Join(k8s.LayerDir(env, k8s.Infra), "kustomization.yaml")]; !ok {
 		return nil, fmt.Errorf("no overlay for environment %s", env)
 	}
-	return bytes.Join(out, []byte("---\n")), nil
+	out := make([][]byte, len(units))
+	errs := make([]error, len(units))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, u := range units {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			out[i], errs[i] = kustomizeBuild(unitFiles(files, env, u), u.Dir)
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return bytes.Join(slices.DeleteFunc(out, func(y []byte) bool { return len(y) == 0 }), []byte("---\n")), nil
+}
+
+// unitFiles are the files one Kustomization's build can read: a workload's
+// own directory, or for a layer everything but the workloads' directories.
+// Each build gets its own in-memory tree, so builds share nothing.
+func unitFiles(files fileset.FileSet, env string, u k8s.Unit) filesys.FileSystem {
+	fs := filesys.MakeFsInMemory()
+	apps := k8s.LayerDir(env, k8s.Apps) + "/"
+	layer := slices.ContainsFunc(k8s.Layers, func(l string) bool { return u.Dir == k8s.LayerDir(env, l) })
+	for p, data := range files {
+		rest, inApps := strings.CutPrefix(p, apps)
+		ofWorkload := inApps && strings.Contains(rest, "/")
+		if layer && ofWorkload || !layer && !strings.HasPrefix(p, u.Dir+"/") {
+			continue
+		}
+		if err := fs.WriteFile(path.Join("/", p), data); err != nil {
+			panic(err) // an in-memory write of a clean path cannot fail
+		}
+	}
+	return fs
+}
+
+// kustomizeBuild is `kustomize build` of one directory, in the legacy order that
+// `kustomize build` and `kubectl kustomize` print: namespaces and
+// cluster-scoped objects before what lives in them.
+func kustomizeBuild(fs filesys.FileSystem, dir string) ([]byte, error) {
+	opts := krusty.MakeDefaultOptions()
+	opts.Reorder = krusty.ReorderOptionLegacy
+	resources, err := krusty.MakeKustomizer(opts).Run(fs, path.Join("/", dir))
+	if err != nil {
+		return nil, fmt.Errorf("kustomize build %s: %w", dir, err)
+	}
+	return resources.AsYaml()
 }

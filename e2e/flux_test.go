@@ -34,7 +34,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
-	"sigs.k8s.io/yaml"
 
 	"github.com/kuberator/kuberator/compiler"
 	"github.com/kuberator/kuberator/compiler/fileset"
@@ -109,16 +108,12 @@ func reconcile(t *testing.T, name string) {
 		map[string]any{"interval": "1m", "url": repo.url, "ref": map[string]any{"branch": "main"}})
 	git.SetLabels(map[string]string{sourceLabel: "git"})
 	apply(t, c, git)
-	// Then bootstrap's own Kustomization applies kubernetes/clusters/<env>.
-	for _, p := range res.Files.Paths() {
-		if strings.HasPrefix(p, k8s.ClusterDir(name)+"/") {
-			var u unstructured.Unstructured
-			if err := yaml.Unmarshal(res.Files[p], &u.Object); err != nil {
-				t.Fatal(err)
-			}
-			apply(t, c, &u)
-		}
-	}
+	// Then bootstrap's own Kustomization applies kubernetes/clusters/<env>,
+	// pruning a Kustomization the directory no longer holds.
+	apply(t, c, object("kustomize.toolkit.fluxcd.io/v1", "Kustomization", k8s.FluxNamespace, "flux-system", map[string]any{
+		"interval": "1m", "prune": true, "path": k8s.RepoPath(res.Env.GitOps.Root, k8s.ClusterDir(name)),
+		"sourceRef": map[string]any{"kind": "GitRepository", "name": k8s.FluxSource},
+	}))
 
 	ready := waitForLayers(ctx, t, c, name, source, kustomize)
 	for i := 1; i < len(k8s.Layers); i++ {
@@ -134,12 +129,19 @@ func reconcile(t *testing.T, name string) {
 			t.Errorf("CRD %s was installed after the configs layer became Ready", crd)
 		}
 	}
+	t.Logf("layers Ready: infra %s, configs %s, apps %s", ready[k8s.Infra].Format(time.StampMilli),
+		ready[k8s.Configs].Format(time.StampMilli), ready[k8s.Apps].Format(time.StampMilli))
+	// Each workload's own Kustomization, after the apps layer.
+	for _, u := range k8s.UnitsOf(res.Files, name)[len(k8s.Layers):] {
+		at := waitReady(ctx, t, c, u.Name, source, kustomize)
+		if !ready[k8s.Apps].Before(at) {
+			t.Errorf("%s became Ready before the apps layer it depends on", u.Name)
+		}
+	}
 	want := map[string]string{"qa": "Deployment/qa/service1", "prod": "PrometheusRule/prod/prod-alerts"}[name]
 	if !exists(t, c, want) || !exists(t, c, "ExternalSecret/newrelic/newrelic-license") {
 		t.Errorf("%s or the license ExternalSecret was not applied", want)
 	}
-	t.Logf("layers Ready: infra %s, configs %s, apps %s", ready[k8s.Infra].Format(time.StampMilli),
-		ready[k8s.Configs].Format(time.StampMilli), ready[k8s.Apps].Format(time.StampMilli))
 
 	if name != "qa" {
 		return
@@ -166,7 +168,9 @@ func reconcile(t *testing.T, name string) {
 	if err := c.Update(ctx, git); err != nil {
 		t.Fatal(err)
 	}
-	for exists(t, c, "Deployment/qa/service2") {
+	// Bootstrap's Kustomization prunes service2's Kustomization, whose
+	// deletion prunes what it applied.
+	for exists(t, c, "Deployment/qa/service2") || exists(t, c, "Kustomization/"+k8s.FluxNamespace+"/"+k8s.AppName("qa", "service2")) {
 		if ctx.Err() != nil {
 			t.Fatal("service2 was not pruned after it left the spec")
 		}
@@ -336,6 +340,30 @@ func freeAddr(t *testing.T) string {
 }
 
 // waitForLayers returns when each layer became Ready, as this test saw it.
+// waitReady waits for one Kustomization to be Ready and says when it was.
+func waitReady(ctx context.Context, t *testing.T, c client.Client, name string, ctrls ...*controller) time.Time {
+	t.Helper()
+	for {
+		if u, err := lookup(c, "Kustomization/"+k8s.FluxNamespace+"/"+name); err == nil {
+			if status, _ := condition(u, "Ready"); status == "True" {
+				return time.Now()
+			}
+		}
+		for _, ctrl := range ctrls {
+			select {
+			case <-ctrl.exited:
+				t.Fatalf("%s exited", filepath.Base(ctrl.bin))
+			default:
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("Kustomization %s did not become Ready", name)
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
 func waitForLayers(ctx context.Context, t *testing.T, c client.Client, env string, ctrls ...*controller) map[string]time.Time {
 	t.Helper()
 	ready := map[string]time.Time{}
@@ -344,7 +372,10 @@ func waitForLayers(ctx context.Context, t *testing.T, c client.Client, env strin
 			if _, ok := ready[l]; ok {
 				continue
 			}
-			u := get(t, c, "Kustomization/"+k8s.FluxNamespace+"/"+k8s.LayerName(env, l))
+			u, err := lookup(c, "Kustomization/"+k8s.FluxNamespace+"/"+k8s.LayerName(env, l))
+			if err != nil {
+				continue // bootstrap's Kustomization has not applied it yet
+			}
 			if status, _ := condition(u, "Ready"); status == "True" {
 				ready[l] = time.Now()
 			}

@@ -108,7 +108,8 @@ func remove(t *testing.T, files fileset.FileSet, prefix string) {
 const (
 	qaNodes     = "terraform/qa/nodes.tf.json"
 	qaPolicy    = "newrelic/qa/policy.tf.json"
-	qaApps      = "kubernetes/overlays/qa/apps/"
+	qaApps      = "kubernetes/overlays/qa/apps/service1/"
+	qaLayerApps = "kubernetes/overlays/qa/apps/"
 	qaInfra     = "kubernetes/overlays/qa/infra/"
 	service3Doc = `---
 apiVersion: networking.k8s.io/v1
@@ -239,7 +240,7 @@ func kubernetesMore(t *testing.T, f fileset.FileSet) {
 	replace(t, f, d, "      securityContext:\n        seccompProfile:",
 		"      - image: envoyproxy/envoy:v1.30.1\n        name: envoy\n      securityContext:\n        seccompProfile:")
 	// The team's own manifests join the apps layer.
-	replace(t, f, qaApps+"kustomization.yaml", "- networkpolicy-service2-egress.yaml\n", "- networkpolicy-service2-egress.yaml\n- ../../../manifests/qa\n")
+	replace(t, f, qaLayerApps+"kustomization.yaml", "- networkpolicy-allow-dns.yaml\n", "- networkpolicy-allow-dns.yaml\n- ../../../manifests/qa\n")
 	f["kubernetes/overlays/qa/README.md"] = []byte("hand-written\n")
 }
 
@@ -318,7 +319,7 @@ func TestErrors(t *testing.T) {
 	}
 	dup := maps.Clone(qa)
 	dup[qaApps+"ingress-copy.yaml"] = dup[qaApps+"ingress-service1.yaml"]
-	if _, err := Summarize(qa, dup); err == nil || !strings.Contains(err.Error(), "Ingress qa/service1 is defined twice, in kubernetes/overlays/qa/apps/ingress-copy.yaml and kubernetes/overlays/qa/apps/ingress-service1.yaml") {
+	if _, err := Summarize(qa, dup); err == nil || !strings.Contains(err.Error(), "Ingress qa/service1 is defined twice, in kubernetes/overlays/qa/apps/service1/ingress-copy.yaml and kubernetes/overlays/qa/apps/service1/ingress-service1.yaml") {
 		t.Errorf("an object twice: got %v", err)
 	}
 }

@@ -2,6 +2,8 @@ package k8s
 
 import (
 	"path"
+
+	"github.com/kuberator/kuberator/compiler/model"
 )
 
 // FluxNamespace is where Flux runs and keeps its sources.
@@ -37,25 +39,22 @@ func (e *emitter) cluster() {
 		return
 	}
 	dir := ClusterDir(e.env.Name)
-	previous := ""
-	for _, l := range Layers {
+	for _, u := range Units(e.env.Name, model.SortedKeys(e.apps)) {
 		spec := obj{
 			"interval":      g.Interval,
 			"retryInterval": "1m",
-			"path":          RepoPath(g.Root, LayerDir(e.env.Name, l)),
+			"path":          RepoPath(g.Root, u.Dir),
 			"prune":         true,
 			"wait":          true,
-			"timeout":       layerTimeouts[l],
+			"timeout":       u.Timeout,
 			"sourceRef":     obj{"kind": "GitRepository", "name": FluxSource},
 		}
-		if previous != "" {
-			spec["dependsOn"] = []obj{{"name": previous}}
+		if u.DependsOn != "" {
+			spec["dependsOn"] = []obj{{"name": u.DependsOn}}
 		}
-		name := LayerName(e.env.Name, l)
-		e.put(path.Join(dir, fileName("Kustomization", name)), e.header, obj{
+		e.put(path.Join(dir, fileName("Kustomization", u.Name)), e.header, obj{
 			"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
-			"metadata": meta(name, FluxNamespace), "spec": spec,
+			"metadata": meta(u.Name, FluxNamespace), "spec": spec,
 		})
-		previous = name
 	}
 }

@@ -535,7 +535,7 @@ func layerObjects(t *testing.T, res *compiler.Result, dirs ...string) []object {
 	// Kustomization holding them all would see them.
 	var resources []string
 	for _, d := range dirs {
-		resources = append(resources, "../"+path.Base(d))
+		resources = append(resources, "../"+strings.TrimPrefix(d, k8s.OverlayDir(res.Env.Name)+"/"))
 	}
 	merged := path.Join(k8s.OverlayDir(res.Env.Name), "merged")
 	files[path.Join(merged, "kustomization.yaml")] = []byte("resources: [" + strings.Join(resources, ", ") + "]\n")
@@ -564,15 +564,20 @@ func layerObjects(t *testing.T, res *compiler.Result, dirs ...string) []object {
 	return out
 }
 
-// TestNoLayerStalls: no layer of qa or prod holds an object that would stall
-// it on a fresh cluster, and the check catches the layout before layers (the
-// add-ons and the objects their CRDs serve in one Kustomization).
+// TestNoLayerStalls: no Flux Kustomization of qa or prod (a layer or a
+// workload) holds an object that would stall it on a fresh cluster, and the
+// check catches the layout before layers (the add-ons and the objects their
+// CRDs serve in one Kustomization).
 func TestNoLayerStalls(t *testing.T) {
 	for _, name := range []string{"qa", "prod"} {
 		res := testutil.CompileExample(t, name)
-		for _, l := range k8s.Layers {
-			if s := stalls(layerObjects(t, res, k8s.LayerDir(name, l))); len(s) > 0 {
-				t.Errorf("%s %s layer would stall on a fresh cluster: %v", name, l, s)
+		units := k8s.UnitsOf(res.Files, name)
+		if len(units) != len(k8s.Layers)+len(res.Env.Workloads) {
+			t.Fatalf("%s: %d Kustomizations, want the %d layers and one per workload (%d)", name, len(units), len(k8s.Layers), len(res.Env.Workloads))
+		}
+		for _, u := range units {
+			if s := stalls(layerObjects(t, res, u.Dir)); len(s) > 0 {
+				t.Errorf("%s %s would stall on a fresh cluster: %v", name, u.Name, s)
 			}
 		}
 		old := stalls(layerObjects(t, res, k8s.LayerDir(name, k8s.Infra), k8s.LayerDir(name, k8s.Configs)))
@@ -837,7 +842,7 @@ func TestWorkloadRoleIsItsOwn(t *testing.T) {
 	if assoc["namespace"] != "prod" || assoc["service_account"] != "catalogue" {
 		t.Errorf("association %v, want prod/catalogue", assoc)
 	}
-	sa := res.Files["kubernetes/overlays/prod/apps/serviceaccount-catalogue.yaml"]
+	sa := res.Files["kubernetes/overlays/prod/apps/catalogue/serviceaccount-catalogue.yaml"]
 	if !strings.Contains(string(sa), "name: catalogue\n  namespace: prod\n") {
 		t.Errorf("no ServiceAccount catalogue in prod:\n%s", sa)
 	}
@@ -900,8 +905,8 @@ workloads: web: {
 	if err != nil || res == nil {
 		t.Fatalf("%v %v", err, diags)
 	}
-	dep := string(res.Files["kubernetes/overlays/minimal/apps/deployment-web.yaml"])
-	cm := string(res.Files["kubernetes/overlays/minimal/apps/configmap-web-files.yaml"])
+	dep := string(res.Files["kubernetes/overlays/minimal/apps/web/deployment-web.yaml"])
+	cm := string(res.Files["kubernetes/overlays/minimal/apps/web/configmap-web-files.yaml"])
 	for _, want := range []string{
 		"envFrom:\n        - configMapRef:\n            name: web-settings\n        - secretRef:\n            name: web-credentials\n",
 		"- mountPath: /etc/web/app.yaml\n          name: files\n          readOnly: true\n          subPath: etc_web_app.yaml\n",

@@ -23,8 +23,11 @@ func (e *emitter) networkPolicies() {
 		return
 	}
 	all := obj{}
-	e.policy("default-deny", obj{"podSelector": all, "policyTypes": []string{"Ingress", "Egress"}})
-	e.policy("allow-dns", obj{
+	// The namespace's own policies belong to the apps layer, which every
+	// workload's Kustomization waits for; each workload's go with it.
+	layer := func(file string, o obj) { e.add(Apps, file, o) }
+	e.policy(layer, "default-deny", obj{"podSelector": all, "policyTypes": []string{"Ingress", "Egress"}})
+	e.policy(layer, "allow-dns", obj{
 		"podSelector": all, "policyTypes": []string{"Egress"},
 		"egress": []obj{{
 			"to":    []obj{{"namespaceSelector": byName("kube-system"), "podSelector": obj{"matchLabels": map[string]string{"k8s-app": "kube-dns"}}}},
@@ -33,14 +36,15 @@ func (e *emitter) networkPolicies() {
 	})
 	for _, name := range model.SortedKeys(e.env.Workloads) {
 		w := e.env.Workloads[name]
+		app := func(file string, o obj) { e.addApp(name, file, o) }
 		if rule := e.ingressRule(name, w); rule != nil {
-			e.policy(name+"-ingress", obj{
+			e.policy(app, name+"-ingress", obj{
 				"podSelector": obj{"matchLabels": selector(name)}, "policyTypes": []string{"Ingress"},
 				"ingress": rule,
 			})
 		}
 		if rule := e.egressRule(name, w); rule != nil {
-			e.policy(name+"-egress", obj{
+			e.policy(app, name+"-egress", obj{
 				"podSelector": obj{"matchLabels": selector(name)}, "policyTypes": []string{"Egress"},
 				"egress": rule,
 			})
@@ -48,8 +52,8 @@ func (e *emitter) networkPolicies() {
 	}
 }
 
-func (e *emitter) policy(name string, spec obj) {
-	e.add(Apps, fileName("NetworkPolicy", name), obj{
+func (e *emitter) policy(add func(string, obj), name string, spec obj) {
+	add(fileName("NetworkPolicy", name), obj{
 		"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
 		"metadata": meta(name, e.env.Name), "spec": spec,
 	})

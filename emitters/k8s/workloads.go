@@ -27,9 +27,9 @@ func (e *emitter) workloads() {
 			"reclaimPolicy": "Retain",
 		})
 	}
-	add := func(file string, o obj) { e.add(Apps, file, o) }
 	for _, name := range model.SortedKeys(e.env.Workloads) {
 		w := e.env.Workloads[name]
+		add := func(file string, o obj) { e.addApp(name, file, o) }
 		// Its own identity: Pod Identity associates the workload's IAM role
 		// (if it has one) with this ServiceAccount, and with no other.
 		add(fileName("ServiceAccount", name), obj{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": e.objectMeta(name)})

@@ -1,0 +1,96 @@
+package k8s
+
+import (
+	"encoding/json"
+	"reflect"
+
+	yamlv2 "go.yaml.in/yaml/v2"
+)
+
+// marshalYAML encodes an object as sigs.k8s.io/yaml.Marshal does, byte for
+// byte, without its round trip through JSON: that marshals to JSON, parses
+// the JSON back with go-yaml into a generic tree, and encodes the tree with
+// go-yaml. Our objects are already such a tree (maps with string keys,
+// slices, strings, numbers, booleans), so they go to the same go-yaml
+// encoder directly, which sorts map keys the same way. A value of any other
+// type (a struct with JSON tags) takes the JSON round trip, alone.
+func marshalYAML(o any) ([]byte, error) {
+	tree, err := yamlTree(reflect.ValueOf(o))
+	if err != nil {
+		return nil, err
+	}
+	return yamlv2.Marshal(tree)
+}
+
+// yamlTree is v as the generic tree go-yaml would have parsed from its JSON.
+func yamlTree(v reflect.Value) (any, error) {
+	if !v.IsValid() {
+		return nil, nil
+	}
+	switch v.Kind() {
+	case reflect.Interface, reflect.Pointer:
+		if v.IsNil() {
+			return nil, nil
+		}
+		return yamlTree(v.Elem())
+	case reflect.String:
+		return v.String(), nil
+	case reflect.Bool:
+		return v.Bool(), nil
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return int(v.Int()), nil
+	case reflect.Float64, reflect.Float32:
+		f := v.Float()
+		if f == float64(int(f)) && f < 1e15 && f > -1e15 {
+			return int(f), nil // JSON writes 2.0 as 2, which go-yaml reads back as an int
+		}
+		return f, nil
+	case reflect.Map:
+		if v.Type().Key().Kind() != reflect.String {
+			break
+		}
+		if v.IsNil() {
+			return nil, nil
+		}
+		out := make(map[string]any, v.Len())
+		for it := v.MapRange(); it.Next(); {
+			x, err := yamlTree(it.Value())
+			if err != nil {
+				return nil, err
+			}
+			out[it.Key().String()] = x
+		}
+		return out, nil
+	case reflect.Slice:
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			break // []byte is base64 in JSON
+		}
+		if v.IsNil() {
+			return nil, nil
+		}
+		out := make([]any, v.Len())
+		for i := range out {
+			x, err := yamlTree(v.Index(i))
+			if err != nil {
+				return nil, err
+			}
+			out[i] = x
+		}
+		return out, nil
+	}
+	return viaJSON(v.Interface())
+}
+
+// viaJSON is the generic tree of a value through JSON, as sigs.k8s.io/yaml
+// makes it.
+func viaJSON(v any) (any, error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var tree any
+	if err := yamlv2.Unmarshal(data, &tree); err != nil {
+		return nil, err
+	}
+	return tree, nil
+}

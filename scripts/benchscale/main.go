@@ -1,0 +1,178 @@
+// Command benchscale measures kuberatorc against CUE's own floor at several
+// sizes and prints a table: `make bench-scale`. For each N it generates
+// examples/qa.cue plus N workloads (half with a host, a fifth with
+// autoscaling), and the same spec unified with kuberator's schema and stdlib
+// as one CUE package, the anchor: what `cue export` pays to evaluate it.
+// Whole processes are timed, run by run in pairs (A then B), and the median
+// of the runs is reported.
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/kuberator/kuberator/emitters/k8s"
+	"github.com/kuberator/kuberator/internal/testutil"
+	"github.com/kuberator/kuberator/schema"
+	"github.com/kuberator/kuberator/stdlib"
+)
+
+func main() {
+	sizes := flag.String("sizes", "10,100,1000", "workload counts, comma-separated")
+	runs := flag.Int("runs", 5, "runs per measurement (the median is reported)")
+	kuberatorc := flag.String("kuberatorc", "bin/kuberatorc", "the kuberatorc binary")
+	cue := flag.String("cue", "cue", "the cue binary (the go.mod version)")
+	kubectl := flag.String("kubectl", "kubectl", "the kubectl binary")
+	singleUpTo := flag.Int("single-up-to", 1000, "largest N for which kubectl kustomize of one overlay holding every workload is timed (once)")
+	flag.Parse()
+	base, err := os.ReadFile("examples/qa.cue")
+	check(err)
+	work, err := os.MkdirTemp("", "benchscale")
+	check(err)
+	defer os.RemoveAll(work)
+
+	fmt.Printf("%d runs each, median; whole processes on %s\n\n", *runs, host())
+	fmt.Println("| N workloads | kuberatorc build (fresh dir) | cue export anchor | ratio | build peak RSS | kuberatorc vet | cue vet -c | ratio | render | kubectl kustomize, one overlay (1 run) | speed-up |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|")
+	for _, s := range strings.Split(*sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		check(err)
+		dir := filepath.Join(work, "n"+s)
+		spec, anchor := prepare(dir, base, n)
+		var build, export, vet, cueVet, render []time.Duration
+		var peak int64
+		for i := range *runs {
+			out := filepath.Join(dir, fmt.Sprintf("out%d", i))
+			d, rss := timed(*kuberatorc, "build", spec, "-o", out)
+			build, peak = append(build, d), max(peak, rss)
+			d, _ = timed(*cue, "export", "-e", "env", "--out", "json", anchor)
+			export = append(export, d)
+			d, _ = timed(*kuberatorc, "vet", spec)
+			vet = append(vet, d)
+			d, _ = timed(*cue, "vet", "-c", anchor)
+			cueVet = append(cueVet, d)
+			d, _ = timed(*kuberatorc, "render", spec, "-o", out)
+			render = append(render, d)
+		}
+		single := "-"
+		speedup := "-"
+		if n <= *singleUpTo {
+			d := timedSingleOverlay(*kubectl, filepath.Join(dir, "out0"))
+			single = ms(d)
+			speedup = fmt.Sprintf("%.1f×", float64(d)/float64(median(render)))
+		}
+		fmt.Printf("| %d | %s | %s | %.2f× | %d MiB | %s | %s | %.2f× | %s | %s | %s |\n", n,
+			ms(median(build)), ms(median(export)), ratio(build, export), peak/1024,
+			ms(median(vet)), ms(median(cueVet)), ratio(vet, cueVet), ms(median(render)), single, speedup)
+	}
+}
+
+// prepare writes the spec and the anchor package for n workloads.
+func prepare(dir string, base []byte, n int) (spec, anchor string) {
+	check(os.MkdirAll(filepath.Join(dir, "anchor"), 0o755))
+	data := testutil.ScaleSpec(base, "qa.example.com", n)
+	spec = filepath.Join(dir, "qa.cue")
+	check(os.WriteFile(spec, data, 0o644))
+	anchor = filepath.Join(dir, "anchor")
+	for _, fsys := range []fs.FS{schema.FS, stdlib.FS} {
+		names, err := fs.Glob(fsys, "*.cue")
+		check(err)
+		for _, name := range names {
+			b, err := fs.ReadFile(fsys, name)
+			check(err)
+			check(os.WriteFile(filepath.Join(anchor, name), b, 0o644))
+		}
+	}
+	wrapped := "package kuberator\n\nenv: #Environment & {\n" + string(data) + "\n}\n"
+	check(os.WriteFile(filepath.Join(anchor, "spec.cue"), []byte(wrapped), 0o644))
+	return spec, anchor
+}
+
+// timedSingleOverlay builds, with kubectl kustomize, one overlay that holds
+// every workload's objects, as the apps layer did before each workload had
+// its own Kustomization.
+func timedSingleOverlay(kubectl, out string) time.Duration {
+	apps := filepath.Join(out, k8s.LayerDir("qa", k8s.Apps))
+	var resources []string
+	entries, err := os.ReadDir(apps)
+	check(err)
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		files, err := os.ReadDir(filepath.Join(apps, e.Name()))
+		check(err)
+		for _, f := range files {
+			if f.Name() != "kustomization.yaml" {
+				resources = append(resources, "- ../apps/"+e.Name()+"/"+f.Name())
+			}
+		}
+	}
+	single := filepath.Join(filepath.Dir(apps), "single")
+	check(os.MkdirAll(single, 0o755))
+	check(os.WriteFile(filepath.Join(single, "kustomization.yaml"), []byte("resources:\n"+strings.Join(resources, "\n")+"\n"), 0o644))
+	d, _ := timed(kubectl, "kustomize", single)
+	return d
+}
+
+// timed runs a process to completion and returns its wall time and peak RSS (KiB).
+func timed(name string, args ...string) (time.Duration, int64) {
+	cmd := exec.Command(name, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		fmt.Fprintf(os.Stderr, "%s %s: %v\n%s", name, strings.Join(args, " "), err, stderr.Bytes())
+		os.Exit(1)
+	}
+	d := time.Since(start)
+	return d, cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// ratio is the median of the paired ratios a[i]/b[i].
+func ratio(a, b []time.Duration) float64 {
+	var rs []float64
+	for i := range a {
+		rs = append(rs, float64(a[i])/float64(b[i]))
+	}
+	slices.Sort(rs)
+	return rs[len(rs)/2]
+}
+
+func ms(d time.Duration) string {
+	if d >= 10*time.Second {
+		return fmt.Sprintf("%.1f s", d.Seconds())
+	}
+	return fmt.Sprintf("%d ms", d.Milliseconds())
+}
+
+func host() string {
+	out, err := exec.Command("nproc").Output()
+	if err != nil {
+		return "this machine"
+	}
+	return strings.TrimSpace(string(out)) + " cores"
+}
+
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "benchscale:", err)
+		os.Exit(1)
+	}
+}
