@@ -64,11 +64,33 @@ func Committed(root string, envs ...string) (fileset.FileSet, error) {
 }
 
 func buildOf(results []*Result, root string, opts WriteOptions) outtree.Build {
-	b := outtree.Build{Envs: map[string]fileset.FileSet{}, Prune: opts.Prune, Version: Version(), Prefix: displayPrefix(root)}
+	b := outtree.Build{Envs: map[string]fileset.FileSet{}, Prune: opts.Prune, Version: Version(), Prefix: displayPrefix(root),
+		Inputs: map[string]string{}}
 	for _, r := range results {
 		b.Envs[r.Env.Name] = r.Files
+		b.Inputs[r.Env.Name] = r.Inputs
 	}
 	return b
+}
+
+// Fresh says whether root holds every environment of results exactly as a
+// build from the same inputs wrote it, and how many files that is: such a
+// build has nothing to emit or write.
+func Fresh(results []*Result, root string) (bool, int, error) {
+	t, err := outtree.OpenReadOnly(root)
+	if err != nil {
+		return false, 0, err
+	}
+	defer t.Close()
+	n := 0
+	for _, r := range results {
+		ok, files, err := t.Fresh(r.Env.Name, r.Inputs)
+		if err != nil || !ok {
+			return false, 0, err
+		}
+		n += files
+	}
+	return true, n, nil
 }
 
 // displayPrefix is root relative to its git repository, or root as given

@@ -94,7 +94,7 @@ func (t *Tree) read(p string) ([]byte, error) {
 	if err := t.noSymlinks(p); err != nil {
 		return nil, err
 	}
-	data, err := t.root.ReadFile(p)
+	data, err := t.readFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}

@@ -22,6 +22,8 @@ package outtree
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -49,9 +51,30 @@ type manifest struct {
 	Version   string `json:"version,omitempty"`
 	// Environments maps each environment to the files it generated.
 	Environments map[string][]string `json:"environments,omitempty"`
+	// Digests say, per environment, what the files were generated from
+	// and what they held, so a rebuild of unchanged inputs over an intact
+	// tree can stop after reading it.
+	Digests map[string]Digest `json:"digests,omitempty"`
 	// Files is the single list kuberatorc wrote before environments had
 	// their own: read, never written.
 	Files []string `json:"files,omitempty"`
+}
+
+// Digest is what one environment's files were generated from (the spec's
+// bytes and the generator's version) and a hash of the files as written.
+type Digest struct {
+	Inputs string `json:"inputs"`
+	Output string `json:"output"`
+}
+
+// OutputDigest hashes a file set: its paths and bytes, in path order.
+func OutputDigest(files fileset.FileSet) string {
+	h := sha256.New()
+	for _, p := range files.Paths() {
+		fmt.Fprintf(h, "%s\x00%d\x00", p, len(files[p]))
+		h.Write(files[p])
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
 // Build is what a write or a diff is about.
@@ -63,6 +86,9 @@ type Build struct {
 	Prune bool
 	// Version is the generator's, recorded in the manifest.
 	Version string
+	// Inputs digests, by environment, what each was generated from; "" for
+	// none (the tree is then never taken as fresh).
+	Inputs map[string]string
 	// Prefix is where the directory sits in its repository; a diff prints
 	// paths under it.
 	Prefix string
@@ -127,6 +153,17 @@ type Tree struct {
 	dir  string
 	root *os.Root // nil when the directory does not exist (a diff of nothing)
 	lock *os.File
+	// realDirs are directories found to be real (no link on their path)
+	// while the tree is locked, so a path's parents are checked once.
+	realDirs map[string]bool
+	// made are directories this build created or found.
+	made map[string]bool
+	// dirs are directories opened once to read their files by name: a
+	// lookup through the root opens every component of the path.
+	dirs map[string]*os.Root
+	// missing counts, per directory, that noSymlinks found a component of
+	// it missing (so nothing below it exists).
+	missing map[string]int
 }
 
 // Open opens dir for a build: it creates the directory, waits for any other
@@ -182,13 +219,16 @@ func open(dir string, how int) (*Tree, error) {
 		lock.Close()
 		return nil, fmt.Errorf("locking %s: %w", dir, err)
 	}
-	return &Tree{dir: dir, root: root, lock: lock}, nil
+	return &Tree{dir: dir, root: root, lock: lock, realDirs: map[string]bool{}, made: map[string]bool{}, missing: map[string]int{}, dirs: map[string]*os.Root{}}, nil
 }
 
 // Close releases the lock.
 func (t *Tree) Close() error {
 	if t.root == nil {
 		return nil
+	}
+	for _, d := range t.dirs {
+		d.Close()
 	}
 	t.lock.Close() // closing the descriptor releases the flock
 	return t.root.Close()
@@ -267,12 +307,20 @@ func (b Build) merged() (fileset.FileSet, error) {
 // next is the manifest after the build: the built environments' lists
 // replaced, the others kept unless pruned.
 func (b Build) next(old manifest) manifest {
-	m := manifest{Generator: "kuberatorc", Version: b.Version, Environments: map[string][]string{}}
+	m := manifest{Generator: "kuberatorc", Version: b.Version, Environments: map[string][]string{}, Digests: map[string]Digest{}}
 	if !b.Prune {
 		maps.Copy(m.Environments, old.Environments)
+		maps.Copy(m.Digests, old.Digests)
 	}
 	for env, files := range b.Envs {
 		m.Environments[env] = files.Paths()
+		delete(m.Digests, env)
+		if in := b.Inputs[env]; in != "" {
+			m.Digests[env] = Digest{Inputs: in, Output: OutputDigest(files)}
+		}
+	}
+	if len(m.Digests) == 0 {
+		m.Digests = nil
 	}
 	return m
 }
@@ -343,7 +391,11 @@ func (t *Tree) changes(files fileset.FileSet, owned map[string]bool, sum *Summar
 		if err := t.noSymlinks(p); err != nil {
 			return nil, err
 		}
-		cur, err := t.root.ReadFile(p)
+		var cur []byte
+		err := fs.ErrNotExist
+		if t.missing[path.Dir(p)] == 0 { // a file in a missing directory is new: no need to look
+			cur, err = t.readFile(p)
+		}
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			changed[p] = files[p]
@@ -381,7 +433,7 @@ func (t *Tree) stage(changed map[string][]byte, man []byte) (journal, error) {
 		if err := t.root.WriteFile(staged, changed[p], 0o644); err != nil {
 			return j, err
 		}
-		if err := t.root.MkdirAll(path.Dir(p), 0o755); err != nil {
+		if err := t.mkdirAll(path.Dir(p)); err != nil {
 			return j, err
 		}
 		j.Moves = append(j.Moves, move{From: staged, To: p})
@@ -421,13 +473,11 @@ func (t *Tree) commit(j journal) error {
 // move whose source is gone was made, a removal of a missing file was made.
 func (t *Tree) apply(j journal) error {
 	for _, m := range j.Moves {
-		if _, err := t.root.Lstat(m.From); errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err := t.root.MkdirAll(path.Dir(m.To), 0o755); err != nil {
+		if err := t.mkdirAll(path.Dir(m.To)); err != nil {
 			return err
 		}
-		if err := t.root.Rename(m.From, m.To); err != nil {
+		// A staged file that is gone was moved before an interruption.
+		if err := t.root.Rename(m.From, m.To); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
 		step("moved")
@@ -575,6 +625,39 @@ func EnvOf(p string) string {
 	return ""
 }
 
+// Fresh says whether the tree holds an environment exactly as a build from
+// these inputs wrote it: the manifest records the same inputs, and the
+// files it lists for the environment hash to what was written. A build can
+// then stop; reading the files is all it costs.
+func (t *Tree) Fresh(env, inputs string) (bool, int, error) {
+	if inputs == "" || t.root == nil {
+		return false, 0, nil
+	}
+	m, err := t.manifest()
+	if err != nil {
+		return false, 0, err
+	}
+	d, ok := m.Digests[env]
+	if !ok || d.Inputs != inputs {
+		return false, 0, nil
+	}
+	files := fileset.FileSet{}
+	for _, p := range m.Environments[env] {
+		if err := t.noSymlinks(p); err != nil {
+			return false, 0, err
+		}
+		data, err := t.readFile(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return false, 0, nil
+		}
+		if err != nil {
+			return false, 0, err
+		}
+		files[p] = data
+	}
+	return OutputDigest(files) == d.Output, len(files), nil
+}
+
 // Generated says whether a path is one the generator could have produced:
 // Terraform JSON or YAML under one of its three trees, with no hidden or
 // parent component.
@@ -602,8 +685,19 @@ func (t *Tree) noSymlinks(p string) error {
 	parts := strings.Split(p, "/")
 	for i := range parts {
 		prefix := strings.Join(parts[:i+1], "/")
+		if t.realDirs[prefix] {
+			continue
+		}
+		if i < len(parts)-1 && t.missing[prefix] > 0 {
+			t.missing[path.Dir(p)]++
+			return nil
+		}
 		info, err := t.root.Lstat(prefix)
 		if errors.Is(err, fs.ErrNotExist) {
+			if i < len(parts)-1 {
+				t.missing[prefix]++
+				t.missing[path.Dir(p)]++
+			}
 			return nil
 		}
 		if err != nil {
@@ -612,7 +706,38 @@ func (t *Tree) noSymlinks(p string) error {
 		if info.Mode()&fs.ModeSymlink != 0 {
 			return &SymlinkError{Path: path.Join(t.dir, prefix)}
 		}
+		if info.IsDir() {
+			t.realDirs[prefix] = true
+		}
 	}
+	return nil
+}
+
+// readFile reads a file through its directory, opened once per build. The
+// caller has checked the path for links.
+func (t *Tree) readFile(p string) ([]byte, error) {
+	dir := path.Dir(p)
+	d, ok := t.dirs[dir]
+	if !ok {
+		var err error
+		if d, err = t.root.OpenRoot(dir); err != nil {
+			return nil, err
+		}
+		t.dirs[dir] = d
+	}
+	return d.ReadFile(path.Base(p))
+}
+
+// mkdirAll creates a directory and its parents once per build.
+func (t *Tree) mkdirAll(dir string) error {
+	if t.made[dir] {
+		return nil
+	}
+	if err := t.root.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	t.made[dir] = true
+	clear(t.missing) // what was missing may exist now
 	return nil
 }
 
@@ -631,6 +756,8 @@ func (t *Tree) pruneEmptyDirs(dir string) {
 		if t.root.Remove(dir) != nil {
 			return
 		}
+		delete(t.made, dir)
+		delete(t.realDirs, dir)
 	}
 }
 

@@ -8,7 +8,9 @@ package k8s
 import (
 	"fmt"
 	"path"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/kuberator/kuberator/compiler/fileset"
 	"github.com/kuberator/kuberator/compiler/model"
@@ -107,7 +109,9 @@ type emitter struct {
 	header string
 	layers map[string]*kustomization
 	apps   map[string]*kustomization // by workload
-	err    error
+	// pending are the documents put, encoded together at the end.
+	pending []document
+	err     error
 }
 
 // Emit returns the environment's Kubernetes tree.
@@ -141,6 +145,7 @@ func Emit(env *model.Environment, p *plan.Plan) (fileset.FileSet, error) {
 		e.put(path.Join(AppDir(env.Name, w), "kustomization.yaml"), e.header, k.object())
 	}
 	e.cluster()
+	e.encode()
 	return e.files, e.err
 }
 
@@ -167,13 +172,44 @@ func (e *emitter) layer(name string) *kustomization {
 	return e.layers[name]
 }
 
-// put writes one YAML document under a header comment.
+// put queues one YAML document, under a header comment, for encode. The
+// object must not change after.
 func (e *emitter) put(p, header string, o obj) {
-	data, err := marshalYAML(o)
-	if err != nil && e.err == nil {
-		e.err = fmt.Errorf("%s: %w", p, err)
+	e.pending = append(e.pending, document{p, header, o})
+}
+
+// document is a file waiting to be encoded.
+type document struct {
+	path, header string
+	o            obj
+}
+
+// encode writes every queued document, encoding them in parallel: YAML
+// encoding is most of the emitter's time with many workloads.
+func (e *emitter) encode() {
+	data := make([][]byte, len(e.pending))
+	errs := make([]error, len(e.pending))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for i := range next {
+				data[i], errs[i] = marshalYAML(e.pending[i].o)
+			}
+		})
 	}
-	e.files[p] = append([]byte(header), data...)
+	for i := range e.pending {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, d := range e.pending {
+		if errs[i] != nil && e.err == nil {
+			e.err = fmt.Errorf("%s: %w", d.path, errs[i])
+		}
+		e.files[d.path] = append([]byte(d.header), data[i]...)
+	}
+	e.pending = nil
 }
 
 // fileName is the design's convention: <kind>-<name>.yaml.

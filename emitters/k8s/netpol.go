@@ -1,8 +1,6 @@
 package k8s
 
 import (
-	"slices"
-
 	"github.com/kuberator/kuberator/compiler/model"
 )
 
@@ -34,7 +32,16 @@ func (e *emitter) networkPolicies() {
 			"ports": []obj{{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}},
 		}},
 	})
-	for _, name := range model.SortedKeys(e.env.Workloads) {
+	// The workloads each one may reach, in name order: those whose allowFrom
+	// names it (one pass, not one per workload).
+	servers := map[string][]string{}
+	names := model.SortedKeys(e.env.Workloads)
+	for _, server := range names {
+		for _, client := range e.env.Workloads[server].AllowFrom {
+			servers[client] = append(servers[client], server)
+		}
+	}
+	for _, name := range names {
 		w := e.env.Workloads[name]
 		app := func(file string, o obj) { e.addApp(name, file, o) }
 		if rule := e.ingressRule(name, w); rule != nil {
@@ -43,7 +50,7 @@ func (e *emitter) networkPolicies() {
 				"ingress": rule,
 			})
 		}
-		if rule := e.egressRule(name, w); rule != nil {
+		if rule := e.egressRule(name, w, servers[name]); rule != nil {
 			e.policy(app, name+"-egress", obj{
 				"podSelector": obj{"matchLabels": selector(name)}, "policyTypes": []string{"Egress"},
 				"egress": rule,
@@ -77,16 +84,13 @@ func (e *emitter) ingressRule(name string, w *model.Workload) []obj {
 
 // egressRule lets a workload reach the workloads that allow it, the Pod
 // Identity agent when it has AWS permissions, and what it declares.
-func (e *emitter) egressRule(name string, w *model.Workload) []obj {
+func (e *emitter) egressRule(name string, w *model.Workload, servers []string) []obj {
 	var rules []obj
-	for _, server := range model.SortedKeys(e.env.Workloads) {
-		s := e.env.Workloads[server]
-		if slices.Contains(s.AllowFrom, name) {
-			rules = append(rules, obj{
-				"to":    []obj{{"podSelector": obj{"matchLabels": selector(server)}}},
-				"ports": []obj{{"protocol": "TCP", "port": s.Port}},
-			})
-		}
+	for _, server := range servers {
+		rules = append(rules, obj{
+			"to":    []obj{{"podSelector": obj{"matchLabels": selector(server)}}},
+			"ports": []obj{{"protocol": "TCP", "port": e.env.Workloads[server].Port}},
+		})
 	}
 	if w.AWS != nil {
 		rules = append(rules, obj{

@@ -55,11 +55,11 @@ func main() {
 			out := filepath.Join(dir, fmt.Sprintf("out%d", i))
 			d, rss := timed(*kuberatorc, "build", spec, "-o", out)
 			build, peak = append(build, d), max(peak, rss)
-			d, _ = timed(*cue, "export", "-e", "env", "--out", "json", anchor)
+			d, _ = timedIn(anchor, *cue, "export", "-e", "env", "--out", "json", ".")
 			export = append(export, d)
 			d, _ = timed(*kuberatorc, "vet", spec)
 			vet = append(vet, d)
-			d, _ = timed(*cue, "vet", "-c", anchor)
+			d, _ = timedIn(anchor, *cue, "vet", "-c", ".")
 			cueVet = append(cueVet, d)
 			d, _ = timed(*kuberatorc, "render", spec, "-o", out)
 			render = append(render, d)
@@ -114,20 +114,25 @@ func timedSingleOverlay(kubectl, out string) time.Duration {
 		check(err)
 		for _, f := range files {
 			if f.Name() != "kustomization.yaml" {
-				resources = append(resources, "- ../apps/"+e.Name()+"/"+f.Name())
+				resources = append(resources, "- apps/"+e.Name()+"/"+f.Name())
 			}
 		}
 	}
-	single := filepath.Join(filepath.Dir(apps), "single")
-	check(os.MkdirAll(single, 0o755))
+	// Beside the layers, so that every workload file is below it, as
+	// kustomize requires.
+	single := filepath.Dir(apps)
 	check(os.WriteFile(filepath.Join(single, "kustomization.yaml"), []byte("resources:\n"+strings.Join(resources, "\n")+"\n"), 0o644))
 	d, _ := timed(kubectl, "kustomize", single)
 	return d
 }
 
 // timed runs a process to completion and returns its wall time and peak RSS (KiB).
-func timed(name string, args ...string) (time.Duration, int64) {
+func timed(name string, args ...string) (time.Duration, int64) { return timedIn("", name, args...) }
+
+// timedIn is timed in a working directory: cue takes its package as ".".
+func timedIn(dir, name string, args ...string) (time.Duration, int64) {
 	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	start := time.Now()

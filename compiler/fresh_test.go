@@ -1,0 +1,54 @@
+package compiler
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestInputDigest(t *testing.T) {
+	a := []Source{{Path: "envs/qa.cue", Data: []byte("name: \"qa\"\n")}}
+	b := []Source{{Path: "/abs/qa.cue", Data: []byte("name: \"qa\"\n")}}
+	c := []Source{{Path: "envs/qa.cue", Data: []byte("name: \"qb\"\n")}}
+	switch {
+	case inputDigest(a, "devel") != "" || inputDigest(a, "v1.2.3+dirty") != "" || inputDigest(a, "devel-0123456789ab+dirty") != "":
+		t.Error("a generator that cannot name its code vouches for its inputs")
+	case inputDigest(a, "v1.2.3") != inputDigest(b, "v1.2.3"):
+		t.Error("the digest depends on the path as typed")
+	case inputDigest(a, "v1.2.3") == inputDigest(c, "v1.2.3") || inputDigest(a, "v1.2.3") == inputDigest(a, "v1.2.4"):
+		t.Error("the digest misses a change of the spec or of the generator")
+	}
+}
+
+// TestFreshTree: a tree written from some inputs is fresh for them, and
+// stops being so when a file is edited or the inputs change.
+func TestFreshTree(t *testing.T) {
+	srcs, err := ReadSources([]string{"../examples/minimal.cue"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, diags, err := Compile(srcs, Options{})
+	if err != nil || res == nil {
+		t.Fatal(err, diags)
+	}
+	res.Inputs = inputDigest(srcs, "v9.9.9")
+	dir := t.TempDir()
+	if _, err := Write([]*Result{res}, dir, WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if fresh, n, err := Fresh([]*Result{res}, dir); err != nil || !fresh || n != len(res.Files) {
+		t.Fatalf("a tree just written: fresh %v, %d files, %v", fresh, n, err)
+	}
+	other := *res
+	other.Inputs = inputDigest(srcs, "v9.9.10")
+	if fresh, _, _ := Fresh([]*Result{&other}, dir); fresh {
+		t.Error("fresh for another generator version")
+	}
+	p := filepath.Join(dir, "terraform", "minimal", "nodes.tf.json")
+	if err := os.WriteFile(p, []byte("{}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if fresh, _, _ := Fresh([]*Result{res}, dir); fresh {
+		t.Error("fresh after a hand edit")
+	}
+}
