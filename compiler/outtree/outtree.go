@@ -692,7 +692,7 @@ func (t *Tree) noSymlinks(p string) error {
 			t.missing[path.Dir(p)]++
 			return nil
 		}
-		info, err := t.root.Lstat(prefix)
+		info, err := t.lstat(prefix)
 		if errors.Is(err, fs.ErrNotExist) {
 			if i < len(parts)-1 {
 				t.missing[prefix]++
@@ -716,16 +716,38 @@ func (t *Tree) noSymlinks(p string) error {
 // readFile reads a file through its directory, opened once per build. The
 // caller has checked the path for links.
 func (t *Tree) readFile(p string) ([]byte, error) {
-	dir := path.Dir(p)
-	d, ok := t.dirs[dir]
-	if !ok {
-		var err error
-		if d, err = t.root.OpenRoot(dir); err != nil {
-			return nil, err
-		}
-		t.dirs[dir] = d
+	d, err := t.dirRoot(path.Dir(p))
+	if err != nil {
+		return nil, err
 	}
 	return d.ReadFile(path.Base(p))
+}
+
+// lstat is Lstat through the parent directory once it is known to be real:
+// one call, not one per component.
+func (t *Tree) lstat(p string) (fs.FileInfo, error) {
+	dir := path.Dir(p)
+	if dir == "." || !t.realDirs[dir] {
+		return t.root.Lstat(p)
+	}
+	d, err := t.dirRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	return d.Lstat(path.Base(p))
+}
+
+// dirRoot opens a directory of the tree once per build.
+func (t *Tree) dirRoot(dir string) (*os.Root, error) {
+	if d, ok := t.dirs[dir]; ok {
+		return d, nil
+	}
+	d, err := t.root.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	t.dirs[dir] = d
+	return d, nil
 }
 
 // mkdirAll creates a directory and its parents once per build.
@@ -758,6 +780,10 @@ func (t *Tree) pruneEmptyDirs(dir string) {
 		}
 		delete(t.made, dir)
 		delete(t.realDirs, dir)
+		if d, ok := t.dirs[dir]; ok {
+			d.Close()
+			delete(t.dirs, dir)
+		}
 	}
 }
 
