@@ -35,7 +35,7 @@ const DefaultEvalLimit = 10 * time.Second
 
 // Options tune a compile.
 type Options struct {
-	// EvalLimit bounds the compile's time; zero means DefaultEvalLimit. CUE
+	// EvalLimit bounds evaluating and decoding the spec; zero means DefaultEvalLimit. CUE
 	// evaluation cannot be interrupted, so a compile over the limit returns
 	// at once and its evaluation runs on in the background: a process that
 	// compiles many specs should exit after such an error.
@@ -51,23 +51,30 @@ type Options struct {
 // every finding about the spec; the result is nil when any of them is an
 // error. The error is for failures of kuberatorc itself, never the spec's.
 func Compile(srcs []Source, opts Options) (*Result, Diagnostics, error) {
+	return compile(srcs, opts)
+}
+
+// decodeWithin is Decode bounded by the evaluation limit: evaluating the
+// spec is what a comprehension can make explode; planning and emitting
+// grow with the spec and are not bounded.
+func decodeWithin(srcs []Source, opts Options) (*model.Environment, Diagnostics, error) {
 	limit := opts.EvalLimit
 	if limit == 0 {
 		limit = DefaultEvalLimit
 	}
 	type outcome struct {
-		res   *Result
+		env   *model.Environment
 		diags Diagnostics
 		err   error
 	}
 	done := make(chan outcome, 1)
 	go func() {
-		res, diags, err := compile(srcs, opts)
-		done <- outcome{res, diags, err}
+		env, diags, err := Decode(srcs)
+		done <- outcome{env, diags, err}
 	}()
 	select {
 	case o := <-done:
-		return o.res, o.diags, o.err
+		return o.env, o.diags, o.err
 	case <-time.After(limit):
 		pos := model.Pos{}
 		if len(srcs) > 0 {
@@ -81,7 +88,7 @@ func Compile(srcs []Source, opts Options) (*Result, Diagnostics, error) {
 
 func compile(srcs []Source, opts Options) (_ *Result, diags Diagnostics, _ error) {
 	defer func() { diags.redact() }()
-	env, diags, err := Decode(srcs)
+	env, diags, err := decodeWithin(srcs, opts)
 	if env == nil || err != nil {
 		return nil, diags, err
 	}
