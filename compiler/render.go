@@ -8,10 +8,8 @@ import (
 	"maps"
 	"os"
 	"path"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
@@ -19,6 +17,7 @@ import (
 	"github.com/kuberator/kuberator/compiler/fileset"
 	"github.com/kuberator/kuberator/compiler/model"
 	"github.com/kuberator/kuberator/emitters/k8s"
+	"github.com/kuberator/kuberator/internal/parallel"
 )
 
 // WithManifests adds to the file set the team's own manifests that the
@@ -59,16 +58,9 @@ func Render(files fileset.FileSet, env string) ([]byte, error) {
 	}
 	out := make([][]byte, len(units))
 	errs := make([]error, len(units))
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	var wg sync.WaitGroup
-	for i, u := range units {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			out[i], errs[i] = kustomizeBuild(unitFiles(files, env, u), u.Dir)
-		})
-	}
-	wg.Wait()
+	parallel.Each(len(units), func(i int) {
+		out[i], errs[i] = kustomizeBuild(unitFiles(files, env, units[i]), units[i].Dir)
+	})
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}

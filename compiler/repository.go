@@ -5,12 +5,11 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/kuberator/kuberator/emitters/k8s"
+	"github.com/kuberator/kuberator/internal/parallel"
 )
 
 // DefaultShared names the files of an environments directory that every
@@ -134,22 +133,15 @@ type EnvResult struct {
 func CompileAll(specs []EnvSpec, opts Options) ([]EnvResult, Diagnostics, error) {
 	results := make([]EnvResult, len(specs))
 	errs := make([]error, len(specs))
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	var wg sync.WaitGroup
-	for i, spec := range specs {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			results[i].Spec = spec
-			srcs, err := ReadSources(spec.Paths)
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			results[i].Result, results[i].Diags, errs[i] = Compile(srcs, opts)
-		})
-	}
-	wg.Wait()
+	parallel.Each(len(specs), func(i int) {
+		results[i].Spec = specs[i]
+		srcs, err := ReadSources(specs[i].Paths)
+		if err != nil {
+			errs[i] = err
+			return
+		}
+		results[i].Result, results[i].Diags, errs[i] = Compile(srcs, opts)
+	})
 	for _, err := range errs {
 		if err != nil {
 			return nil, nil, err

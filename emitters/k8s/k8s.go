@@ -8,13 +8,12 @@ package k8s
 import (
 	"fmt"
 	"path"
-	"runtime"
 	"strings"
-	"sync"
 
 	"github.com/kuberator/kuberator/compiler/fileset"
 	"github.com/kuberator/kuberator/compiler/model"
 	"github.com/kuberator/kuberator/compiler/plan"
+	"github.com/kuberator/kuberator/internal/parallel"
 )
 
 // obj is a Kubernetes object or a part of one.
@@ -189,20 +188,9 @@ type document struct {
 func (e *emitter) encode() {
 	data := make([][]byte, len(e.pending))
 	errs := make([]error, len(e.pending))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			for i := range next {
-				data[i], errs[i] = marshalYAML(e.pending[i].o)
-			}
-		})
-	}
-	for i := range e.pending {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	parallel.Each(len(e.pending), func(i int) {
+		data[i], errs[i] = marshalYAML(e.pending[i].o)
+	})
 	for i, d := range e.pending {
 		if errs[i] != nil && e.err == nil {
 			e.err = fmt.Errorf("%s: %w", d.path, errs[i])
