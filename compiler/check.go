@@ -218,9 +218,6 @@ func checkAddons(env *model.Environment, cat *catalog, ds *Diagnostics) {
 	}
 }
 
-// TerminationHandler is the add-on that drains nodes before they go.
-const TerminationHandler = "aws-node-termination-handler"
-
 // impliedAddons enables what the rest of the spec needs to work: New
 // Relic's Kubernetes integration when alerts go to New Relic (the conditions
 // query its events), and the External Secrets Operator when a Secret must
@@ -246,7 +243,7 @@ func impliedAddons(env *model.Environment, ds *Diagnostics) {
 			"New Relic's Kubernetes integration reports the events the alert conditions query")
 	}
 	if len(env.NodeGroups) > 0 {
-		imply(TerminationHandler, env.Positions.Of("nodeGroups"),
+		imply(plan.TerminationHandler, env.Positions.Of("nodeGroups"),
 			"it drains a node before an instance refresh, a scale-in or a spot interruption takes it away")
 	}
 	if secrets := plan.ClusterSecrets(env); len(secrets) > 0 {

@@ -50,8 +50,13 @@ type Options struct {
 // Compile compiles one environment from its spec files. The diagnostics hold
 // every finding about the spec; the result is nil when any of them is an
 // error. The error is for failures of kuberatorc itself, never the spec's.
-func Compile(srcs []Source, opts Options) (*Result, Diagnostics, error) {
-	return compile(srcs, opts)
+func Compile(srcs []Source, opts Options) (_ *Result, diags Diagnostics, _ error) {
+	defer func() { diags.redact() }()
+	env, diags, err := decodeWithin(srcs, opts)
+	if env == nil || err != nil {
+		return nil, diags, err
+	}
+	return compileDecoded(srcs, env, diags, opts)
 }
 
 // decodeWithin is Decode bounded by the evaluation limit: evaluating the
@@ -86,12 +91,8 @@ func decodeWithin(srcs []Source, opts Options) (*model.Environment, Diagnostics,
 	}
 }
 
-func compile(srcs []Source, opts Options) (_ *Result, diags Diagnostics, _ error) {
-	defer func() { diags.redact() }()
-	env, diags, err := decodeWithin(srcs, opts)
-	if env == nil || err != nil {
-		return nil, diags, err
-	}
+// compileDecoded plans, checks and emits a decoded environment.
+func compileDecoded(srcs []Source, env *model.Environment, diags Diagnostics, opts Options) (*Result, Diagnostics, error) {
 	var p *plan.Plan
 	if !diags.HasErrors(false) {
 		var err error

@@ -23,14 +23,7 @@ func TestInputDigest(t *testing.T) {
 // TestFreshTree: a tree written from some inputs is fresh for them, and
 // stops being so when a file is edited or the inputs change.
 func TestFreshTree(t *testing.T) {
-	srcs, err := ReadSources([]string{"../examples/minimal.cue"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, diags, err := Compile(srcs, Options{})
-	if err != nil || res == nil {
-		t.Fatal(err, diags)
-	}
+	srcs, res := compileExample(t, "minimal")
 	res.Inputs = inputDigest(srcs, "v9.9.9")
 	dir := t.TempDir()
 	if _, err := Write([]*Result{res}, dir, WriteOptions{}); err != nil {

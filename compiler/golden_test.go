@@ -3,7 +3,6 @@ package compiler_test
 import (
 	"bytes"
 	"flag"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -100,18 +99,8 @@ func TestDeterministic(t *testing.T) {
 
 func readTree(t *testing.T, dir string) fileset.FileSet {
 	t.Helper()
-	out := fileset.FileSet{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(dir, p)
-		out[filepath.ToSlash(rel)] = data
-		return err
-	})
-	if err != nil {
+	if _, err := os.Stat(dir); err != nil {
 		t.Fatalf("reading golden tree (run go test ./compiler -update to create it): %v", err)
 	}
-	return out
+	return testutil.ReadTree(t, dir)
 }

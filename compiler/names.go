@@ -39,7 +39,7 @@ func derivedNames(env *model.Environment, p *plan.Plan) []derivedName {
 		out = append(out, role("vpc-flow-logs"),
 			derivedName{"CloudWatch log group name", terraform.FlowLogGroup(p.ClusterName), 512, []string{"name"}})
 	}
-	if _, ok := env.Addons[TerminationHandler]; ok {
+	if _, ok := env.Addons[plan.TerminationHandler]; ok {
 		out = append(out, derivedName{"SQS queue name", plan.TerminationQueue(p.ClusterName), 80, []string{"name"}})
 		for _, rule := range terraform.TerminationRuleNames(p.ClusterName) {
 			out = append(out, derivedName{"EventBridge rule name", rule, 64, []string{"name"}})

@@ -11,14 +11,7 @@ import (
 // so a name the check does not see cannot overflow.
 func TestDerivedNamesCoverTheOutput(t *testing.T) {
 	for _, env := range []string{"qa", "prod"} {
-		srcs, err := ReadSources([]string{"../examples/" + env + ".cue"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, diags, err := Compile(srcs, Options{})
-		if err != nil || res == nil {
-			t.Fatalf("%s: %v %v", env, err, diags)
-		}
+		_, res := compileExample(t, env)
 		var known []string
 		for _, n := range derivedNames(res.Env, res.Plan) {
 			known = append(known, n.what+" "+n.name)

@@ -88,9 +88,9 @@ func checkDesired(env *model.Environment, p *plan.Plan, outDir string) Diagnosti
 	if outDir == "" || p == nil {
 		return nil
 	}
-	committed, err := Committed(outDir, env.Name)
-	if err != nil {
-		return nil // the write or diff reports what is wrong with the directory
+	committed, err := CommittedFile(outDir, "terraform/"+env.Name+"/nodes.tf.json")
+	if err != nil || committed == nil {
+		return nil // nothing to compare with; a write or diff reports what is wrong with the directory
 	}
 	var nodes struct {
 		Resource struct {
@@ -99,7 +99,7 @@ func checkDesired(env *model.Environment, p *plan.Plan, outDir string) Diagnosti
 			} `json:"aws_autoscaling_group"`
 		} `json:"resource"`
 	}
-	if json.Unmarshal(committed["terraform/"+env.Name+"/nodes.tf.json"], &nodes) != nil {
+	if json.Unmarshal(committed, &nodes) != nil {
 		return nil
 	}
 	var ds Diagnostics

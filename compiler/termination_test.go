@@ -15,14 +15,7 @@ import (
 // every ASG has the drain hook and tags its instances for the handler.
 func TestTerminationHandlerSidesAgree(t *testing.T) {
 	for _, env := range []string{"qa", "prod"} {
-		srcs, err := ReadSources([]string{"../examples/" + env + ".cue"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, diags, err := Compile(srcs, Options{})
-		if err != nil || res == nil {
-			t.Fatalf("%s: %v %v", env, err, diags)
-		}
+		_, res := compileExample(t, env)
 		var tf struct {
 			Resource map[string]map[string]map[string]any `json:"resource"`
 		}

@@ -52,6 +52,17 @@ func Diff(results []*Result, root string, opts WriteOptions) (string, error) {
 	return t.Diff(buildOf(results, root, opts))
 }
 
+// CommittedFile returns one generated file as it is under root, nil when
+// it is not there; it never follows a link.
+func CommittedFile(root, p string) ([]byte, error) {
+	t, err := outtree.OpenReadOnly(root)
+	if err != nil {
+		return nil, err
+	}
+	defer t.Close()
+	return t.Read(p)
+}
+
 // Committed returns what the last build under root generated for the named
 // environments, as it is on disk.
 func Committed(root string, envs ...string) (fileset.FileSet, error) {

@@ -115,29 +115,25 @@ func reconcile(t *testing.T, name string) {
 		"sourceRef": map[string]any{"kind": "GitRepository", "name": k8s.FluxSource},
 	}))
 
-	ready := waitForLayers(ctx, t, c, name, source, kustomize)
-	for i := 1; i < len(k8s.Layers); i++ {
-		before, after := k8s.Layers[i-1], k8s.Layers[i]
-		if !ready[before].Before(ready[after]) {
-			t.Errorf("%s became Ready at %s, not after %s (%s)", after, ready[after].Format(time.RFC3339Nano), before, ready[before].Format(time.RFC3339Nano))
+	// Every Kustomization, the layers and each workload's, becomes Ready
+	// after the one it depends on.
+	units := k8s.UnitsOf(res.Files, name)
+	ready := waitReady(ctx, t, c, units, source, kustomize)
+	for _, u := range units {
+		if u.DependsOn != "" && !ready[u.DependsOn].Before(ready[u.Name]) {
+			t.Errorf("%s became Ready at %s, not after %s (%s)", u.Name, ready[u.Name].Format(time.RFC3339Nano), u.DependsOn, ready[u.DependsOn].Format(time.RFC3339Nano))
 		}
 	}
 	// The configs layer applied only once the charts of the infra layer had
 	// brought its CRDs.
+	configs := ready[k8s.LayerName(name, k8s.Configs)]
 	for _, crd := range installed.names() {
-		if !installed.time(crd).Before(ready[k8s.Configs]) {
+		if !installed.time(crd).Before(configs) {
 			t.Errorf("CRD %s was installed after the configs layer became Ready", crd)
 		}
 	}
-	t.Logf("layers Ready: infra %s, configs %s, apps %s", ready[k8s.Infra].Format(time.StampMilli),
-		ready[k8s.Configs].Format(time.StampMilli), ready[k8s.Apps].Format(time.StampMilli))
-	// Each workload's own Kustomization, after the apps layer.
-	for _, u := range k8s.UnitsOf(res.Files, name)[len(k8s.Layers):] {
-		at := waitReady(ctx, t, c, u.Name, source, kustomize)
-		if !ready[k8s.Apps].Before(at) {
-			t.Errorf("%s became Ready before the apps layer it depends on", u.Name)
-		}
-	}
+	t.Logf("layers Ready: infra %s, configs %s, apps %s", ready[k8s.LayerName(name, k8s.Infra)].Format(time.StampMilli),
+		configs.Format(time.StampMilli), ready[k8s.LayerName(name, k8s.Apps)].Format(time.StampMilli))
 	want := map[string]string{"qa": "Deployment/qa/service1", "prod": "PrometheusRule/prod/prod-alerts"}[name]
 	if !exists(t, c, want) || !exists(t, c, "ExternalSecret/newrelic/newrelic-license") {
 		t.Errorf("%s or the license ExternalSecret was not applied", want)
@@ -339,45 +335,22 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// waitForLayers returns when each layer became Ready, as this test saw it.
-// waitReady waits for one Kustomization to be Ready and says when it was.
-func waitReady(ctx context.Context, t *testing.T, c client.Client, name string, ctrls ...*controller) time.Time {
-	t.Helper()
-	for {
-		if u, err := lookup(c, "Kustomization/"+k8s.FluxNamespace+"/"+name); err == nil {
-			if status, _ := condition(u, "Ready"); status == "True" {
-				return time.Now()
-			}
-		}
-		for _, ctrl := range ctrls {
-			select {
-			case <-ctrl.exited:
-				t.Fatalf("%s exited", filepath.Base(ctrl.bin))
-			default:
-			}
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("Kustomization %s did not become Ready", name)
-		case <-time.After(250 * time.Millisecond):
-		}
-	}
-}
-
-func waitForLayers(ctx context.Context, t *testing.T, c client.Client, env string, ctrls ...*controller) map[string]time.Time {
+// waitReady returns when each Kustomization became Ready, as this test saw
+// it: all are watched at once, so a time is never that of a late look.
+func waitReady(ctx context.Context, t *testing.T, c client.Client, units []k8s.Unit, ctrls ...*controller) map[string]time.Time {
 	t.Helper()
 	ready := map[string]time.Time{}
-	for len(ready) < len(k8s.Layers) {
-		for _, l := range k8s.Layers {
-			if _, ok := ready[l]; ok {
+	for len(ready) < len(units) {
+		for _, u := range units {
+			if _, ok := ready[u.Name]; ok {
 				continue
 			}
-			u, err := lookup(c, "Kustomization/"+k8s.FluxNamespace+"/"+k8s.LayerName(env, l))
+			obj, err := lookup(c, "Kustomization/"+k8s.FluxNamespace+"/"+u.Name)
 			if err != nil {
 				continue // bootstrap's Kustomization has not applied it yet
 			}
-			if status, _ := condition(u, "Ready"); status == "True" {
-				ready[l] = time.Now()
+			if status, _ := condition(obj, "Ready"); status == "True" {
+				ready[u.Name] = time.Now()
 			}
 		}
 		for _, ctrl := range ctrls {
@@ -389,7 +362,7 @@ func waitForLayers(ctx context.Context, t *testing.T, c client.Client, env strin
 		}
 		select {
 		case <-ctx.Done():
-			t.Fatalf("the layers did not all become Ready: %v", ready)
+			t.Fatalf("the Kustomizations did not all become Ready: %v", ready)
 		case <-time.After(250 * time.Millisecond):
 		}
 	}

@@ -203,6 +203,8 @@ var badSpecs = []struct {
 		`bad.cue:165:88: error: clusterAdmin (AmazonEKSClusterAdminPolicy) applies to the whole cluster; it cannot be limited to namespaces`, nil},
 	{"a log retention CloudWatch does not offer", `terraform: backend:`, "cluster: logRetentionDays: 100\nterraform: backend:",
 		`bad.cue:159:28: error: cluster.logRetentionDays: invalid value 100 (must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)`, nil},
+	{"the same policy twice for one principal", `role/developers", policy: "view"},`, `role/developers", policy: "view"}, {principal: "arn:aws:iam::123456789012:role/developers", policy: "view"},`,
+		`bad.cue:167:76: error: arn:aws:iam::123456789012:role/developers is given view twice`, nil},
 	{"an instance refresh keeping more than all nodes healthy", "perZone: {min: 1, desired: 1, max: 2}", "perZone: {min: 1, desired: 1, max: 2}, instanceRefresh: minHealthyPercentage: 110",
 		"bad.cue:53:81: error: nodeGroups.system.instanceRefresh.minHealthyPercentage: invalid value 110 (out of bound <=100)", nil},
 }

@@ -35,7 +35,7 @@ func (t *Tree) Diff(b Build) (string, error) {
 	slices.Sort(paths)
 	var out strings.Builder
 	for _, p := range paths {
-		cur, err := t.read(p)
+		cur, err := t.Read(p)
 		if err != nil {
 			return "", err
 		}
@@ -73,7 +73,7 @@ func (t *Tree) Committed(envs ...string) (fileset.FileSet, error) {
 			continue
 		}
 		for _, p := range paths {
-			data, err := t.read(p)
+			data, err := t.Read(p)
 			if err != nil {
 				return nil, err
 			}
@@ -85,9 +85,9 @@ func (t *Tree) Committed(envs ...string) (fileset.FileSet, error) {
 	return out, nil
 }
 
-// read returns a file's bytes, nil when it does not exist; it never follows
-// a link.
-func (t *Tree) read(p string) ([]byte, error) {
+// Read returns a file's bytes, nil when it does not exist; it never
+// follows a link.
+func (t *Tree) Read(p string) ([]byte, error) {
 	if t.root == nil {
 		return nil, nil
 	}

@@ -361,7 +361,7 @@ func (t *Tree) checkShared(b Build, old, next manifest, files fileset.FileSet) e
 			if !ok {
 				continue
 			}
-			cur, err := t.read(p)
+			cur, err := t.Read(p)
 			if err != nil {
 				return err
 			}

@@ -126,6 +126,9 @@ func Credential(d *model.Destination) (string, *model.SecretRef) {
 	return "", nil
 }
 
+// TerminationHandler is the add-on that drains nodes before they go.
+const TerminationHandler = "aws-node-termination-handler"
+
 // TerminationQueue is the SQS queue the AWS Node Termination Handler reads:
 // EventBridge puts the ASGs' termination lifecycle actions, spot
 // interruption warnings and instance state changes there.

@@ -2,7 +2,6 @@ package summary
 
 import (
 	"flag"
-	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kuberator/kuberator/compiler/fileset"
+	"github.com/kuberator/kuberator/internal/testutil"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.txt with the current output")
@@ -20,24 +20,7 @@ var update = flag.Bool("update", false, "rewrite testdata/*.txt with the current
 // would produce.
 func readTree(t *testing.T, env string) fileset.FileSet {
 	t.Helper()
-	root := filepath.Join("..", "..", "golden", env)
-	files := fileset.FileSet{}
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(root, p)
-		files[filepath.ToSlash(rel)] = data
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) == 0 {
-		t.Fatalf("no files under %s", root)
-	}
-	return files
+	return testutil.ReadTree(t, filepath.Join(testutil.Root(), "golden", env))
 }
 
 // checkGolden compares got with testdata/<name>.txt, or rewrites it.

@@ -45,7 +45,7 @@ func ruleName(cluster, key string) string { return cluster + "-" + strings.Repla
 // until the handler has drained its node (or 5 minutes have passed).
 func (e emitter) termination() module {
 	m := module{}
-	if _, ok := e.env.Addons["aws-node-termination-handler"]; !ok {
+	if _, ok := e.env.Addons[plan.TerminationHandler]; !ok {
 		return m
 	}
 	queue := plan.TerminationQueue(e.plan.ClusterName)

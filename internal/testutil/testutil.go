@@ -3,11 +3,14 @@
 package testutil
 
 import (
+	"io/fs"
+	"os"
 	"path/filepath"
 	"runtime"
 	"testing"
 
 	"github.com/kuberator/kuberator/compiler"
+	"github.com/kuberator/kuberator/compiler/fileset"
 )
 
 // Root is the repository root.
@@ -42,4 +45,27 @@ func CompileExample(t testing.TB, name string) *compiler.Result {
 		t.Fatalf("%s does not compile:\n%v", name, diags)
 	}
 	return res
+}
+
+// ReadTree reads every file below dir into a file set keyed by slash path
+// relative to dir; a missing or empty dir fails the test.
+func ReadTree(t testing.TB, dir string) fileset.FileSet {
+	t.Helper()
+	out := fileset.FileSet{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		out[filepath.ToSlash(rel)] = data
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) == 0 {
+		t.Fatalf("no files under %s", dir)
+	}
+	return out
 }
