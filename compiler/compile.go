@@ -145,6 +145,7 @@ func Emit(res *Result) error {
 // It returns a nil environment when the spec does not decode.
 func Decode(srcs []Source) (_ *model.Environment, diags Diagnostics, _ error) {
 	defer func() { diags.redact() }()
+	user := scanBeside(srcs)
 	l, diags := load(srcs)
 	if l == nil {
 		diags.Sort()
@@ -161,13 +162,14 @@ func Decode(srcs []Source) (_ *model.Environment, diags Diagnostics, _ error) {
 		// The schema guarantees the shape; a decode failure is our bug.
 		return nil, nil, fmt.Errorf("decoding the validated spec: %w", err)
 	}
-	env.Positions = positionsOf(l.spec, srcs)
+	scan := <-user
+	env.Positions = scan.positions
 	for _, src := range srcs {
 		env.SpecFiles = append(env.SpecFiles, src.Path)
 	}
 	normalize(env)
 	diags = append(diags, check(env, catalogOf(l))...)
-	diags = append(diags, literalSecrets(l.spec)...)
+	diags = append(diags, scan.secrets...)
 	resolveInstanceTypes(env, l.lib, &diags)
 	return env, diags, nil
 }

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"slices"
-	"strconv"
 	"strings"
 
 	"cuelang.org/go/cue"
@@ -41,9 +39,8 @@ func ReadSources(paths []string) ([]Source, error) {
 
 // loaded is a spec unified with the schema, still in CUE form.
 type loaded struct {
-	env  cue.Value // #Environment & spec
-	spec cue.Value // the user's files alone: where positions come from
-	lib  cue.Value // schema + stdlib: catalogs for the Go-side rules
+	env cue.Value // #Environment & spec
+	lib cue.Value // schema + stdlib: catalogs for the Go-side rules
 }
 
 // load parses and unifies the spec with #Environment. CUE errors come back as
@@ -61,9 +58,9 @@ func load(srcs []Source) (*loaded, Diagnostics) {
 	}
 	env := lib.LookupPath(cue.MakePath(cue.Def("Environment"))).Unify(spec)
 	if err := env.Validate(cue.Concrete(true)); err != nil {
-		return nil, cueDiagnosticsNamed(err, positionsOf(spec, srcs), patternNames(lib), &explainer{srcs: srcs, env: env})
+		return nil, cueDiagnosticsNamed(err, scanSpec(spec, srcs).positions, patternNames(lib), &explainer{srcs: srcs, env: env})
 	}
-	return &loaded{env: env, spec: spec, lib: lib}, nil
+	return &loaded{env: env, lib: lib}, nil
 }
 
 func buildEmbedded(ctx *cue.Context) (cue.Value, error) {
@@ -172,40 +169,6 @@ func syntaxPositions(decls []ast.Decl, prefix string, ps model.Positions) {
 			syntaxPositions(s.Elts, p, ps)
 		}
 	}
-}
-
-// positionsOf records where the user wrote each field, keyed by dotted path.
-func positionsOf(spec cue.Value, srcs []Source) model.Positions {
-	ps := model.Positions{}
-	if len(srcs) > 0 {
-		ps[""] = model.Pos{File: srcs[0].Path, Line: 1, Column: 1}
-	}
-	var walk func(v cue.Value, path []string)
-	walk = func(v cue.Value, path []string) {
-		if len(path) > 0 {
-			ps[strings.Join(path, ".")] = fieldPos(v)
-		}
-		switch v.IncompleteKind() {
-		case cue.StructKind:
-			it, err := v.Fields(cue.Optional(true))
-			if err != nil {
-				return
-			}
-			for it.Next() {
-				walk(it.Value(), append(slices.Clip(path), selectorName(it.Selector())))
-			}
-		case cue.ListKind:
-			it, err := v.List()
-			if err != nil {
-				return
-			}
-			for i := 0; it.Next(); i++ {
-				walk(it.Value(), append(slices.Clip(path), strconv.Itoa(i)))
-			}
-		}
-	}
-	walk(spec, nil)
-	return ps
 }
 
 // fieldPos is where a value was written: the value itself for a scalar, the

@@ -91,49 +91,18 @@ func Redact(s string) string {
 	}
 }
 
-// literalSecrets reports every string in the spec, and every field name,
-// that looks like a credential, and any that holds the character the
-// Terraform emitters use to mark their own interpolations.
-func literalSecrets(spec cue.Value) Diagnostics {
-	var ds Diagnostics
-	check := func(s string, pos model.Pos) {
-		if strings.Contains(s, tfjson.Live[:3]) {
-			ds.errorf(pos, "remove the character U+E000", "%s holds U+E000, a private-use character kuberatorc reserves", strconv.Quote(abbreviate(s)))
-			return
-		}
-		if what, _, _ := findSecret(s); what != "" {
-			ds.errorf(pos, `keep secrets out of the spec: reference them ({ssmParameter: "/path"} or {variable: "name"}, or a Kubernetes Secret)`,
-				"%s looks like %s; a spec holds references to secrets, never the secrets", strconv.Quote(abbreviate(s)), what)
-		}
+// checkLiteral reports a string of the spec, or a field name, that looks like
+// a credential, or that holds the character the Terraform emitters use to
+// mark their own interpolations.
+func checkLiteral(ds *Diagnostics, s string, pos model.Pos) {
+	if strings.Contains(s, tfjson.Live[:3]) {
+		ds.errorf(pos, "remove the character U+E000", "%s holds U+E000, a private-use character kuberatorc reserves", strconv.Quote(abbreviate(s)))
+		return
 	}
-	var walk func(v cue.Value)
-	walk = func(v cue.Value) {
-		switch v.IncompleteKind() {
-		case cue.StructKind:
-			it, _ := v.Fields(cue.Optional(true))
-			for it != nil && it.Next() {
-				check(it.Selector().Unquoted(), labelPos(it.Value()))
-				walk(it.Value())
-			}
-		case cue.ListKind:
-			it, _ := v.List()
-			for it.Next() {
-				walk(it.Value())
-			}
-		case cue.StringKind:
-			if s, err := v.String(); err == nil {
-				check(s, fieldPos(v))
-			}
-		case cue.BytesKind:
-			// A bytes literal ('…') is written out base64-encoded, where no
-			// reader would see the secret in it.
-			if b, err := v.Bytes(); err == nil {
-				check(string(b), fieldPos(v))
-			}
-		}
+	if what, _, _ := findSecret(s); what != "" {
+		ds.errorf(pos, `keep secrets out of the spec: reference them ({ssmParameter: "/path"} or {variable: "name"}, or a Kubernetes Secret)`,
+			"%s looks like %s; a spec holds references to secrets, never the secrets", strconv.Quote(abbreviate(s)), what)
 	}
-	walk(spec)
-	return ds
 }
 
 // labelPos is where a field's name is written.
