@@ -84,7 +84,7 @@ func checkDelivery(env *model.Environment, ds *Diagnostics) {
 			ds.errorf(env.Positions.Of("alerts", "destinations", name, field), `write `+field+`: {ssmParameter: "/path"}`,
 				"Alertmanager reads the %s of destination %s in the cluster, from SSM; a Terraform variable cannot reach it", field, name)
 		case ref == nil && a.ToNewRelic():
-			ds.warnf(env.Positions.Of("alerts", "destinations", name), "give it a credential from SSM (a Slack webhookURL) for Alertmanager to use",
+			ds.warnf(WarnAlertmanagerUnreachable, env.Positions.Of("alerts", "destinations", name), "give it a credential from SSM (a Slack webhookURL) for Alertmanager to use",
 				"only New Relic delivers to %s: Alertmanager has no way to reach it (%s)", name, unreachableWhy(a.Destinations[name]))
 		case ref == nil:
 			ds.errorf(env.Positions.Of("alerts", "destinations", name), `give it a credential from SSM, or deliver through New Relic`,
@@ -115,7 +115,7 @@ func checkDestination(env *model.Environment, name string, d *model.Destination,
 		// alert only at a URL that names it; Alertmanager's receiver closes
 		// alerts when they resolve.
 		if env.Alerts.ToNewRelic() && !env.Alerts.ToAlertmanager() {
-			ds.warnf(pos, `deliver through Alertmanager too (delivery: "both"), whose Opsgenie receiver closes alerts when they resolve, or close them in Opsgenie`,
+			ds.warnf(WarnOpsgenieNoClose, pos, `deliver through Alertmanager too (delivery: "both"), whose Opsgenie receiver closes alerts when they resolve, or close them in Opsgenie`,
 				"New Relic opens Opsgenie alerts for %s but cannot close them when the issue closes", name)
 		}
 	}

@@ -111,7 +111,7 @@ func checkCluster(env *model.Environment, ds *Diagnostics) {
 		}
 	}
 	if !ep.Public && len(ep.PublicCIDRs) > 0 {
-		ds.warnf(env.Positions.Of("cluster", "endpoint", "publicCIDRs"), "remove publicCIDRs or set endpoint.public: true",
+		ds.warnf(WarnPublicCIDRsUnused, env.Positions.Of("cluster", "endpoint", "publicCIDRs"), "remove publicCIDRs or set endpoint.public: true",
 			"publicCIDRs has no effect on a private-only endpoint")
 	}
 }
@@ -200,7 +200,7 @@ func checkAddons(env *model.Environment, cat *catalog, ds *Diagnostics) {
 			ds.errorf(env.Positions.Of("addons", name, "controller"), "remove controller; only nginx takes it",
 				"add-on %q has no controller choice", name)
 		case a.Controller == "ingress-nginx":
-			ds.warnf(env.Positions.Of("addons", name, "controller"), `drop controller to use the maintained NGINX ingress controller`,
+			ds.warnf(WarnIngressNginxRetired, env.Positions.Of("addons", name, "controller"), `drop controller to use the maintained NGINX ingress controller`,
 				"the community ingress-nginx controller was retired in March 2026 and gets no more fixes")
 		}
 	}
@@ -343,7 +343,7 @@ func checkHosts(env *model.Environment, ds *Diagnostics) {
 		external = env.Ingress.ExternalHosts
 		for i, c := range env.Ingress.InboundCIDRs {
 			if netip.MustParsePrefix(c).Bits() == 0 && !env.Ingress.AllowFromAnywhere {
-				ds.warnf(env.Positions.Of("ingress", "inboundCIDRs", strconv.Itoa(i)), "list the networks that should reach the ALB, or set ingress.allowFromAnywhere: true for a public site",
+				ds.warnf(WarnALBOpenToAnywhere, env.Positions.Of("ingress", "inboundCIDRs", strconv.Itoa(i)), "list the networks that should reach the ALB, or set ingress.allowFromAnywhere: true for a public site",
 					"the ALB accepts traffic from the whole internet (%s)", c)
 			}
 		}

@@ -48,10 +48,19 @@ type Options struct {
 }
 
 // Compile compiles one environment from its spec files. The diagnostics hold
-// every finding about the spec; the result is nil when any of them is an
-// error. The error is for failures of kuberatorc itself, never the spec's.
-func Compile(srcs []Source, opts Options) (_ *Result, diags Diagnostics, _ error) {
-	defer func() { diags.redact() }()
+// every finding about the spec but the warnings a kuberatorc:accept comment
+// accepts; the result is nil when any of them is an error. The error is for
+// failures of kuberatorc itself, never the spec's.
+func Compile(srcs []Source, opts Options) (*Result, Diagnostics, error) {
+	res, diags, err := compileUnaccepted(srcs, opts)
+	diags = accept(diags, srcs)
+	diags.redact()
+	return res, diags, err
+}
+
+// compileUnaccepted is Compile before acceptances apply, which CompileAll
+// applies after its checks across environments.
+func compileUnaccepted(srcs []Source, opts Options) (*Result, Diagnostics, error) {
 	env, diags, err := decodeWithin(srcs, opts)
 	if env == nil || err != nil {
 		return nil, diags, err

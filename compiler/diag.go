@@ -27,6 +27,9 @@ type Diagnostic struct {
 	Severity Severity  `json:"severity"`
 	Message  string    `json:"message"`
 	Hint     string    `json:"hint,omitempty"`
+	// ID names a warning, so that a spec can accept it at its line with a
+	// // kuberatorc:accept <id> comment.
+	ID string `json:"id,omitempty"`
 	// Envs names the environments a finding is about, when several are
 	// compiled at once.
 	Envs []string `json:"environments,omitempty"`
@@ -43,8 +46,9 @@ func (ds *Diagnostics) errorf(pos model.Pos, hint, format string, args ...any) {
 	ds.add(Error, pos, hint, format, args...)
 }
 
-func (ds *Diagnostics) warnf(pos model.Pos, hint, format string, args ...any) {
+func (ds *Diagnostics) warnf(id string, pos model.Pos, hint, format string, args ...any) {
 	ds.add(Warning, pos, hint, format, args...)
+	(*ds)[len(*ds)-1].ID = id
 }
 
 func (ds *Diagnostics) notef(pos model.Pos, hint, format string, args ...any) {
@@ -86,6 +90,9 @@ func (d Diagnostic) String() string {
 	s := fmt.Sprintf("%s: %s: %s", d.Pos, d.Severity, msg)
 	if d.Hint != "" {
 		s += "\n\thint: " + d.Hint
+	}
+	if d.ID != "" && d.ID != WarnAcceptUnused {
+		s += "\n\tto accept it: // " + acceptMarker + " " + d.ID + " (on this line or the line above)"
 	}
 	return s
 }

@@ -36,7 +36,7 @@ func checkGitOpsRoot(env *model.Environment, outDir string) Diagnostics {
 		return nil
 	}
 	return Diagnostics{{
-		Pos: env.Positions.Of("gitops", "root"), Severity: Warning,
+		Pos: env.Positions.Of("gitops", "root"), Severity: Warning, ID: WarnGitopsRootMismatch,
 		Message: fmt.Sprintf("the output directory %s is %q in its git repository, but gitops.root is %q: "+
 			"Flux would read %s, which this build does not write", outDir, rel, root,
 			k8s.RepoPath(root, k8s.ClusterDir(env.Name))),

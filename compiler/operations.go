@@ -72,7 +72,7 @@ func checkAccess(env *model.Environment, ds *Diagnostics) {
 	if len(env.Access) > 0 {
 		pos = env.Positions.Of("access")
 	}
-	ds.warnf(pos, `give a role policy: "clusterAdmin" in access`,
+	ds.warnf(WarnNoClusterAdmin, pos, `give a role policy: "clusterAdmin" in access`,
 		"no one would administer the cluster: the creator gets no admin access and access names no clusterAdmin or cluster-wide admin")
 }
 
@@ -109,7 +109,7 @@ func checkDesired(env *model.Environment, p *plan.Plan, outDir string) Diagnosti
 			if !ok || old.Desired == nil || *old.Desired == a.Desired {
 				continue
 			}
-			ds.warnf(env.Positions.Of("nodeGroups", g.Name, "perZone", "desired"),
+			ds.warnf(WarnDesiredIgnored, env.Positions.Of("nodeGroups", g.Name, "perZone", "desired"),
 				"change perZone.min or max to resize a running group; desired only sizes a new one",
 				"perZone.desired of %s changes from %d to %d, but an existing ASG keeps its size: the cluster autoscaler owns it after creation, and Terraform ignores desired_capacity",
 				a.Name, *old.Desired, a.Desired)

@@ -132,26 +132,18 @@ type EnvResult struct {
 // The error is for failures of kuberatorc itself, or an unreadable file.
 func CompileAll(specs []EnvSpec, opts Options) ([]EnvResult, Diagnostics, error) {
 	results := make([]EnvResult, len(specs))
+	sources := make([][]Source, len(specs))
 	errs := make([]error, len(specs))
 	parallel.Each(len(specs), func(i int) {
 		results[i].Spec = specs[i]
-		srcs, err := ReadSources(specs[i].Paths)
-		if err != nil {
-			errs[i] = err
-			return
+		sources[i], errs[i] = ReadSources(specs[i].Paths)
+		if errs[i] == nil {
+			results[i].Result, results[i].Diags, errs[i] = compileUnaccepted(sources[i], opts)
 		}
-		results[i].Result, results[i].Diags, errs[i] = Compile(srcs, opts)
 	})
 	for _, err := range errs {
 		if err != nil {
 			return nil, nil, err
-		}
-	}
-	if len(results) > 1 {
-		for i := range results {
-			for j := range results[i].Diags {
-				results[i].Diags[j].Envs = []string{results[i].Spec.Label}
-			}
 		}
 	}
 	for _, d := range checkAcross(results) {
@@ -159,6 +151,16 @@ func CompileAll(specs []EnvSpec, opts Options) ([]EnvResult, Diagnostics, error)
 		results[i].Diags = append(results[i].Diags, d)
 		if d.Severity == Error {
 			results[i].Result = nil
+		}
+	}
+	for i := range results {
+		results[i].Diags = accept(results[i].Diags, sources[i])
+		results[i].Diags.redact()
+		for j := range results[i].Diags {
+			results[i].Diags[j].Envs = nil
+			if len(results) > 1 {
+				results[i].Diags[j].Envs = []string{results[i].Spec.Label}
+			}
 		}
 	}
 	return results, mergeDiagnostics(results), nil
@@ -206,24 +208,24 @@ func checkAcross(results []EnvResult) Diagnostics {
 func clash(prev, r *EnvResult) Diagnostics {
 	a, b := prev.Result.Env, r.Result.Env
 	var ds Diagnostics
-	add := func(sev Severity, path []string, hint, format string, args ...any) {
-		ds = append(ds, Diagnostic{Pos: b.Positions.Of(path...), Severity: sev, Message: fmt.Sprintf(format, args...), Hint: hint, Envs: []string{r.Spec.Label}})
+	add := func(sev Severity, id string, path []string, hint, format string, args ...any) {
+		ds = append(ds, Diagnostic{Pos: b.Positions.Of(path...), Severity: sev, ID: id, Message: fmt.Sprintf(format, args...), Hint: hint, Envs: []string{r.Spec.Label}})
 	}
 	// The Flux path (gitops.root/kubernetes/clusters/<name>) and every
 	// output directory follow from the name, so one check covers them.
 	if a.Name == b.Name {
-		add(Error, []string{"name"}, "give every environment its own name",
+		add(Error, "", []string{"name"}, "give every environment its own name",
 			"environment %s has the name %q too: their clusters, AWS resources, Flux path %s and output directories would be the same",
 			prev.Spec.Label, b.Name, k8s.ClusterDir(b.Name))
 	}
 	if a.Domain == b.Domain {
-		add(Error, []string{"domain"}, "give each environment its own domain, such as qa.example.com and staging.example.com",
+		add(Error, "", []string{"domain"}, "give each environment its own domain, such as qa.example.com and staging.example.com",
 			"environment %s has the domain %s too: both external-dns would write the same records", prev.Spec.Label, b.Domain)
 	}
 	if a.AWS == b.AWS {
 		va, vb := netip.MustParsePrefix(a.Network.VPCCIDR), netip.MustParsePrefix(b.Network.VPCCIDR)
 		if va.Overlaps(vb) {
-			add(Warning, []string{"network", "vpcCIDR"}, "give each environment's VPC its own range, so that they can be peered or joined by a transit gateway",
+			add(Warning, WarnVPCOverlap, []string{"network", "vpcCIDR"}, "give each environment's VPC its own range, so that they can be peered or joined by a transit gateway",
 				"the VPC %s overlaps environment %s's VPC %s in the same account and region (%s, %s)", vb, prev.Spec.Label, va, b.AWS.AccountID, b.AWS.Region)
 		}
 	}

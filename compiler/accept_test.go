@@ -1,0 +1,33 @@
+package compiler_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kuberator/kuberator/compiler"
+	"github.com/kuberator/kuberator/internal/testutil"
+)
+
+// TestWarningIDsDocumented keeps the README's table of warning ids, which
+// users accept warnings by, the same as the ids kuberatorc gives.
+func TestWarningIDsDocumented(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(testutil.Root(), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var documented []string
+	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z0-9-]+)` \\| ").FindAllStringSubmatch(string(readme), -1) {
+		documented = append(documented, m[1])
+	}
+	if diff := cmp.Diff(compiler.WarningIDs, documented); diff != "" {
+		t.Errorf("README's warning ids differ from compiler.WarningIDs (-code +README):\n%s", diff)
+	}
+	if !slices.IsSorted(compiler.WarningIDs) {
+		t.Errorf("WarningIDs are not sorted: %v", compiler.WarningIDs)
+	}
+}
