@@ -35,6 +35,8 @@ import (
 	"strings"
 	"syscall"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/kuberator/kuberator/compiler/fileset"
 )
 
@@ -428,11 +430,19 @@ func (t *Tree) stage(changed map[string][]byte, man []byte) (journal, error) {
 	if err := t.root.Mkdir(stageName, 0o755); err != nil {
 		return j, err
 	}
+	// Through the stage directory's own handle: through the root, every
+	// write would open the stage directory again.
+	stage, err := t.root.OpenRoot(stageName)
+	if err != nil {
+		return j, err
+	}
+	defer stage.Close()
 	for _, p := range slices.Sorted(maps.Keys(changed)) {
-		staged := stageName + "/" + strings.ReplaceAll(p, "/", "%")
-		if err := t.root.WriteFile(staged, changed[p], 0o644); err != nil {
+		flat := strings.ReplaceAll(p, "/", "%")
+		if err := stage.WriteFile(flat, changed[p], 0o644); err != nil {
 			return j, err
 		}
+		staged := stageName + "/" + flat
 		if err := t.mkdirAll(path.Dir(p)); err != nil {
 			return j, err
 		}
@@ -472,12 +482,14 @@ func (t *Tree) commit(j journal) error {
 // apply carries out a committed journal. Every step can be done again: a
 // move whose source is gone was made, a removal of a missing file was made.
 func (t *Tree) apply(j journal) error {
+	mv := mover{t: t}
+	defer mv.close()
 	for _, m := range j.Moves {
 		if err := t.mkdirAll(path.Dir(m.To)); err != nil {
 			return err
 		}
 		// A staged file that is gone was moved before an interruption.
-		if err := t.root.Rename(m.From, m.To); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := mv.move(m); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
 		step("moved")
@@ -499,6 +511,49 @@ func (t *Tree) apply(j journal) error {
 		return err
 	}
 	return t.root.RemoveAll(stageName)
+}
+
+// mover renames staged files into place with renameat on directory handles
+// opened through the root: a rename through the root opens every component
+// of both paths, again for every file. Moves come sorted by destination, so
+// one destination directory is open at a time.
+type mover struct {
+	t          *Tree
+	stage, dst *os.File
+	dstDir     string
+}
+
+func (mv *mover) move(m move) error {
+	if mv.stage == nil {
+		f, err := mv.t.root.Open(path.Dir(m.From))
+		if err != nil {
+			return err
+		}
+		mv.stage = f
+	}
+	if dir := path.Dir(m.To); mv.dst == nil || mv.dstDir != dir {
+		if mv.dst != nil {
+			mv.dst.Close()
+			mv.dst = nil
+		}
+		f, err := mv.t.root.Open(dir)
+		if err != nil {
+			return err
+		}
+		mv.dst, mv.dstDir = f, dir
+	}
+	if err := unix.Renameat(int(mv.stage.Fd()), path.Base(m.From), int(mv.dst.Fd()), path.Base(m.To)); err != nil {
+		return &os.LinkError{Op: "rename", Old: path.Join(mv.t.dir, m.From), New: path.Join(mv.t.dir, m.To), Err: err}
+	}
+	return nil
+}
+
+func (mv *mover) close() {
+	for _, f := range []*os.File{mv.stage, mv.dst} {
+		if f != nil {
+			f.Close()
+		}
+	}
 }
 
 // recover finishes a committed journal and clears what an interrupted build

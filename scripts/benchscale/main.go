@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -40,21 +41,29 @@ func main() {
 	work, err := os.MkdirTemp("", "benchscale")
 	check(err)
 	defer os.RemoveAll(work)
+	// A build into memory (tmpfs) shows what kuberatorc costs apart from
+	// the disk, whose cost per file created varies tenfold on this machine.
+	shm, err := os.MkdirTemp("/dev/shm", "benchscale")
+	check(err)
+	defer os.RemoveAll(shm)
 
 	fmt.Printf("%d runs each, median; whole processes on %s\n\n", *runs, host())
-	fmt.Println("| N workloads | kuberatorc build (fresh dir) | cue export anchor | ratio | build peak RSS | kuberatorc vet | cue vet -c | ratio | rebuild, nothing changed | vet + reading the tree | render | kubectl kustomize, one overlay (1 run) | speed-up |")
-	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Println("| N workloads | kuberatorc build (fresh dir) | cue export anchor | ratio | writing the same files (plain Go) | build into tmpfs | ratio | build peak RSS | kuberatorc vet | cue vet -c | ratio | rebuild, nothing changed | vet + reading the tree | render | kubectl kustomize, one overlay (1 run) | speed-up |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, s := range strings.Split(*sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		check(err)
 		dir := filepath.Join(work, "n"+s)
 		spec, anchor := prepare(dir, base, n)
-		var build, export, vet, cueVet, render, rebuild, vetRead []time.Duration
+		var build, export, write, inMemory, vet, cueVet, render, rebuild, vetRead []time.Duration
 		var peak int64
 		for i := range *runs {
 			out := filepath.Join(dir, fmt.Sprintf("out%d", i))
 			d, rss := timed(*kuberatorc, "build", spec, "-o", out)
 			build, peak = append(build, d), max(peak, rss)
+			write = append(write, plainWrite(out, filepath.Join(dir, fmt.Sprintf("plain%d", i))))
+			d, _ = timed(*kuberatorc, "build", spec, "-o", filepath.Join(shm, fmt.Sprintf("n%d-%d", n, i)))
+			inMemory = append(inMemory, d)
 			d, _ = timedIn(anchor, *cue, "export", "-e", "env", "--out", "json", ".")
 			export = append(export, d)
 			d, _ = timed(*kuberatorc, "vet", spec)
@@ -74,8 +83,9 @@ func main() {
 			single = ms(d)
 			speedup = fmt.Sprintf("%.1f×", float64(d)/float64(median(render)))
 		}
-		fmt.Printf("| %d | %s | %s | %.2f× | %d MiB | %s | %s | %.2f× | %s | %s | %s | %s | %s |\n", n,
-			ms(median(build)), ms(median(export)), ratio(build, export), peak/1024,
+		fmt.Printf("| %d | %s | %s | %.2f× | %s | %s | %.2f× | %d MiB | %s | %s | %.2f× | %s | %s | %s | %s | %s |\n", n,
+			ms(median(build)), ms(median(export)), ratio(build, export), ms(median(write)),
+			ms(median(inMemory)), ratio(inMemory, export), peak/1024,
 			ms(median(vet)), ms(median(cueVet)), ratio(vet, cueVet), ms(median(rebuild)), ms(median(vetRead)),
 			ms(median(render)), single, speedup)
 	}
@@ -100,6 +110,30 @@ func prepare(dir string, base []byte, n int) (spec, anchor string) {
 	wrapped := "package kuberator\n\nenv: #Environment & {\n" + string(data) + "\n}\n"
 	check(os.WriteFile(filepath.Join(anchor, "spec.cue"), []byte(wrapped), 0o644))
 	return spec, anchor
+}
+
+// plainWrite is how long writing the files of tree src into a new directory
+// dst takes with os.MkdirAll and os.WriteFile, and nothing else: what this
+// machine's file system charges for the files a build creates.
+func plainWrite(src, dst string) time.Duration {
+	files := map[string][]byte{}
+	check(filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err == nil {
+			files[rel], err = os.ReadFile(p)
+		}
+		return err
+	}))
+	start := time.Now()
+	for _, rel := range slices.Sorted(maps.Keys(files)) {
+		p := filepath.Join(dst, rel)
+		check(os.MkdirAll(filepath.Dir(p), 0o755))
+		check(os.WriteFile(p, files[rel], 0o644))
+	}
+	return time.Since(start)
 }
 
 // readTree is how long reading every file of a tree takes.
