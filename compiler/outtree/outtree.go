@@ -525,9 +525,9 @@ type mover struct {
 
 func (mv *mover) move(m move) error {
 	if mv.stage == nil {
-		f, err := mv.t.root.Open(path.Dir(m.From))
+		f, err := mv.t.root.Open(stageName) // valid journals stage nowhere else
 		if err != nil {
-			return err
+			return err // gone: every file was moved
 		}
 		mv.stage = f
 	}
@@ -538,7 +538,8 @@ func (mv *mover) move(m move) error {
 		}
 		f, err := mv.t.root.Open(dir)
 		if err != nil {
-			return err
+			// Not a missing source: apply made the directory.
+			return fmt.Errorf("opening %s: %v", path.Join(mv.t.dir, dir), err)
 		}
 		mv.dst, mv.dstDir = f, dir
 	}
