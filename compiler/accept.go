@@ -47,7 +47,8 @@ type acceptance struct {
 }
 
 // accept drops the warnings that a comment in the spec accepts, and warns
-// about a comment that accepts nothing, so no stale acceptance stays.
+// about a comment that accepts nothing (in a spec without errors), so no
+// stale acceptance stays.
 func accept(ds Diagnostics, srcs []Source) Diagnostics {
 	var all []acceptance
 	for _, src := range srcs {
@@ -65,6 +66,11 @@ func accept(ds Diagnostics, srcs []Source) Diagnostics {
 		if !acceptedBy(d, all, used) {
 			out = append(out, d)
 		}
+	}
+	if ds.HasErrors(false) {
+		// An error stops the checks that follow it, and their warnings
+		// with them: an acceptance is not stale for want of one.
+		return out
 	}
 	for i, a := range all {
 		for j, id := range a.ids {
