@@ -39,8 +39,9 @@ func ReadSources(paths []string) ([]Source, error) {
 
 // loaded is a spec unified with the schema, still in CUE form.
 type loaded struct {
-	env cue.Value // #Environment & spec
-	lib cue.Value // schema + stdlib: catalogs for the Go-side rules
+	env  cue.Value // #Environment & spec
+	lib  cue.Value // schema + stdlib: catalogs for the Go-side rules
+	data []byte    // env exported as JSON
 }
 
 // load parses and unifies the spec with #Environment. CUE errors come back as
@@ -57,10 +58,17 @@ func load(srcs []Source) (*loaded, Diagnostics) {
 		return nil, diags
 	}
 	env := lib.LookupPath(cue.MakePath(cue.Def("Environment"))).Unify(spec)
-	if err := env.Validate(cue.Concrete(true)); err != nil {
+	// The export (what Decode reads, as cue export would print it) fails
+	// wherever Validate(Concrete) would, but stops at the first error:
+	// Validate, which reports every one, runs only to explain a failure.
+	data, err := env.MarshalJSON()
+	if err != nil {
+		if verr := env.Validate(cue.Concrete(true)); verr != nil {
+			err = verr
+		}
 		return nil, cueDiagnosticsNamed(err, scanSpec(spec, srcs).positions, patternNames(lib), &explainer{srcs: srcs, env: env})
 	}
-	return &loaded{env: env, lib: lib}, nil
+	return &loaded{env: env, lib: lib, data: data}, nil
 }
 
 func buildEmbedded(ctx *cue.Context) (cue.Value, error) {
