@@ -53,7 +53,7 @@ type Options struct {
 // failures of kuberatorc itself, never the spec's.
 func Compile(srcs []Source, opts Options) (*Result, Diagnostics, error) {
 	res, diags, err := compileUnaccepted(srcs, opts)
-	diags = accept(diags, srcs)
+	diags = acceptAll([]Diagnostics{diags}, [][]Source{srcs})[0]
 	diags.redact()
 	return res, diags, err
 }
@@ -151,11 +151,12 @@ func Emit(res *Result) error {
 }
 
 // Decode loads and validates a spec into the model and runs the Go-side rules.
-// It returns a nil environment when the spec does not decode.
+// It returns a nil environment when the spec does not decode. Its warnings
+// are all there: acceptances in the spec apply in Compile.
 func Decode(srcs []Source) (_ *model.Environment, diags Diagnostics, _ error) {
 	defer func() { diags.redact() }()
 	user := scanBeside(srcs)
-	l, diags := load(srcs)
+	l, diags := load(srcs, user)
 	if l == nil {
 		diags.Sort()
 		return nil, diags, nil

@@ -55,7 +55,6 @@ func (ds *Diagnostics) notef(pos model.Pos, hint, format string, args ...any) {
 	ds.add(Note, pos, hint, format, args...)
 }
 
-// HasErrors reports whether any diagnostic is an error, or (strict) a warning.
 // redact hides credentials in every message and hint: a value CUE rejects is
 // quoted in its error, and a secret must not reach a CI log.
 func (ds Diagnostics) redact() {
@@ -64,6 +63,7 @@ func (ds Diagnostics) redact() {
 	}
 }
 
+// HasErrors reports whether any diagnostic is an error, or (strict) a warning.
 func (ds Diagnostics) HasErrors(strict bool) bool {
 	return slices.ContainsFunc(ds, func(d Diagnostic) bool {
 		return d.Severity == Error || strict && d.Severity == Warning

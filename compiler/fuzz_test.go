@@ -3,6 +3,7 @@ package compiler_test
 import (
 	"encoding/json"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -49,6 +50,10 @@ func FuzzCompile(f *testing.F) {
 		for _, d := range diags {
 			if d.Pos.File != "fuzz.cue" || d.Pos.Line < 1 {
 				t.Errorf("diagnostic without a position in the spec: %s", d)
+			}
+			// Every warning can be accepted by an id the README lists.
+			if d.Severity == compiler.Warning && !slices.Contains(compiler.WarningIDs, d.ID) && d.ID != compiler.WarnAcceptUnused {
+				t.Errorf("warning without a known id: %s", d)
 			}
 		}
 		if res == nil {

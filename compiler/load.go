@@ -45,8 +45,8 @@ type loaded struct {
 }
 
 // load parses and unifies the spec with #Environment. CUE errors come back as
-// diagnostics positioned in the user's files.
-func load(srcs []Source) (*loaded, Diagnostics) {
+// diagnostics positioned in the user's files, from the scan beside it.
+func load(srcs []Source, user <-chan scanned) (*loaded, Diagnostics) {
 	ctx := cuecontext.New()
 	lib, err := buildEmbedded(ctx)
 	if err != nil {
@@ -66,7 +66,7 @@ func load(srcs []Source) (*loaded, Diagnostics) {
 		if verr := env.Validate(cue.Concrete(true)); verr != nil {
 			err = verr
 		}
-		return nil, cueDiagnosticsNamed(err, scanSpec(spec, srcs).positions, patternNames(lib), &explainer{srcs: srcs, env: env})
+		return nil, cueDiagnosticsNamed(err, (<-user).positions, patternNames(lib), &explainer{srcs: srcs, env: env})
 	}
 	return &loaded{env: env, lib: lib, data: data}, nil
 }

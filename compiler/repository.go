@@ -153,8 +153,12 @@ func CompileAll(specs []EnvSpec, opts Options) ([]EnvResult, Diagnostics, error)
 			results[i].Result = nil
 		}
 	}
+	diags := make([]Diagnostics, len(results))
 	for i := range results {
-		results[i].Diags = accept(results[i].Diags, sources[i])
+		diags[i] = results[i].Diags
+	}
+	for i, ds := range acceptAll(diags, sources) {
+		results[i].Diags = ds
 		results[i].Diags.redact()
 		for j := range results[i].Diags {
 			results[i].Diags[j].Envs = nil

@@ -515,8 +515,9 @@ func (t *Tree) apply(j journal) error {
 
 // mover renames staged files into place with renameat on directory handles
 // opened through the root: a rename through the root opens every component
-// of both paths, again for every file. Moves come sorted by destination, so
-// one destination directory is open at a time.
+// of both paths, again for every file. One destination directory is open at
+// a time; moves come sorted by path, so a directory's files mostly follow
+// one another.
 type mover struct {
 	t          *Tree
 	stage, dst *os.File

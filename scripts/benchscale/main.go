@@ -40,11 +40,16 @@ func main() {
 	check(err)
 	work, err := os.MkdirTemp("", "benchscale")
 	check(err)
+	temps = append(temps, work)
 	defer os.RemoveAll(work)
 	// A build into memory (tmpfs) shows what kuberatorc costs apart from
 	// the disk, whose cost per file created varies tenfold on this machine.
+	// Without /dev/shm (macOS) the column is left empty.
 	shm, err := os.MkdirTemp("/dev/shm", "benchscale")
-	check(err)
+	if err != nil {
+		shm = ""
+	}
+	temps = append(temps, shm)
 	defer os.RemoveAll(shm)
 
 	fmt.Printf("%d runs each, median; whole processes on %s\n\n", *runs, host())
@@ -62,8 +67,12 @@ func main() {
 			d, rss := timed(*kuberatorc, "build", spec, "-o", out)
 			build, peak = append(build, d), max(peak, rss)
 			write = append(write, plainWrite(out, filepath.Join(dir, fmt.Sprintf("plain%d", i))))
-			d, _ = timed(*kuberatorc, "build", spec, "-o", filepath.Join(shm, fmt.Sprintf("n%d-%d", n, i)))
-			inMemory = append(inMemory, d)
+			if shm != "" {
+				mem := filepath.Join(shm, "out")
+				d, _ = timed(*kuberatorc, "build", spec, "-o", mem)
+				inMemory = append(inMemory, d)
+				check(os.RemoveAll(mem)) // memory, not disk: give it back
+			}
 			d, _ = timedIn(anchor, *cue, "export", "-e", "env", "--out", "json", ".")
 			export = append(export, d)
 			d, _ = timed(*kuberatorc, "vet", spec)
@@ -83,9 +92,9 @@ func main() {
 			single = ms(d)
 			speedup = fmt.Sprintf("%.1f×", float64(d)/float64(median(render)))
 		}
-		fmt.Printf("| %d | %s | %s | %.2f× | %s | %s | %.2f× | %d MiB | %s | %s | %.2f× | %s | %s | %s | %s | %s |\n", n,
+		fmt.Printf("| %d | %s | %s | %.2f× | %s | %s | %s | %d MiB | %s | %s | %.2f× | %s | %s | %s | %s | %s |\n", n,
 			ms(median(build)), ms(median(export)), ratio(build, export), ms(median(write)),
-			ms(median(inMemory)), ratio(inMemory, export), peak/1024,
+			msOrDash(inMemory), ratioOrDash(inMemory, export), peak/1024,
 			ms(median(vet)), ms(median(cueVet)), ratio(vet, cueVet), ms(median(rebuild)), ms(median(vetRead)),
 			ms(median(render)), single, speedup)
 	}
@@ -189,10 +198,25 @@ func timedIn(dir, name string, args ...string) (time.Duration, int64) {
 	start := time.Now()
 	if err := cmd.Run(); err != nil {
 		fmt.Fprintf(os.Stderr, "%s %s: %v\n%s", name, strings.Join(args, " "), err, stderr.Bytes())
-		os.Exit(1)
+		exit()
 	}
 	d := time.Since(start)
 	return d, cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss
+}
+
+// msOrDash and ratioOrDash print a column that may not have been measured.
+func msOrDash(ds []time.Duration) string {
+	if len(ds) == 0 {
+		return "-"
+	}
+	return ms(median(ds))
+}
+
+func ratioOrDash(a, b []time.Duration) string {
+	if len(a) == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f×", ratio(a, b))
 }
 
 func median(ds []time.Duration) time.Duration {
@@ -229,6 +253,17 @@ func host() string {
 func check(err error) {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchscale:", err)
-		os.Exit(1)
+		exit()
 	}
+}
+
+// temps are removed on every way out, a failure too: the tmpfs one holds
+// memory.
+var temps []string
+
+func exit() {
+	for _, dir := range temps {
+		os.RemoveAll(dir)
+	}
+	os.Exit(1)
 }
