@@ -80,10 +80,8 @@ func contents(t *testing.T, dir string) map[string]string {
 // manifest, nothing staged, no journal.
 func want(files fileset.FileSet) map[string]string {
 	out := map[string]string{}
-	var paths []string
 	for p, data := range files {
 		out[p] = string(data)
-		paths = append(paths, p)
 	}
 	out[ManifestName] = manifestFor(files)
 	return out
