@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/kuberator/kuberator/compiler"
+	"github.com/kuberator/kuberator/compiler/diag"
 	"github.com/kuberator/kuberator/internal/testutil"
 )
 
@@ -24,10 +24,10 @@ func TestWarningIDsDocumented(t *testing.T) {
 	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z0-9-]+)` \\| ").FindAllStringSubmatch(string(readme), -1) {
 		documented = append(documented, m[1])
 	}
-	if diff := cmp.Diff(compiler.WarningIDs, documented); diff != "" {
-		t.Errorf("README's warning ids differ from compiler.WarningIDs (-code +README):\n%s", diff)
+	if diff := cmp.Diff(diag.WarningIDs, documented); diff != "" {
+		t.Errorf("README's warning ids differ from diag.WarningIDs (-code +README):\n%s", diff)
 	}
-	if !slices.IsSorted(compiler.WarningIDs) {
-		t.Errorf("WarningIDs are not sorted: %v", compiler.WarningIDs)
+	if !slices.IsSorted(diag.WarningIDs) {
+		t.Errorf("WarningIDs are not sorted: %v", diag.WarningIDs)
 	}
 }

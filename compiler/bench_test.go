@@ -6,15 +6,17 @@ import (
 	"testing"
 
 	"github.com/kuberator/kuberator/compiler"
+	"github.com/kuberator/kuberator/compiler/load"
+	"github.com/kuberator/kuberator/compiler/render"
 	"github.com/kuberator/kuberator/internal/testutil"
 )
 
-func qaSources(b *testing.B) []compiler.Source {
+func qaSources(b *testing.B) []load.Source {
 	data, err := os.ReadFile(testutil.ExamplePath("qa"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	return []compiler.Source{{Path: "examples/qa.cue", Data: data}}
+	return []load.Source{{Path: "examples/qa.cue", Data: data}}
 }
 
 func benchmark(b *testing.B, opts compiler.Options) {
@@ -43,7 +45,7 @@ func BenchmarkRenderQA(b *testing.B) {
 		if err != nil || res == nil {
 			b.Fatal("qa does not compile")
 		}
-		if _, err := compiler.Render(res.Files, "qa"); err != nil {
+		if _, err := render.Build(res.Files, "qa"); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -53,14 +55,14 @@ func BenchmarkRenderQA(b *testing.B) {
 var scaleSizes = []int{10, 100, 1000}
 
 // scaleSources is examples/qa.cue with n generated workloads.
-func scaleSources(b *testing.B, n int) []compiler.Source {
+func scaleSources(b *testing.B, n int) []load.Source {
 	base := qaSources(b)[0]
-	return []compiler.Source{{Path: "examples/qa.cue", Data: testutil.ScaleSpec(base.Data, "qa.example.com", n)}}
+	return []load.Source{{Path: "examples/qa.cue", Data: testutil.ScaleSpec(base.Data, "qa.example.com", n)}}
 }
 
 // scale runs f for each size, with the spec compiled from N workloads more
 // than qa has.
-func scale(b *testing.B, f func(b *testing.B, srcs []compiler.Source)) {
+func scale(b *testing.B, f func(b *testing.B, srcs []load.Source)) {
 	for _, n := range scaleSizes {
 		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
 			srcs := scaleSources(b, n)
@@ -70,7 +72,7 @@ func scale(b *testing.B, f func(b *testing.B, srcs []compiler.Source)) {
 	}
 }
 
-func compileOrFail(b *testing.B, srcs []compiler.Source, opts compiler.Options) *compiler.Result {
+func compileOrFail(b *testing.B, srcs []load.Source, opts compiler.Options) *compiler.Result {
 	res, diags, err := compiler.Compile(srcs, opts)
 	if err != nil || res == nil {
 		b.Fatalf("the spec does not compile: %v %v", err, diags)
@@ -80,7 +82,7 @@ func compileOrFail(b *testing.B, srcs []compiler.Source, opts compiler.Options) 
 
 // BenchmarkCompile is a whole compile at N workloads: load, check, plan, emit.
 func BenchmarkCompile(b *testing.B) {
-	scale(b, func(b *testing.B, srcs []compiler.Source) {
+	scale(b, func(b *testing.B, srcs []load.Source) {
 		for b.Loop() {
 			compileOrFail(b, srcs, compiler.Options{})
 		}
@@ -89,7 +91,7 @@ func BenchmarkCompile(b *testing.B) {
 
 // BenchmarkVet is the pre-commit check at N workloads.
 func BenchmarkVet(b *testing.B) {
-	scale(b, func(b *testing.B, srcs []compiler.Source) {
+	scale(b, func(b *testing.B, srcs []load.Source) {
 		for b.Loop() {
 			compileOrFail(b, srcs, compiler.Options{VetOnly: true})
 		}
@@ -99,10 +101,10 @@ func BenchmarkVet(b *testing.B) {
 // BenchmarkRender is kustomize of every Flux Kustomization of the
 // environment at N workloads, from a compiled file set.
 func BenchmarkRender(b *testing.B) {
-	scale(b, func(b *testing.B, srcs []compiler.Source) {
+	scale(b, func(b *testing.B, srcs []load.Source) {
 		res := compileOrFail(b, srcs, compiler.Options{})
 		for b.Loop() {
-			if _, err := compiler.Render(res.Files, "qa"); err != nil {
+			if _, err := render.Build(res.Files, "qa"); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -114,11 +116,11 @@ func BenchmarkRender(b *testing.B) {
 // does (compiled in parallel), and one after another, as four single builds
 // would. Both write; after the first round the writes find nothing changed.
 func BenchmarkBuildRepository(b *testing.B) {
-	specs, err := compiler.Discover("testdata/repo/envs", compiler.DefaultShared)
+	specs, err := load.Discover("testdata/repo/envs", load.DefaultShared)
 	if err != nil || len(specs) != 4 {
 		b.Fatalf("discover: %v, %d environments", err, len(specs))
 	}
-	build := func(b *testing.B, dir string, specs []compiler.EnvSpec) {
+	build := func(b *testing.B, dir string, specs []load.EnvSpec) {
 		results, diags, err := compiler.CompileAll(specs, compiler.Options{})
 		if err != nil || diags.HasErrors(false) {
 			b.Fatalf("%v %v", err, diags)
@@ -143,7 +145,7 @@ func BenchmarkBuildRepository(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			for _, s := range specs {
-				build(b, dir, []compiler.EnvSpec{s})
+				build(b, dir, []load.EnvSpec{s})
 			}
 		}
 	})

@@ -1,21 +1,19 @@
-// Package compiler turns an environment spec into the files it needs: it
-// loads the spec with the embedded schema, decodes it into the model, checks
-// the platform rules, plans, and runs the emitters. It also writes and diffs
-// the result. Everything a Go user of kuberator needs is here.
 package compiler
 
 import (
-	"encoding/json"
+	"cmp"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
 
+	"github.com/kuberator/kuberator/compiler/check"
+	"github.com/kuberator/kuberator/compiler/diag"
 	"github.com/kuberator/kuberator/compiler/fileset"
+	"github.com/kuberator/kuberator/compiler/load"
 	"github.com/kuberator/kuberator/compiler/model"
 	"github.com/kuberator/kuberator/compiler/plan"
-	"github.com/kuberator/kuberator/emitters/k8s"
-	"github.com/kuberator/kuberator/emitters/newrelic"
-	"github.com/kuberator/kuberator/emitters/terraform"
+	"github.com/kuberator/kuberator/internal/parallel"
 )
 
 // Result is a compiled environment.
@@ -40,181 +38,197 @@ type Options struct {
 	// at once and its evaluation runs on in the background: a process that
 	// compiles many specs should exit after such an error.
 	EvalLimit time.Duration
-	// VetOnly stops after the checks: no planning output, no emitters.
+	// VetOnly stops after the checks: no emitters (Emit fills the files later).
 	VetOnly bool
 	// OutputDir is where the result will be written or compared; when set,
-	// the compile also checks it against the spec's gitops.root.
+	// the compile also checks the spec against what it holds.
 	OutputDir string
 }
 
-// Compile compiles one environment from its spec files. The diagnostics hold
-// every finding about the spec but the warnings a kuberatorc:accept comment
-// accepts; the result is nil when any of them is an error. The error is for
-// failures of kuberatorc itself, never the spec's.
-func Compile(srcs []Source, opts Options) (*Result, Diagnostics, error) {
-	res, diags, err := compileUnaccepted(srcs, opts)
-	diags = acceptAll([]Diagnostics{diags}, [][]Source{srcs})[0]
-	diags.redact()
-	return res, diags, err
+// Input is one environment's spec files.
+type Input struct {
+	// Label names the environment in diagnostics when several are
+	// compiled together: its own file's name without .cue.
+	Label   string
+	Sources []load.Source
 }
 
-// compileUnaccepted is Compile before acceptances apply, which CompileAll
-// applies after its checks across environments.
-func compileUnaccepted(srcs []Source, opts Options) (*Result, Diagnostics, error) {
-	env, diags, err := decodeWithin(srcs, opts)
-	if env == nil || err != nil {
-		return nil, diags, err
+// EnvResult is one environment's compile.
+type EnvResult struct {
+	Label  string
+	Result *Result // nil when the environment has errors
+	Diags  diag.Diagnostics
+}
+
+// Compile compiles one environment from its spec files, as CompileInputs
+// does. The diagnostics hold every finding about the spec but the warnings
+// a kuberatorc:accept comment accepts; the result is nil when any of them
+// is an error. The error is for failures of kuberatorc itself, never the
+// spec's.
+func Compile(srcs []load.Source, opts Options) (*Result, diag.Diagnostics, error) {
+	results, _, err := CompileInputs([]Input{{Sources: srcs}}, opts)
+	if err != nil {
+		return nil, nil, err
 	}
-	return compileDecoded(srcs, env, diags, opts)
+	return results[0].Result, results[0].Diags, nil
 }
 
-// decodeWithin is Decode bounded by the evaluation limit: evaluating the
+// CompileAll reads and compiles the environments a command line names (see
+// load.Resolve). The error is also for a file that cannot be read.
+func CompileAll(specs []load.EnvSpec, opts Options) ([]EnvResult, diag.Diagnostics, error) {
+	inputs := make([]Input, len(specs))
+	errs := make([]error, len(specs))
+	parallel.Each(len(specs), func(i int) {
+		inputs[i].Label = specs[i].Label
+		inputs[i].Sources, errs[i] = load.ReadSources(specs[i].Paths)
+	})
+	if err := cmp.Or(errs...); err != nil {
+		return nil, nil, err
+	}
+	return CompileInputs(inputs, opts)
+}
+
+// CompileInputs compiles several environments in parallel, checks them
+// against each other, then applies the acceptances their files make. The
+// diagnostics come back per environment and merged: each merged one names
+// the environments it is about, and a finding in a shared file is
+// reported once.
+func CompileInputs(inputs []Input, opts Options) ([]EnvResult, diag.Diagnostics, error) {
+	results := make([]EnvResult, len(inputs))
+	errs := make([]error, len(inputs))
+	parallel.Each(len(inputs), func(i int) {
+		results[i].Label = inputs[i].Label
+		results[i].Result, results[i].Diags, errs[i] = compileOne(inputs[i].Sources, opts)
+	})
+	if err := cmp.Or(errs...); err != nil {
+		return nil, nil, err
+	}
+	var compiled []check.Labeled
+	for _, r := range results {
+		if r.Result != nil {
+			compiled = append(compiled, check.Labeled{Label: r.Label, Env: r.Result.Env})
+		}
+	}
+	for _, d := range check.Across(compiled) {
+		i := slices.IndexFunc(results, func(r EnvResult) bool { return r.Label == d.Envs[0] })
+		results[i].Diags = append(results[i].Diags, d)
+		if d.Severity == diag.Error {
+			results[i].Result = nil
+		}
+	}
+	diags := make([]diag.Diagnostics, len(results))
+	sources := make([][]load.Source, len(results))
+	for i := range results {
+		diags[i], sources[i] = results[i].Diags, inputs[i].Sources
+	}
+	for i, ds := range load.Accept(diags, sources) {
+		ds.Redact()
+		for j := range ds {
+			ds[j].Envs = nil
+			if len(results) > 1 {
+				ds[j].Envs = []string{results[i].Label}
+			}
+		}
+		results[i].Diags = ds
+	}
+	return results, merge(results), nil
+}
+
+// compileOne loads, plans, checks and emits one environment, before the
+// acceptances apply.
+func compileOne(srcs []load.Source, opts Options) (*Result, diag.Diagnostics, error) {
+	spec, ds, err := loadWithin(srcs, opts)
+	if spec == nil || err != nil {
+		return nil, ds, err
+	}
+	env := spec.Env
+	p := plan.Resolve(env, spec.Catalog)
+	ds = append(ds, check.Spec(env, spec.Catalog, p)...)
+	derived := false
+	if !ds.HasErrors(false) {
+		if err := p.Derive(env); err != nil {
+			ds = append(ds, planDiagnostic(env, err))
+		} else {
+			derived = true
+			ds = append(ds, check.Plan(env, p)...)
+		}
+	}
+	if opts.OutputDir != "" {
+		prior := outputFacts(env, opts.OutputDir, derived)
+		if !derived {
+			p = nil
+		}
+		ds = append(ds, check.Against(env, p, prior)...)
+	}
+	ds.Sort()
+	if ds.HasErrors(false) {
+		return nil, ds, nil
+	}
+	res := &Result{Env: env, Plan: p, Files: fileset.FileSet{}, Inputs: inputDigest(srcs, Version())}
+	if opts.VetOnly {
+		return res, ds, nil
+	}
+	if err := Emit(res); err != nil {
+		return nil, ds, err
+	}
+	return res, ds, nil
+}
+
+// loadWithin is load.Load bounded by the evaluation limit: evaluating the
 // spec is what a comprehension can make explode; planning and emitting
 // grow with the spec and are not bounded.
-func decodeWithin(srcs []Source, opts Options) (*model.Environment, Diagnostics, error) {
+func loadWithin(srcs []load.Source, opts Options) (*load.Spec, diag.Diagnostics, error) {
 	limit := opts.EvalLimit
 	if limit == 0 {
 		limit = DefaultEvalLimit
 	}
 	type outcome struct {
-		env   *model.Environment
-		diags Diagnostics
+		spec  *load.Spec
+		diags diag.Diagnostics
 		err   error
 	}
 	done := make(chan outcome, 1)
 	go func() {
-		env, diags, err := Decode(srcs)
-		done <- outcome{env, diags, err}
+		spec, diags, err := load.Load(srcs)
+		done <- outcome{spec, diags, err}
 	}()
 	select {
 	case o := <-done:
-		return o.env, o.diags, o.err
+		return o.spec, o.diags, o.err
 	case <-time.After(limit):
 		pos := model.Pos{}
 		if len(srcs) > 0 {
 			pos = model.Pos{File: srcs[0].Path, Line: 1, Column: 1}
 		}
-		return nil, Diagnostics{{Pos: pos, Severity: Error,
+		return nil, diag.Diagnostics{{Pos: pos, Severity: diag.Error,
 			Message: fmt.Sprintf("evaluating the spec took longer than kuberatorc's limit of %s", limit),
 			Hint:    "look for a comprehension that multiplies (for loops nested over lists); a spec needs none that large"}}, nil
 	}
 }
 
-// compileDecoded plans, checks and emits a decoded environment.
-func compileDecoded(srcs []Source, env *model.Environment, diags Diagnostics, opts Options) (*Result, Diagnostics, error) {
-	var p *plan.Plan
-	if !diags.HasErrors(false) {
-		var err error
-		if p, err = plan.New(env); err != nil {
-			diags = append(diags, planDiagnostic(env, err))
-		} else {
-			diags = append(diags, checkCapacity(env, p)...)
-			diags = append(diags, checkNames(env, p)...)
-		}
+func planDiagnostic(env *model.Environment, err error) diag.Diagnostic {
+	if pe, ok := errors.AsType[*plan.Error](err); ok {
+		return diag.Diagnostic{Pos: env.Positions.Of(pe.Path...), Severity: diag.Error, Message: pe.Error(), Hint: pe.Hint}
 	}
-	diags = append(diags, checkGitOpsRoot(env, opts.OutputDir)...)
-	diags = append(diags, checkManifests(env, opts.OutputDir)...)
-	diags = append(diags, checkDesired(env, p, opts.OutputDir)...)
-	diags.Sort()
-	if diags.HasErrors(false) {
-		return nil, diags, nil
-	}
-	res := &Result{Env: env, Plan: p, Files: fileset.FileSet{}, Inputs: inputDigest(srcs, Version())}
-	if opts.VetOnly {
-		return res, diags, nil
-	}
-	if err := Emit(res); err != nil {
-		return nil, diags, err
-	}
-	return res, diags, nil
+	return diag.Diagnostic{Pos: env.Positions.Of(), Severity: diag.Error, Message: err.Error()}
 }
 
-// Emit runs the emitters over a result compiled with VetOnly, filling its
-// files.
-func Emit(res *Result) error {
-	files, err := terraform.Emit(res.Env, res.Plan)
-	if err != nil {
-		return fmt.Errorf("terraform emitter: %w", err)
-	}
-	res.Files.Merge(files)
-	files, err = k8s.Emit(res.Env, res.Plan)
-	if err != nil {
-		return fmt.Errorf("kubernetes emitter: %w", err)
-	}
-	res.Files.Merge(files)
-	files, err = newrelic.Emit(res.Env, res.Plan)
-	if err != nil {
-		return fmt.Errorf("newrelic emitter: %w", err)
-	}
-	res.Files.Merge(files)
-	return nil
-}
-
-// Decode loads and validates a spec into the model and runs the Go-side rules.
-// It returns a nil environment when the spec does not decode. Its warnings
-// are all there: acceptances in the spec apply in Compile.
-func Decode(srcs []Source) (_ *model.Environment, diags Diagnostics, _ error) {
-	defer func() { diags.redact() }()
-	user := scanBeside(srcs)
-	l, diags := load(srcs, user)
-	if l == nil {
-		diags.Sort()
-		return nil, diags, nil
-	}
-	// Through JSON, as cue export would print it: a third faster than
-	// Value.Decode's reflection over the same fields.
-	env := &model.Environment{}
-	if err := json.Unmarshal(l.data, env); err != nil {
-		// The schema guarantees the shape; a decode failure is our bug.
-		return nil, nil, fmt.Errorf("decoding the validated spec: %w", err)
-	}
-	scan := <-user
-	env.Positions = scan.positions
-	for _, src := range srcs {
-		env.SpecFiles = append(env.SpecFiles, src.Path)
-	}
-	normalize(env)
-	diags = append(diags, check(env, catalogOf(l))...)
-	diags = append(diags, scan.secrets...)
-	resolveInstanceTypes(env, l.lib, &diags)
-	return env, diags, nil
-}
-
-// normalize fills the defaults that depend on other fields, which the schema
-// leaves open to keep its error messages plain.
-func normalize(env *model.Environment) {
-	if env.Cluster.BootstrapCreatorAdmin == nil {
-		// With an admin named in access, the creator (often a CI role) needs none.
-		creator := !slices.ContainsFunc(env.Access, func(a model.AccessEntry) bool { return a.Policy == "clusterAdmin" })
-		env.Cluster.BootstrapCreatorAdmin = &creator
-	}
-	for _, name := range model.SortedKeys(env.Addons) {
-		if !env.Addons[name].Enabled {
-			env.DisabledAddons = append(env.DisabledAddons, name)
-			delete(env.Addons, name)
+// merge reports a finding that several environments share (one in a
+// shared file) once, naming all of them.
+func merge(results []EnvResult) diag.Diagnostics {
+	var out diag.Diagnostics
+	index := map[string]int{}
+	for _, r := range results {
+		for _, d := range r.Diags {
+			key := d.Pos.String() + "\x00" + string(d.Severity) + "\x00" + d.Message + "\x00" + d.Hint
+			if i, ok := index[key]; ok {
+				out[i].Envs = append(out[i].Envs, d.Envs...)
+				continue
+			}
+			index[key] = len(out)
+			out = append(out, d)
 		}
 	}
-	if a := env.Alerts; a != nil && a.NewRelic != nil && a.NewRelic.LicenseKey == nil {
-		a.NewRelic.LicenseKey = &model.SecretRef{SSMParameter: DefaultLicenseKey(env.Name)}
-	}
-	for _, g := range env.NodeGroups {
-		if len(g.Zones) == 0 {
-			g.Zones = env.Network.Zones
-		}
-		if g.PerZone.Desired == nil {
-			min := g.PerZone.Min
-			g.PerZone.Desired = &min
-		}
-	}
-}
-
-// DefaultLicenseKey is the SSM parameter the cluster reads New Relic's
-// license key from when the spec names none.
-func DefaultLicenseKey(env string) string { return "/" + env + "/newrelic/license-key" }
-
-func planDiagnostic(env *model.Environment, err error) Diagnostic {
-	if pe, ok := err.(*plan.Error); ok {
-		return Diagnostic{Pos: env.Positions.Of(pe.Path...), Severity: Error, Message: pe.Error(), Hint: pe.Hint}
-	}
-	return Diagnostic{Pos: env.Positions.Of(), Severity: Error, Message: err.Error()}
+	out.Sort()
+	return out
 }

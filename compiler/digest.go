@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"strings"
 
+	"github.com/kuberator/kuberator/compiler/load"
 	"github.com/kuberator/kuberator/schema"
 	"github.com/kuberator/kuberator/stdlib"
 )
@@ -18,7 +19,7 @@ import (
 // for a generator that cannot name its own code: a development build
 // without a VCS revision, or a modified checkout, where the same version
 // string may stand for different emitters.
-func inputDigest(srcs []Source, version string) string {
+func inputDigest(srcs []load.Source, version string) string {
 	if version == "devel" || strings.HasSuffix(version, "+dirty") {
 		return ""
 	}

@@ -4,12 +4,14 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/kuberator/kuberator/compiler/load"
 )
 
 func TestInputDigest(t *testing.T) {
-	a := []Source{{Path: "envs/qa.cue", Data: []byte("name: \"qa\"\n")}}
-	b := []Source{{Path: "/abs/qa.cue", Data: []byte("name: \"qa\"\n")}}
-	c := []Source{{Path: "envs/qa.cue", Data: []byte("name: \"qb\"\n")}}
+	a := []load.Source{{Path: "envs/qa.cue", Data: []byte("name: \"qa\"\n")}}
+	b := []load.Source{{Path: "/abs/qa.cue", Data: []byte("name: \"qa\"\n")}}
+	c := []load.Source{{Path: "envs/qa.cue", Data: []byte("name: \"qb\"\n")}}
 	switch {
 	case inputDigest(a, "devel") != "" || inputDigest(a, "v1.2.3+dirty") != "" || inputDigest(a, "devel-0123456789ab+dirty") != "":
 		t.Error("a generator that cannot name its code vouches for its inputs")

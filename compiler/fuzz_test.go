@@ -11,6 +11,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kuberator/kuberator/compiler"
+	"github.com/kuberator/kuberator/compiler/diag"
+	"github.com/kuberator/kuberator/compiler/load"
 	"github.com/kuberator/kuberator/internal/testutil"
 )
 
@@ -42,7 +44,7 @@ func FuzzCompile(f *testing.F) {
 		f.Add(strings.Replace(string(qa), m[0], m[1], 1))
 	}
 	f.Fuzz(func(t *testing.T, spec string) {
-		res, diags, err := compiler.Compile([]compiler.Source{{Path: "fuzz.cue", Data: []byte(spec)}},
+		res, diags, err := compiler.Compile([]load.Source{{Path: "fuzz.cue", Data: []byte(spec)}},
 			compiler.Options{EvalLimit: 5 * time.Second})
 		if err != nil {
 			t.Fatalf("internal error: %v", err)
@@ -52,7 +54,7 @@ func FuzzCompile(f *testing.F) {
 				t.Errorf("diagnostic without a position in the spec: %s", d)
 			}
 			// Every warning can be accepted by an id the README lists.
-			if d.Severity == compiler.Warning && !slices.Contains(compiler.WarningIDs, d.ID) && d.ID != compiler.WarnAcceptUnused {
+			if d.Severity == diag.Warning && !slices.Contains(diag.WarningIDs, d.ID) && d.ID != diag.AcceptUnused {
 				t.Errorf("warning without a known id: %s", d)
 			}
 		}

@@ -1,7 +1,6 @@
 package compiler_test
 
 import (
-	"bytes"
 	"flag"
 	"os"
 	"path/filepath"
@@ -9,7 +8,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/kuberator/kuberator/compiler"
 	"github.com/kuberator/kuberator/compiler/fileset"
 	"github.com/kuberator/kuberator/internal/testutil"
 )
@@ -17,7 +15,7 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files")
 
 // TestGolden compares every example's output with golden/<example>/, byte for
-// byte. Run `go test ./... -update` to rewrite them, then review the diff.
+// byte. Run `make golden` to rewrite them, then review the diff.
 func TestGolden(t *testing.T) {
 	for _, name := range testutil.Examples {
 		t.Run(name, func(t *testing.T) {
@@ -44,45 +42,10 @@ func TestGolden(t *testing.T) {
 			}
 			for _, p := range want.Paths() {
 				if diff := cmp.Diff(string(want[p]), string(res.Files[p])); diff != "" {
-					t.Fatalf("%s differs from golden (-golden +generated):\n%s\nrun go test ./compiler -update and review the diff", p, diff)
+					t.Fatalf("%s differs from golden (-golden +generated):\n%s\nrun make golden and review the diff", p, diff)
 				}
 			}
 		})
-	}
-}
-
-// TestDescribeGolden compares `describe` of every example, text and JSON,
-// with golden/describe/<example>.{txt,json}.
-func TestDescribeGolden(t *testing.T) {
-	for _, name := range testutil.Examples {
-		d := compiler.Describe(testutil.CompileExample(t, name))
-		var text bytes.Buffer
-		if err := d.WriteText(&text); err != nil {
-			t.Fatal(err)
-		}
-		js, err := fileset.JSON(d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for ext, got := range map[string][]byte{".txt": text.Bytes(), ".json": js} {
-			path := filepath.Join(testutil.Root(), "golden", "describe", name+ext)
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				continue
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./compiler -update)", err)
-			}
-			if diff := cmp.Diff(string(want), string(got)); diff != "" {
-				t.Errorf("%s (-golden +got):\n%s", path, diff)
-			}
-		}
 	}
 }
 
@@ -100,7 +63,7 @@ func TestDeterministic(t *testing.T) {
 func readTree(t *testing.T, dir string) fileset.FileSet {
 	t.Helper()
 	if _, err := os.Stat(dir); err != nil {
-		t.Fatalf("reading golden tree (run go test ./compiler -update to create it): %v", err)
+		t.Fatalf("reading golden tree (run make golden to create it): %v", err)
 	}
 	return testutil.ReadTree(t, dir)
 }

@@ -27,8 +27,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/yaml"
 
-	"github.com/kuberator/kuberator/compiler"
-	"github.com/kuberator/kuberator/emitters/k8s"
+	"github.com/kuberator/kuberator/compiler/layout"
+	"github.com/kuberator/kuberator/compiler/render"
 	"github.com/kuberator/kuberator/internal/testutil"
 )
 
@@ -103,13 +103,13 @@ func startEnvironment(t *testing.T, clusterVersion string, crdPaths []string) (*
 func objects(t *testing.T, name string) []*unstructured.Unstructured {
 	t.Helper()
 	res := testutil.CompileExample(t, name)
-	out, err := compiler.Render(res.Files, name)
+	out, err := render.Build(res.Files, name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	streams := [][]byte{out}
 	for _, p := range res.Files.Paths() {
-		if strings.HasPrefix(p, k8s.ClustersDir+"/") {
+		if strings.HasPrefix(p, layout.ClustersDir+"/") {
 			streams = append(streams, res.Files[p])
 		}
 	}

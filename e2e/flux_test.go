@@ -37,6 +37,9 @@ import (
 
 	"github.com/kuberator/kuberator/compiler"
 	"github.com/kuberator/kuberator/compiler/fileset"
+	"github.com/kuberator/kuberator/compiler/layout"
+	"github.com/kuberator/kuberator/compiler/load"
+	"github.com/kuberator/kuberator/compiler/plan"
 	"github.com/kuberator/kuberator/emitters/k8s"
 	"github.com/kuberator/kuberator/internal/testutil"
 )
@@ -111,13 +114,13 @@ func reconcile(t *testing.T, name string) {
 	// Then bootstrap's own Kustomization applies kubernetes/clusters/<env>,
 	// pruning a Kustomization the directory no longer holds.
 	apply(t, c, object("kustomize.toolkit.fluxcd.io/v1", "Kustomization", k8s.FluxNamespace, "flux-system", map[string]any{
-		"interval": "1m", "prune": true, "path": k8s.RepoPath(res.Env.GitOps.Root, k8s.ClusterDir(name)),
+		"interval": "1m", "prune": true, "path": layout.RepoPath(res.Env.GitOps.Root, layout.Cluster(name)),
 		"sourceRef": map[string]any{"kind": "GitRepository", "name": k8s.FluxSource},
 	}))
 
 	// Every Kustomization, the layers and each workload's, becomes Ready
 	// after the one it depends on.
-	units := k8s.UnitsOf(res.Files, name)
+	units := layout.UnitsOf(res.Files, name)
 	ready := waitReady(ctx, t, c, units, source, kustomize)
 	for _, u := range units {
 		if u.DependsOn != "" && !ready[u.DependsOn].Before(ready[u.Name]) {
@@ -126,14 +129,14 @@ func reconcile(t *testing.T, name string) {
 	}
 	// The configs layer applied only once the charts of the infra layer had
 	// brought its CRDs.
-	configs := ready[k8s.LayerName(name, k8s.Configs)]
+	configs := ready[plan.LayerName(name, layout.Configs)]
 	for _, crd := range installed.names() {
 		if !installed.time(crd).Before(configs) {
 			t.Errorf("CRD %s was installed after the configs layer became Ready", crd)
 		}
 	}
-	t.Logf("layers Ready: infra %s, configs %s, apps %s", ready[k8s.LayerName(name, k8s.Infra)].Format(time.StampMilli),
-		configs.Format(time.StampMilli), ready[k8s.LayerName(name, k8s.Apps)].Format(time.StampMilli))
+	t.Logf("layers Ready: infra %s, configs %s, apps %s", ready[plan.LayerName(name, layout.Infra)].Format(time.StampMilli),
+		configs.Format(time.StampMilli), ready[plan.LayerName(name, layout.Apps)].Format(time.StampMilli))
 	want := map[string]string{"qa": "Deployment/qa/service1", "prod": "PrometheusRule/prod/prod-alerts"}[name]
 	if !exists(t, c, want) || !exists(t, c, "ExternalSecret/newrelic/newrelic-license") {
 		t.Errorf("%s or the license ExternalSecret was not applied", want)
@@ -166,7 +169,7 @@ func reconcile(t *testing.T, name string) {
 	}
 	// Bootstrap's Kustomization prunes service2's Kustomization, whose
 	// deletion prunes what it applied.
-	for exists(t, c, "Deployment/qa/service2") || exists(t, c, "Kustomization/"+k8s.FluxNamespace+"/"+k8s.AppName("qa", "service2")) {
+	for exists(t, c, "Deployment/qa/service2") || exists(t, c, "Kustomization/"+k8s.FluxNamespace+"/"+plan.AppName("qa", "service2")) {
 		if ctx.Err() != nil {
 			t.Fatal("service2 was not pruned after it left the spec")
 		}
@@ -240,7 +243,7 @@ func run(t *testing.T, dir, name string, args ...string) {
 
 func compileText(t *testing.T, spec string) *compiler.Result {
 	t.Helper()
-	res, diags, err := compiler.Compile([]compiler.Source{{Path: "qa.cue", Data: []byte(spec)}}, compiler.Options{})
+	res, diags, err := compiler.Compile([]load.Source{{Path: "qa.cue", Data: []byte(spec)}}, compiler.Options{})
 	if err != nil || res == nil {
 		t.Fatalf("the edited spec does not compile: %v\n%v", err, diags)
 	}
@@ -337,7 +340,7 @@ func freeAddr(t *testing.T) string {
 
 // waitReady returns when each Kustomization became Ready, as this test saw
 // it: all are watched at once, so a time is never that of a late look.
-func waitReady(ctx context.Context, t *testing.T, c client.Client, units []k8s.Unit, ctrls ...*controller) map[string]time.Time {
+func waitReady(ctx context.Context, t *testing.T, c client.Client, units []layout.Unit, ctrls ...*controller) map[string]time.Time {
 	t.Helper()
 	ready := map[string]time.Time{}
 	for len(ready) < len(units) {

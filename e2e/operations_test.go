@@ -29,7 +29,6 @@ import (
 
 	"github.com/kuberator/kuberator/compiler"
 	"github.com/kuberator/kuberator/compiler/plan"
-	"github.com/kuberator/kuberator/emitters/terraform"
 	"github.com/kuberator/kuberator/internal/testutil"
 )
 
@@ -101,7 +100,7 @@ func checkOperations(t *testing.T, ctx context.Context, cfg aws.Config, res *com
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]int{terraform.ClusterLogGroup(p.ClusterName): env.Cluster.LogRetentionDays, terraform.FlowLogGroup(p.ClusterName): env.Network.FlowLogs.RetentionDays}
+	want := map[string]int{plan.ClusterLogGroup(p.ClusterName): env.Cluster.LogRetentionDays, plan.FlowLogGroup(p.ClusterName): env.Network.FlowLogs.RetentionDays}
 	for name, days := range want {
 		i := slices.IndexFunc(groups.LogGroups, func(g cwltypes.LogGroup) bool { return aws.ToString(g.LogGroupName) == name })
 		if i < 0 {
@@ -120,9 +119,9 @@ func checkOperations(t *testing.T, ctx context.Context, cfg aws.Config, res *com
 	}
 	if !slices.ContainsFunc(flows.FlowLogs, func(f ec2types.FlowLog) bool {
 		return aws.ToString(f.ResourceId) == vpcID && f.TrafficType == ec2types.TrafficTypeAll &&
-			strings.HasSuffix(aws.ToString(f.LogDestination), ":log-group:"+terraform.FlowLogGroup(p.ClusterName))
+			strings.HasSuffix(aws.ToString(f.LogDestination), ":log-group:"+plan.FlowLogGroup(p.ClusterName))
 	}) {
-		t.Errorf("no flow log of all traffic of VPC %s into %s: %+v", vpcID, terraform.FlowLogGroup(p.ClusterName), flows.FlowLogs)
+		t.Errorf("no flow log of all traffic of VPC %s into %s: %+v", vpcID, plan.FlowLogGroup(p.ClusterName), flows.FlowLogs)
 	}
 
 	q := sqs.NewFromConfig(cfg)
@@ -145,7 +144,8 @@ func checkOperations(t *testing.T, ctx context.Context, cfg aws.Config, res *com
 	}
 
 	eb := eventbridge.NewFromConfig(cfg)
-	for _, rule := range terraform.TerminationRuleNames(p.ClusterName) {
+	for _, key := range plan.TerminationRules {
+		rule := plan.TerminationRuleName(p.ClusterName, key)
 		targets, err := eb.ListTargetsByRule(ctx, &eventbridge.ListTargetsByRuleInput{Rule: aws.String(rule)})
 		if err != nil {
 			t.Errorf("rule %s: %v", rule, err)

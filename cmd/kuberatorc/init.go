@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"strings"
 	"text/template"
@@ -16,7 +15,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/kuberator/kuberator/compiler"
-	"github.com/kuberator/kuberator/schema"
 )
 
 // scaffold is what `kuberatorc init` writes: a platform repository with one
@@ -25,7 +23,7 @@ import (
 //go:embed all:scaffold
 var scaffold embed.FS
 
-func initRepo(args []string, stdout, stderr io.Writer) int {
+func runInit(args []string, stdout, stderr io.Writer) int {
 	flags := pflag.NewFlagSet("init", pflag.ContinueOnError)
 	flags.SetOutput(stderr)
 	flags.Usage = func() {
@@ -109,25 +107,4 @@ func scaffoldFiles() ([]scaffoldFile, error) {
 		return nil
 	})
 	return out, err
-}
-
-// printSchema prints the schema specs are checked against, for editors and
-// for cue users.
-func printSchema(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 {
-		fmt.Fprintln(stderr, "kuberatorc: schema takes no arguments")
-		return exitError
-	}
-	names, err := fs.Glob(schema.FS, "*.cue")
-	if err != nil {
-		return internalError(stderr, err)
-	}
-	for _, name := range names {
-		data, err := fs.ReadFile(schema.FS, path.Clean(name))
-		if err != nil {
-			return internalError(stderr, err)
-		}
-		stdout.Write(data)
-	}
-	return exitOK
 }

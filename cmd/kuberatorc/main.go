@@ -10,14 +10,12 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
-	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/kuberator/kuberator/compiler"
-	"github.com/kuberator/kuberator/compiler/fileset"
-	"github.com/kuberator/kuberator/compiler/summary"
+	"github.com/kuberator/kuberator/compiler/load"
 )
 
 // Exit codes.
@@ -36,6 +34,7 @@ Usage:
   kuberatorc diff SPEC...|DIR [-o DIR]    compare the output with DIR; exit 1 on drift
   kuberatorc describe SPEC...|DIR         print the plan: subnets, ASGs, capacity, add-ons, alerts
   kuberatorc render SPEC...               print an environment's final Kubernetes manifests (kustomize, in memory)
+  kuberatorc compare A B                  what environment B changes against environment A, object by object
   kuberatorc init [DIR]                   scaffold a platform repository: envs/, pre-commit, CI
   kuberatorc schema                       print the schema specs are checked against
   kuberatorc version                      print the version
@@ -78,19 +77,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 	cmd, rest := args[0], args[1:]
 	switch cmd {
 	case "build":
-		return build(rest, stdout, stderr)
+		return runBuild(rest, stdout, stderr)
 	case "vet":
-		return vet(rest, stdout, stderr)
+		return runVet(rest, stdout, stderr)
 	case "diff":
-		return diff(rest, stdout, stderr)
+		return runDiff(rest, stdout, stderr)
 	case "describe":
-		return describe(rest, stdout, stderr)
+		return runDescribe(rest, stdout, stderr)
 	case "render":
-		return render(rest, stdout, stderr)
+		return runRender(rest, stdout, stderr)
+	case "compare":
+		return runCompare(rest, stdout, stderr)
 	case "init":
-		return initRepo(rest, stdout, stderr)
+		return runInit(rest, stdout, stderr)
 	case "schema":
-		return printSchema(rest, stdout, stderr)
+		return runSchema(rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "kuberatorc", compiler.Version(), runtime.Version())
 		return exitOK
@@ -110,7 +111,7 @@ type common struct {
 	evalLimit   time.Duration
 	shared      []string
 	args        []string
-	envs        []compiler.EnvSpec
+	envs        []load.EnvSpec
 }
 
 func newCommon(name, synopsis string, stderr io.Writer) *common {
@@ -118,7 +119,7 @@ func newCommon(name, synopsis string, stderr io.Writer) *common {
 	c.flags.SetOutput(stderr)
 	c.flags.StringVar(&c.diagnostics, "diagnostics", "text", "diagnostics format on stderr: text or json")
 	c.flags.DurationVar(&c.evalLimit, "eval-limit", compiler.DefaultEvalLimit, "give up evaluating a spec after this long")
-	c.flags.StringSliceVar(&c.shared, "shared", compiler.DefaultShared, "names of the files every environment of a directory shares")
+	c.flags.StringSliceVar(&c.shared, "shared", load.DefaultShared, "names of the files every environment of a directory shares")
 	c.flags.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: kuberatorc %s\n\nFlags:\n%s", synopsis, c.flags.FlagUsages())
 	}
@@ -145,7 +146,7 @@ func (c *common) parse(args []string) (int, bool) {
 		c.flags.Usage()
 		return exitError, false
 	}
-	envs, err := compiler.Resolve(c.args, c.shared)
+	envs, err := load.Resolve(c.args, c.shared)
 	if err != nil {
 		fmt.Fprintln(c.flags.Output(), "kuberatorc:", err)
 		return exitError, false
@@ -173,10 +174,13 @@ func (c *common) compile(opts compiler.Options, strict bool, stderr io.Writer) (
 		fmt.Fprintln(stderr, "kuberatorc:", err)
 		return nil, exitError
 	}
+	write := diags.WriteText
 	if c.diagnostics == "json" {
-		diags.WriteJSON(stderr)
-	} else {
-		diags.WriteText(stderr)
+		write = diags.WriteJSON
+	}
+	if err := write(stderr); err != nil {
+		// With no way to report the findings, no result can be trusted.
+		return nil, exitError
 	}
 	var results []*compiler.Result
 	for _, e := range envs {
@@ -195,200 +199,6 @@ func (c *common) compile(opts compiler.Options, strict bool, stderr io.Writer) (
 func internalError(stderr io.Writer, err error) int {
 	fmt.Fprintf(stderr, "kuberatorc: internal error: %v\n(this is a bug in kuberatorc; please report it with the spec)\n", err)
 	return exitError
-}
-
-func build(args []string, stdout, stderr io.Writer) int {
-	c := newCommon("build", "build SPEC...|DIR [-o DIR] [--prune]", stderr)
-	out := c.flags.StringP("output", "o", "out", "output directory")
-	prune := c.flags.Bool("prune", false, "remove the environments the output directory holds and the specs no longer name")
-	if code, ok := c.parse(args); !ok {
-		return code
-	}
-	// Check first; emit only when the tree does not already hold exactly
-	// what these inputs make (a rebuild then costs a vet and a read).
-	results, code := c.compile(compiler.Options{OutputDir: *out, VetOnly: true}, false, stderr)
-	if results == nil {
-		return code
-	}
-	if !*prune {
-		if fresh, n, err := compiler.Fresh(results, *out); err == nil && fresh {
-			fmt.Fprintf(stdout, "kuberatorc: %s → %s: %s\n", strings.Join(c.args, " "), *out, compiler.Summary{Unchanged: make([]string, n)})
-			return exitOK
-		}
-	}
-	for _, r := range results {
-		if err := compiler.Emit(r); err != nil {
-			return internalError(stderr, err)
-		}
-	}
-	sum, err := compiler.Write(results, *out, compiler.WriteOptions{Prune: *prune})
-	if err != nil {
-		fmt.Fprintln(stderr, "kuberatorc:", err)
-		return exitError
-	}
-	fmt.Fprintf(stdout, "kuberatorc: %s → %s: %s\n", strings.Join(c.args, " "), *out, sum)
-	return exitOK
-}
-
-func vet(args []string, stdout, stderr io.Writer) int {
-	c := newCommon("vet", "vet SPEC...|DIR [--strict]", stderr)
-	strict := c.flags.Bool("strict", false, "fail on warnings too")
-	if code, ok := c.parse(args); !ok {
-		return code
-	}
-	_, code := c.compile(compiler.Options{VetOnly: true}, *strict, stderr)
-	return code
-}
-
-func diff(args []string, stdout, stderr io.Writer) int {
-	c := newCommon("diff", "diff SPEC...|DIR [-o DIR] [--prune] [--summary]", stderr)
-	out := c.flags.StringP("output", "o", "out", "directory holding the committed output")
-	prune := c.flags.Bool("prune", false, "count the environments the output directory holds and the specs no longer name as removed")
-	summary := c.flags.Bool("summary", false, "print what changes, object by object, instead of a line diff; given two environment files, compare them with each other")
-	if code, ok := c.parse(args); !ok {
-		return code
-	}
-	results, code := c.compile(compiler.Options{OutputDir: *out}, false, stderr)
-	if results == nil {
-		if code == exitInvalid {
-			fmt.Fprintln(stderr, "kuberatorc: the spec is invalid; nothing was compared")
-			return exitDiffInvalid
-		}
-		return code
-	}
-	if *summary {
-		return summarize(results, c, *out, stdout, stderr)
-	}
-	d, err := compiler.Diff(results, *out, compiler.WriteOptions{Prune: *prune})
-	if err != nil {
-		fmt.Fprintln(stderr, "kuberatorc:", err)
-		return exitError
-	}
-	if d != "" {
-		fmt.Fprint(stdout, d)
-		fmt.Fprintf(stderr, "kuberatorc: %s differs from %s; run kuberatorc build to update it\n", *out, strings.Join(c.args, " "))
-		return exitInvalid
-	}
-	return exitOK
-}
-
-func describe(args []string, stdout, stderr io.Writer) int {
-	c := newCommon("describe", "describe SPEC...|DIR [--format text|json]", stderr)
-	format := c.flags.String("format", "text", "output format: text or json")
-	if code, ok := c.parse(args); !ok {
-		return code
-	}
-	if *format != "text" && *format != "json" {
-		fmt.Fprintf(stderr, "kuberatorc: --format must be text or json, not %q\n", *format)
-		return exitError
-	}
-	results, code := c.compile(compiler.Options{VetOnly: true}, false, stderr)
-	if results == nil {
-		return code
-	}
-	if err := writeDescriptions(results, *format, stdout); err != nil {
-		fmt.Fprintln(stderr, "kuberatorc:", err)
-		return exitError
-	}
-	return exitOK
-}
-
-// writeDescriptions prints one environment's plan as it is, and several
-// one after another under their names (JSON: an object by name).
-func writeDescriptions(results []*compiler.Result, format string, w io.Writer) error {
-	if format == "json" {
-		var v any = compiler.Describe(results[0])
-		if len(results) > 1 {
-			byName := map[string]compiler.Description{}
-			for _, r := range results {
-				byName[r.Env.Name] = compiler.Describe(r)
-			}
-			v = byName
-		}
-		data, err := fileset.JSON(v)
-		if err == nil {
-			_, err = w.Write(data)
-		}
-		return err
-	}
-	for i, r := range results {
-		if len(results) > 1 {
-			if i > 0 {
-				fmt.Fprintln(w)
-			}
-			fmt.Fprintf(w, "=== environment %s\n", r.Env.Name)
-		}
-		if err := compiler.Describe(r).WriteText(w); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func render(args []string, stdout, stderr io.Writer) int {
-	c := newCommon("render", "render SPEC... [-o DIR]", stderr)
-	dir := c.flags.StringP("output", "o", "out", "output directory, where the spec's hand-written manifests are")
-	if code, ok := c.parse(args); !ok {
-		return code
-	}
-	if len(c.envs) > 1 {
-		fmt.Fprintln(stderr, "kuberatorc: render prints one environment's manifests; name one environment")
-		return exitError
-	}
-	results, code := c.compile(compiler.Options{}, false, stderr)
-	if results == nil {
-		return code
-	}
-	res := results[0]
-	files, err := compiler.WithManifests(res.Files, res.Env, *dir)
-	if err != nil {
-		fmt.Fprintln(stderr, "kuberatorc:", err)
-		return exitError
-	}
-	out, err := compiler.Render(files, res.Env.Name)
-	if err != nil {
-		return internalError(stderr, err)
-	}
-	stdout.Write(out)
-	return exitOK
-}
-
-// summarize prints what a build would change, object by object: each
-// environment against the output directory, or, given two environment
-// files, the second against the first.
-func summarize(results []*compiler.Result, c *common, out string, stdout, stderr io.Writer) int {
-	if len(results) == 2 && !isDir(c.args[0]) {
-		s, err := summary.Summarize(results[0].Files, results[1].Files)
-		if err != nil {
-			return internalError(stderr, err)
-		}
-		fmt.Fprintf(stdout, "%s → %s\n%s", results[0].Env.Name, results[1].Env.Name, s)
-		return exitOK
-	}
-	drift := false
-	for _, r := range results {
-		old, err := compiler.Committed(out, r.Env.Name)
-		if err != nil {
-			fmt.Fprintln(stderr, "kuberatorc:", err)
-			return exitError
-		}
-		s, err := summary.Summarize(old, r.Files)
-		if err != nil {
-			return internalError(stderr, err)
-		}
-		if s == "" {
-			continue
-		}
-		drift = true
-		if len(results) > 1 {
-			fmt.Fprintf(stdout, "=== environment %s\n", r.Env.Name)
-		}
-		fmt.Fprint(stdout, s)
-	}
-	if drift {
-		return exitInvalid
-	}
-	return exitOK
 }
 
 func isDir(p string) bool {

@@ -38,18 +38,13 @@ type Environment struct {
 
 	// InstanceCatalog holds the spec's own instance figures.
 	InstanceCatalog map[string]InstanceType `json:"instanceCatalog"`
-	// InstanceTypes holds the figures of every instance type the node groups
-	// use, from the spec's catalog or else the stdlib's; the compiler fills it.
-	InstanceTypes map[string]InstanceType `json:"-"`
 
 	// Positions maps a spec path ("nodeGroups.app.perZone.max") to where the
 	// user wrote it. Fields the spec leaves to defaults are absent.
 	Positions Positions `json:"-"`
 	// DisabledAddons are the add-ons the spec names with enabled: false;
-	// the compiler takes them out of Addons.
+	// loading takes them out of Addons.
 	DisabledAddons []string `json:"-"`
-	// SpecFiles are the spec's files as the user named them.
-	SpecFiles []string `json:"-"`
 }
 
 // TerraformSettings say where Terraform keeps state.
@@ -206,17 +201,36 @@ func (t Taint) String() string {
 }
 
 type Addon struct {
-	// Catalog is the add-on's stdlib entry (for nginx, the chosen
-	// controller's); the compiler fills it. Nil for add-ons Flux bootstraps.
-	Catalog *CatalogAddon `json:"-"`
-	// DaemonSet says the add-on runs on every node; the compiler fills it.
-	DaemonSet bool `json:"-"`
-
 	Enabled      bool           `json:"enabled"`
 	Controller   string         `json:"controller,omitempty"`
 	ChartVersion string         `json:"chartVersion,omitempty"`
 	Replicas     *int           `json:"replicas,omitempty"`
 	Values       map[string]any `json:"values,omitempty"`
+}
+
+// Catalog is the part of the stdlib the compiler reads as data: the add-on
+// charts, and the figures of the instance types a spec's node groups use.
+type Catalog struct {
+	Addons map[string]*CatalogAddon `json:"addonCatalog"`
+	// IngressNginx is the retired community controller, which nginx's
+	// controller: "ingress-nginx" still selects.
+	IngressNginx *CatalogAddon `json:"ingressNginx"`
+	// Bootstrap are the add-ons flux bootstrap installs itself.
+	Bootstrap []string `json:"bootstrapAddons"`
+	// Retired maps a retired add-on to its successor.
+	Retired map[string]string `json:"retiredAddons"`
+	// Instances holds the figures of the instance types the node groups
+	// name, from the spec's instanceCatalog or else the stdlib's; a type
+	// neither knows is missing.
+	Instances map[string]InstanceType `json:"-"`
+	// InstanceNames are the types the stdlib knows, for a hint; filled only
+	// when a node group names an unknown one.
+	InstanceNames []string `json:"-"`
+}
+
+// AddonNames are every add-on a spec may name.
+func (c *Catalog) AddonNames() []string {
+	return append(SortedKeys(c.Addons), c.Bootstrap...)
 }
 
 // CatalogAddon is an add-on's stdlib catalog entry: the Helm chart Flux

@@ -38,6 +38,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/kuberator/kuberator/compiler/fileset"
+	"github.com/kuberator/kuberator/compiler/layout"
 )
 
 // Files of the output root that are kuberatorc's own, never generated output.
@@ -247,7 +248,7 @@ func (t *Tree) Write(b Build) (Summary, error) {
 		return sum, err
 	}
 	for _, p := range files.Paths() {
-		if !Generated(p) {
+		if !layout.Generated(p) {
 			return sum, fmt.Errorf("kuberatorc: internal error: %q is not a path the generator writes", p)
 		}
 	}
@@ -601,12 +602,12 @@ func (j journal) valid() bool {
 		return false
 	}
 	for _, m := range j.Moves {
-		if !staged(m.From) || !Generated(m.To) {
+		if !staged(m.From) || !layout.Generated(m.To) {
 			return false
 		}
 	}
 	for _, p := range j.Removes {
-		if !Generated(p) {
+		if !layout.Generated(p) {
 			return false
 		}
 	}
@@ -638,7 +639,7 @@ func (t *Tree) manifest() (manifest, error) {
 	}
 	for _, files := range append(slices.Collect(maps.Values(m.Environments)), m.Files) {
 		for _, p := range files {
-			if !Generated(p) {
+			if !layout.Generated(p) {
 				return none, fmt.Errorf("%s lists %q, which kuberatorc never generates; remove the manifest or fix it by hand",
 					path.Join(t.dir, ManifestName), p)
 			}
@@ -656,7 +657,7 @@ func byEnvironment(files []string) map[string][]string {
 	out := map[string][]string{}
 	var shared []string
 	for _, p := range files {
-		if env := EnvOf(p); env != "" {
+		if env := layout.EnvOf(p); env != "" {
 			out[env] = append(out[env], p)
 		} else {
 			shared = append(shared, p)
@@ -667,19 +668,6 @@ func byEnvironment(files []string) map[string][]string {
 		slices.Sort(out[env])
 	}
 	return out
-}
-
-// EnvOf is the environment a generated path belongs to, or "" for a shared
-// one: terraform/<env>/, newrelic/<env>/, kubernetes/{overlays,clusters}/<env>/.
-func EnvOf(p string) string {
-	parts := strings.Split(p, "/")
-	switch {
-	case len(parts) > 2 && (parts[0] == "terraform" || parts[0] == "newrelic"):
-		return parts[1]
-	case len(parts) > 3 && parts[0] == "kubernetes" && (parts[1] == "overlays" || parts[1] == "clusters"):
-		return parts[2]
-	}
-	return ""
 }
 
 // Fresh says whether the tree holds an environment exactly as a build from
@@ -713,25 +701,6 @@ func (t *Tree) Fresh(env, inputs string) (bool, int, error) {
 		files[p] = data
 	}
 	return OutputDigest(files) == d.Output, len(files), nil
-}
-
-// Generated says whether a path is one the generator could have produced:
-// Terraform JSON or YAML under one of its three trees, with no hidden or
-// parent component.
-func Generated(p string) bool {
-	if !fs.ValidPath(p) || !(strings.HasSuffix(p, ".tf.json") || strings.HasSuffix(p, ".yaml")) {
-		return false
-	}
-	parts := strings.Split(p, "/")
-	if len(parts) < 3 || !slices.Contains([]string{"terraform", "kubernetes", "newrelic"}, parts[0]) {
-		return false
-	}
-	for _, part := range parts {
-		if strings.HasPrefix(part, ".") {
-			return false
-		}
-	}
-	return true
 }
 
 // noSymlinks refuses a path any existing component of which is a link.

@@ -27,7 +27,14 @@ const (
 // Plan is what the compiler derived from an environment.
 type Plan struct {
 	ClusterName string
-	Zones       []Zone
+	// Addons are the add-ons the cluster runs, by name: the spec's and the
+	// implied ones.
+	Addons map[string]*Addon
+	// InstanceTypes holds the figures of the instance types the node groups
+	// use.
+	InstanceTypes map[string]model.InstanceType
+
+	Zones []Zone
 	// NATZones are the zones that hold a NAT gateway: every zone, or the first.
 	NATZones []string
 	Groups   []Group
@@ -114,13 +121,26 @@ type Error struct {
 
 func (e *Error) Error() string { return strings.Join(e.Path, ".") + ": " + e.Msg }
 
-// New derives the plan. It expects an environment that passed the checks; the
-// errors it can still return are about arithmetic the checks leave to it.
-func New(env *model.Environment) (*Plan, error) {
-	p := &Plan{ClusterName: env.Name}
+// New derives the whole plan: Resolve, then Derive.
+func New(env *model.Environment, cat *model.Catalog) (*Plan, error) {
+	p := Resolve(env, cat)
+	return p, p.Derive(env)
+}
+
+// Resolve is the part of the plan the checks read before the rest can be
+// derived: the add-ons with their catalog entries, and the instance
+// figures. It takes any decoded environment.
+func Resolve(env *model.Environment, cat *model.Catalog) *Plan {
+	return &Plan{ClusterName: env.Name, Addons: resolveAddons(env, cat), InstanceTypes: cat.Instances}
+}
+
+// Derive fills in the rest of a resolved plan. It expects an environment
+// that passed the checks; the errors it can still return are about
+// arithmetic the checks leave to it.
+func (p *Plan) Derive(env *model.Environment) error {
 	zones, err := carveSubnets(env)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	p.Zones = zones
 	p.NATZones = env.Network.Zones
@@ -139,11 +159,11 @@ func New(env *model.Environment) (*Plan, error) {
 		g := env.NodeGroups[name]
 		arch, err := Arch(g.InstanceTypes)
 		if err != nil {
-			return nil, &Error{Path: []string{"nodeGroups", name, "instanceTypes"}, Msg: err.Error(),
+			return &Error{Path: []string{"nodeGroups", name, "instanceTypes"}, Msg: err.Error(),
 				Hint: "use instance types of one CPU architecture in a group; make another group for the other"}
 		}
 		grp := Group{Name: name, Key: Key(name), Spec: g, Arch: arch}
-		grp.MaxPods, grp.KubeletMaxPods = maxPods(env, g)
+		grp.MaxPods, grp.KubeletMaxPods = p.maxPods(env, g)
 		for _, zn := range g.Zones {
 			grp.ASGs = append(grp.ASGs, newASG(env, name, g, byName[zn]))
 			p.PodCapacity += g.PerZone.Max * grp.MaxPods
@@ -157,18 +177,18 @@ func New(env *model.Environment) (*Plan, error) {
 	if a := env.Cluster.CoreDNS.Autoscaling; a != nil {
 		p.CoreDNSAutoscaling = *a
 	}
-	return p, nil
+	return nil
 }
 
 // maxPods returns the group's largest per-node pod count and, with prefix
 // delegation, the kubelet's maxPods (the smallest type's, so that every type
 // of a mixed group can honour it).
-func maxPods(env *model.Environment, g *model.NodeGroup) (largest, kubelet int) {
+func (p *Plan) maxPods(env *model.Environment, g *model.NodeGroup) (largest, kubelet int) {
 	pd := env.Network.CNI.PrefixDelegation
 	for _, t := range g.InstanceTypes {
-		n := env.InstanceTypes[t].MaxPods
+		n := p.InstanceTypes[t].MaxPods
 		if pd {
-			n = env.InstanceTypes[t].MaxPodsPrefixDelegation
+			n = p.InstanceTypes[t].MaxPodsPrefixDelegation
 		}
 		largest = max(largest, n)
 		if kubelet == 0 || n < kubelet {

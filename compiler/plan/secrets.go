@@ -1,10 +1,6 @@
 package plan
 
-import (
-	"strings"
-
-	"github.com/kuberator/kuberator/compiler/model"
-)
+import "github.com/kuberator/kuberator/compiler/model"
 
 // A ClusterSecret is one key of a Kubernetes Secret the output needs,
 // delivered by the External Secrets Operator from an SSM parameter or a
@@ -30,17 +26,6 @@ const (
 	NewRelicLicenseSecret = "newrelic-license"
 	NewRelicLicenseKey    = "licenseKey"
 )
-
-// LogGroup is the CloudWatch Logs group fluent-bit ships an environment's
-// container logs to.
-func LogGroup(cluster string) string { return "/aws/eks/" + cluster + "/containers" }
-
-// WorkloadSecret is the Secret a workload's referenced env values arrive in.
-func WorkloadSecret(workload string) string { return workload + "-env" }
-
-// AlertingSecret is the Secret an Alertmanager receiver reads a
-// destination's credential from.
-func AlertingSecret(dest string) string { return "alerting-" + dest }
 
 // AlertingSecretKey is the key in that Secret, by destination type.
 var AlertingSecretKey = map[string]string{
@@ -81,66 +66,6 @@ func ClusterSecrets(env *model.Environment) []ClusterSecret {
 			Parameter: ref.SSMParameter, Path: []string{"alerts", "destinations", name, field}})
 	}
 	return out
-}
-
-// AlertmanagerDestinations are the routed destinations Alertmanager can
-// deliver to: those whose credential the cluster can read from SSM. An
-// existing New Relic Slack destination has no webhook, and email needs a
-// mail server Alertmanager is not given; a receiver that cannot work would
-// make prometheus-operator drop the whole AlertmanagerConfig.
-func AlertmanagerDestinations(a *model.Alerts) []string {
-	var out []string
-	for _, name := range RoutedDestinations(a) {
-		if _, ref := Credential(a.Destinations[name]); ref != nil && ref.SSMParameter != "" {
-			out = append(out, name)
-		}
-	}
-	return out
-}
-
-// RoutedDestinations are the destinations some rule notifies, sorted.
-func RoutedDestinations(a *model.Alerts) []string {
-	routed := map[string]bool{}
-	for _, r := range a.Rules.All() {
-		for _, d := range r.Notify {
-			if a.Destinations[d] != nil {
-				routed[d] = true
-			}
-		}
-	}
-	return model.SortedKeys(routed)
-}
-
-// Credential is the secret a destination's receiver reads, and its field.
-func Credential(d *model.Destination) (string, *model.SecretRef) {
-	switch d.Type {
-	case "slack":
-		return "webhookURL", d.WebhookURL
-	case "opsgenie":
-		return "apiKey", d.APIKey
-	case "pagerduty":
-		return "integrationKey", d.IntegrationKey
-	case "webhook":
-		return "url", d.URL
-	}
-	return "", nil
-}
-
-// TerminationHandler is the add-on that drains nodes before they go.
-const TerminationHandler = "aws-node-termination-handler"
-
-// TerminationQueue is the SQS queue the AWS Node Termination Handler reads:
-// EventBridge puts the ASGs' termination lifecycle actions, spot
-// interruption warnings and instance state changes there.
-func TerminationQueue(cluster string) string { return cluster + "-node-termination" }
-
-// TerminationQueueURL is the queue's URL, known before it exists.
-func TerminationQueueURL(region, account, cluster string) string {
-	domain := "amazonaws.com"
-	if strings.HasPrefix(region, "cn-") {
-		domain = "amazonaws.com.cn"
-	}
-	return "https://sqs." + region + "." + domain + "/" + account + "/" + TerminationQueue(cluster)
 }
 
 // TerminationManagedTag is the instance tag the handler checks before it

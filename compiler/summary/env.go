@@ -6,25 +6,16 @@ import (
 	"strings"
 
 	"github.com/kuberator/kuberator/compiler/fileset"
+	"github.com/kuberator/kuberator/compiler/layout"
 )
-
-// envDirs are the directories whose next path segment is the environment.
-// Kubernetes bases (kubernetes/base/<add-on>) belong to no environment.
-var envDirs = []string{"terraform/", "newrelic/", "kubernetes/overlays/", "kubernetes/clusters/"}
 
 // envOf returns the one environment a file set's paths name, or "" when they
 // name none (an empty set, or only shared bases).
 func envOf(fs fileset.FileSet) (string, error) {
 	var envs []string
 	for p := range fs {
-		for _, dir := range envDirs {
-			rest, ok := strings.CutPrefix(p, dir)
-			if !ok {
-				continue
-			}
-			if env, _, ok := strings.Cut(rest, "/"); ok && !slices.Contains(envs, env) {
-				envs = append(envs, env)
-			}
+		if env := layout.EnvOf(p); env != "" && !slices.Contains(envs, env) {
+			envs = append(envs, env)
 		}
 	}
 	slices.Sort(envs)

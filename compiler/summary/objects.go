@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kuberator/kuberator/compiler/fileset"
+	"github.com/kuberator/kuberator/compiler/layout"
 )
 
 // An object is one thing a reviewer thinks of as a unit: a Terraform block,
@@ -88,11 +89,11 @@ func load(fs fileset.FileSet, n normalizer) (map[string]*object, error) {
 // groupOf says which deliverable a path belongs to.
 func groupOf(p string) group {
 	switch {
-	case strings.HasPrefix(p, "terraform/") && strings.HasSuffix(p, ".tf.json"):
+	case strings.HasPrefix(p, layout.TerraformDir+"/") && strings.HasSuffix(p, ".tf.json"):
 		return groupTerraform
-	case strings.HasPrefix(p, "newrelic/") && strings.HasSuffix(p, ".tf.json"):
+	case strings.HasPrefix(p, layout.NewRelicDir+"/") && strings.HasSuffix(p, ".tf.json"):
 		return groupNewRelic
-	case strings.HasPrefix(p, "kubernetes/") && (strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")):
+	case strings.HasPrefix(p, layout.KubernetesDir+"/") && (strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")):
 		return groupKubernetes
 	}
 	return groupOther
@@ -300,7 +301,7 @@ func mergePatch(base, patch any) any {
 func kustomizeRefs(p string, v any, n normalizer, add func(*object) error) error {
 	m, _ := v.(map[string]any)
 	resources, _ := m["resources"].([]any)
-	dir := n.str(strings.TrimPrefix(path.Dir(p), "kubernetes/"))
+	dir := n.str(strings.TrimPrefix(path.Dir(p), layout.KubernetesDir+"/"))
 	for _, r := range resources {
 		ref, _ := r.(string)
 		if ref == "" || isGenerated(ref) {

@@ -6,12 +6,10 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kuberator/kuberator/compiler/layout"
 	"github.com/kuberator/kuberator/compiler/model"
 	"github.com/kuberator/kuberator/compiler/plan"
 )
-
-// AlertsName names the PrometheusRule and AlertmanagerConfig of an environment.
-func AlertsName(env string) string { return env + "-alerts" }
 
 // alerts writes the Prometheus twin of the New Relic rules when the cluster
 // runs kube-prometheus-stack: the same rules in PromQL, and Alertmanager
@@ -22,14 +20,14 @@ func (e *emitter) alerts() {
 	}
 	// Configs: kube-prometheus-stack, in the infra layer, brings their CRDs.
 	for _, o := range []obj{e.prometheusRule(), e.alertmanagerConfig()} {
-		e.add(Configs, fileName(o["kind"].(string), AlertsName(e.env.Name)), o)
+		e.add(layout.Configs, fileName(o["kind"].(string), plan.AlertsName(e.env.Name)), o)
 	}
 }
 
 // prometheusAlerts says whether the alert rules go to Prometheus (the
 // compiler has checked that kube-prometheus-stack runs when they do).
 func (e *emitter) prometheusAlerts() bool {
-	_, ok := e.env.Addons["kube-prometheus-stack"]
+	ok := e.plan.Runs("kube-prometheus-stack")
 	return ok && e.env.Alerts.ToAlertmanager()
 }
 
@@ -54,7 +52,7 @@ func (e *emitter) prometheusRule() obj {
 	}
 	return obj{
 		"apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule",
-		"metadata": obj{"name": AlertsName(e.env.Name), "namespace": e.env.Name,
+		"metadata": obj{"name": plan.AlertsName(e.env.Name), "namespace": e.env.Name,
 			"labels": map[string]string{"release": "kube-prometheus-stack"}},
 		"spec": obj{"groups": []obj{{"name": e.env.Name, "rules": rules}}},
 	}
@@ -115,7 +113,7 @@ func (e *emitter) alertmanagerConfig() obj {
 	}
 	return obj{
 		"apiVersion": "monitoring.coreos.com/v1alpha1", "kind": "AlertmanagerConfig",
-		"metadata": obj{"name": AlertsName(e.env.Name), "namespace": e.env.Name},
+		"metadata": obj{"name": plan.AlertsName(e.env.Name), "namespace": e.env.Name},
 		"spec": obj{
 			"route": obj{
 				"receiver": "none",

@@ -3,6 +3,7 @@ package k8s
 import (
 	"path"
 
+	"github.com/kuberator/kuberator/compiler/layout"
 	"github.com/kuberator/kuberator/compiler/model"
 )
 
@@ -16,17 +17,7 @@ const FluxSource = "flux-system"
 
 // layerTimeouts bound how long Flux waits for a layer to become healthy:
 // charts pull images and run hooks; configs holds New Relic's integration.
-var layerTimeouts = map[string]string{Infra: "15m", Configs: "10m", Apps: "10m"}
-
-// LayerName is the Flux Kustomization that reconciles one layer.
-func LayerName(env, layer string) string { return env + "-" + layer }
-
-// ClusterDir is what `flux bootstrap --path` points at for an environment.
-func ClusterDir(env string) string { return path.Join(ClustersDir, env) }
-
-// RepoPath is a generated directory's path from the repository root, as Flux
-// reads it; root is the spec's gitops.root.
-func RepoPath(root, dir string) string { return "./" + path.Join(root, dir) }
+var layerTimeouts = map[string]string{layout.Infra: "15m", layout.Configs: "10m", layout.Apps: "10m"}
 
 // cluster writes kubernetes/clusters/<env>, what `flux bootstrap --path`
 // points at: one Flux Kustomization per layer, each waiting for the one
@@ -38,15 +29,15 @@ func (e *emitter) cluster() {
 	if g == nil {
 		return
 	}
-	dir := ClusterDir(e.env.Name)
-	for _, u := range Units(e.env.Name, model.SortedKeys(e.apps)) {
+	dir := layout.Cluster(e.env.Name)
+	for _, u := range layout.Units(e.env.Name, model.SortedKeys(e.apps)) {
 		spec := obj{
 			"interval":      g.Interval,
 			"retryInterval": "1m",
-			"path":          RepoPath(g.Root, u.Dir),
+			"path":          layout.RepoPath(g.Root, u.Dir),
 			"prune":         true,
 			"wait":          true,
-			"timeout":       u.Timeout,
+			"timeout":       layerTimeouts[u.Layer],
 			"sourceRef":     obj{"kind": "GitRepository", "name": FluxSource},
 		}
 		if u.DependsOn != "" {

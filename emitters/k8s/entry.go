@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kuberator/kuberator/compiler/layout"
 	"github.com/kuberator/kuberator/compiler/model"
 )
 
@@ -19,7 +20,7 @@ const SSLPolicy = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 // kubernetes.io/role/elb tag the Terraform emitter puts on public subnets.
 func (e *emitter) entry() {
 	in := e.env.Ingress
-	nginx, ok := e.env.Addons["nginx"]
+	nginx, ok := e.plan.Addons["nginx"]
 	if in == nil || !ok || nginx.Catalog == nil {
 		return
 	}
@@ -56,7 +57,7 @@ func (e *emitter) entry() {
 		},
 	}
 	// Configs: the load balancer controller's webhook validates it.
-	e.add(Configs, fileName("Ingress", EntryName), ingress)
+	e.add(layout.Configs, fileName("Ingress", EntryName), ingress)
 }
 
 // PublicHosts are the names external-dns points at the ALB: the ingress's

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/kuberator/kuberator/compiler/fileset"
+	"github.com/kuberator/kuberator/compiler/layout"
 	"github.com/kuberator/kuberator/compiler/model"
 	"github.com/kuberator/kuberator/compiler/plan"
 	"github.com/kuberator/kuberator/internal/parallel"
@@ -18,88 +19,6 @@ import (
 
 // obj is a Kubernetes object or a part of one.
 type obj = map[string]any
-
-// Directories of the tree, relative to the output root.
-const (
-	BaseDir     = "kubernetes/base"
-	OverlaysDir = "kubernetes/overlays"
-	ClustersDir = "kubernetes/clusters"
-)
-
-// OverlayDir is where an environment's overlay lives: one directory per layer.
-func OverlayDir(env string) string { return path.Join(OverlaysDir, env) }
-
-// The layers of an environment, in the order Flux applies them. Each is one
-// Flux Kustomization that dependsOn the one before, because kustomize-
-// controller dry-runs a Kustomization's objects before applying any of them:
-// a custom resource beside the HelmRelease that brings its CRD never applies
-// on a fresh cluster (kustomize-controller issues #601 and #1194).
-const (
-	// Infra holds namespaces, storage classes and the add-ons' HelmRepositories
-	// and HelmReleases: only kinds a fresh cluster with Flux already serves.
-	Infra = "infra"
-	// Configs holds every object whose CRD or admission webhook an add-on of
-	// the infra layer brings: PrometheusRule, AlertmanagerConfig,
-	// ClusterSecretStore, ExternalSecret, the ALB entry Ingress; and add-ons
-	// that read a Secret such an object makes.
-	Configs = "configs"
-	// Apps holds the environment's workloads.
-	Apps = "apps"
-)
-
-// Layers lists the layers in dependency order.
-var Layers = []string{Infra, Configs, Apps}
-
-// LayerDir is where one layer of an environment's overlay lives.
-func LayerDir(env, layer string) string { return path.Join(OverlaysDir, env, layer) }
-
-// AppDir is where one workload's objects live, below the apps layer: each
-// workload is a Flux Kustomization of its own, so no Kustomization (and no
-// kustomize build, in the cluster or in render) grows with the number of
-// workloads, and one workload that fails its health check holds up no other.
-func AppDir(env, workload string) string { return path.Join(LayerDir(env, Apps), workload) }
-
-// AppName is the Flux Kustomization of one workload.
-func AppName(env, workload string) string { return env + "-app-" + workload }
-
-// A Unit is one Flux Kustomization of an environment: a directory kustomize
-// builds on its own, and the Kustomization it waits for.
-type Unit struct {
-	Name      string
-	Dir       string // relative to the output root
-	DependsOn string // "" for the first
-	Timeout   string
-}
-
-// Units lists an environment's Flux Kustomizations in the order they apply:
-// the layers, each after the one before, then one per workload (in name
-// order) after the apps layer, which holds the namespace's own policies.
-func Units(env string, workloads []string) []Unit {
-	var out []Unit
-	previous := ""
-	for _, l := range Layers {
-		out = append(out, Unit{Name: LayerName(env, l), Dir: LayerDir(env, l), DependsOn: previous, Timeout: layerTimeouts[l]})
-		previous = LayerName(env, l)
-	}
-	for _, w := range workloads {
-		out = append(out, Unit{Name: AppName(env, w), Dir: AppDir(env, w), DependsOn: LayerName(env, Apps), Timeout: layerTimeouts[Apps]})
-	}
-	return out
-}
-
-// UnitsOf lists the Units a generated file set holds for an environment.
-func UnitsOf(files fileset.FileSet, env string) []Unit {
-	var workloads []string
-	prefix := LayerDir(env, Apps) + "/"
-	for _, p := range files.Paths() {
-		if rest, ok := strings.CutPrefix(p, prefix); ok {
-			if w, ok := strings.CutSuffix(rest, "/kustomization.yaml"); ok && !strings.Contains(w, "/") {
-				workloads = append(workloads, w)
-			}
-		}
-	}
-	return Units(env, workloads)
-}
 
 type emitter struct {
 	env    *model.Environment
@@ -132,16 +51,16 @@ func Emit(env *model.Environment, p *plan.Plan) (fileset.FileSet, error) {
 	}
 	if dir := env.Manifests; dir != "" {
 		// The team's own manifests join the apps layer, after ours.
-		apps := e.layer(Apps)
+		apps := e.layer(layout.Apps)
 		apps.resources = append(apps.resources, "../../../"+strings.TrimPrefix(dir, "kubernetes/"))
 	}
 	// Every layer is written, empty or not, so the Flux chain is the same
 	// for every environment and a layer emptied by the spec is pruned.
-	for _, l := range Layers {
-		e.put(path.Join(LayerDir(env.Name, l), "kustomization.yaml"), e.header, e.layer(l).object())
+	for _, l := range layout.Layers {
+		e.put(path.Join(layout.Layer(env.Name, l), "kustomization.yaml"), e.header, e.layer(l).object())
 	}
 	for w, k := range e.apps {
-		e.put(path.Join(AppDir(env.Name, w), "kustomization.yaml"), e.header, k.object())
+		e.put(path.Join(layout.App(env.Name, w), "kustomization.yaml"), e.header, k.object())
 	}
 	e.cluster()
 	e.encode()
@@ -151,13 +70,13 @@ func Emit(env *model.Environment, p *plan.Plan) (fileset.FileSet, error) {
 // add writes an object into a layer, at file relative to the layer's
 // directory, and lists it as one of the layer's resources.
 func (e *emitter) add(layer, file string, o obj) {
-	e.put(path.Join(LayerDir(e.env.Name, layer), file), e.header, o)
+	e.put(path.Join(layout.Layer(e.env.Name, layer), file), e.header, o)
 	e.layer(layer).resources = append(e.layer(layer).resources, file)
 }
 
 // addApp writes one of a workload's objects into its own directory.
 func (e *emitter) addApp(workload, file string, o obj) {
-	e.put(path.Join(AppDir(e.env.Name, workload), file), e.header, o)
+	e.put(path.Join(layout.App(e.env.Name, workload), file), e.header, o)
 	if e.apps[workload] == nil {
 		e.apps[workload] = &kustomization{}
 	}

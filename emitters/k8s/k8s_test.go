@@ -36,7 +36,10 @@ import (
 
 	"github.com/kuberator/kuberator/compiler"
 	"github.com/kuberator/kuberator/compiler/fileset"
+	"github.com/kuberator/kuberator/compiler/layout"
+	"github.com/kuberator/kuberator/compiler/load"
 	"github.com/kuberator/kuberator/compiler/plan"
+	"github.com/kuberator/kuberator/compiler/render"
 	"github.com/kuberator/kuberator/emitters/k8s"
 	"github.com/kuberator/kuberator/internal/testutil"
 )
@@ -136,7 +139,7 @@ func TestEveryOverlayBuildsAndDecodesStrictly(t *testing.T) {
 	for _, name := range testutil.Examples {
 		t.Run(name, func(t *testing.T) {
 			res := testutil.CompileExample(t, name)
-			out, err := compiler.Render(res.Files, name)
+			out, err := render.Build(res.Files, name)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -146,7 +149,7 @@ func TestEveryOverlayBuildsAndDecodesStrictly(t *testing.T) {
 			}
 			// The cluster directory is applied by flux bootstrap, not the overlay.
 			for _, p := range res.Files.Paths() {
-				if strings.HasPrefix(p, k8s.ClustersDir+"/") {
+				if strings.HasPrefix(p, layout.ClustersDir+"/") {
 					decodeAll(t, dec, p, res.Files[p])
 				}
 			}
@@ -167,7 +170,7 @@ func (o object) name() string { return o.Metadata["name"].(string) }
 func renderQA(t *testing.T) (*compiler.Result, []object) {
 	t.Helper()
 	res := testutil.CompileExample(t, "qa")
-	out, err := compiler.Render(res.Files, "qa")
+	out, err := render.Build(res.Files, "qa")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,9 +228,9 @@ func TestSystemPlacement(t *testing.T) {
 		values := o.Spec["values"]
 		affinities, tolerations := find(values, "affinity"), find(values, "tolerations")
 		daemonSet, daemonSetParts := false, 0
-		for _, a := range res.Env.Addons {
+		for _, a := range res.Plan.Addons {
 			if a.Catalog != nil && a.Catalog.Release == o.name() {
-				daemonSet, daemonSetParts = a.DaemonSet, len(a.Catalog.TolerationsOnly)
+				daemonSet, daemonSetParts = a.DaemonSet(), len(a.Catalog.TolerationsOnly)
 			}
 		}
 		if daemonSet {
@@ -418,7 +421,7 @@ func TestBasesAreSharedAcrossEnvironments(t *testing.T) {
 	qa, prod := testutil.CompileExample(t, "qa").Files, testutil.CompileExample(t, "prod").Files
 	shared := 0
 	for _, p := range qa.Paths() {
-		if !strings.HasPrefix(p, k8s.BaseDir+"/") {
+		if !strings.HasPrefix(p, layout.BaseDir+"/") {
 			continue
 		}
 		if other, ok := prod[p]; ok {
@@ -441,14 +444,14 @@ func TestFluxLayers(t *testing.T) {
 	for _, name := range []string{"qa", "prod"} {
 		res := testutil.CompileExample(t, name)
 		previous := ""
-		for _, layer := range k8s.Layers {
+		for _, layer := range layout.Layers {
 			var k kustomizev1.Kustomization
-			p := path.Join(k8s.ClusterDir(name), "kustomization-"+k8s.LayerName(name, layer)+".yaml")
+			p := path.Join(layout.Cluster(name), "kustomization-"+plan.LayerName(name, layer)+".yaml")
 			if err := yaml.UnmarshalStrict(res.Files[p], &k); err != nil {
 				t.Fatalf("%s: %v", p, err)
 			}
 			dir := strings.TrimPrefix(path.Clean(k.Spec.Path), path.Clean(res.Env.GitOps.Root)+"/")
-			if _, ok := res.Files[path.Join(dir, "kustomization.yaml")]; !ok || dir != k8s.LayerDir(name, layer) {
+			if _, ok := res.Files[path.Join(dir, "kustomization.yaml")]; !ok || dir != layout.Layer(name, layer) {
 				t.Errorf("%s: path %s is not the generated %s layer", p, k.Spec.Path, layer)
 			}
 			if k.Spec.SourceRef.Kind != "GitRepository" || k.Spec.SourceRef.Name != "flux-system" {
@@ -467,7 +470,7 @@ func TestFluxLayers(t *testing.T) {
 			previous = k.Name
 		}
 		for _, p := range res.Files.Paths() {
-			if strings.HasPrefix(p, k8s.ClusterDir(name)+"/") && strings.Contains(string(res.Files[p]), "\nkind: GitRepository") {
+			if strings.HasPrefix(p, layout.Cluster(name)+"/") && strings.Contains(string(res.Files[p]), "\nkind: GitRepository") {
 				t.Errorf("%s: a GitRepository of our own; the layers must use bootstrap's flux-system", p)
 			}
 		}
@@ -535,9 +538,9 @@ func layerObjects(t *testing.T, res *compiler.Result, dirs ...string) []object {
 	// Kustomization holding them all would see them.
 	var resources []string
 	for _, d := range dirs {
-		resources = append(resources, "../"+strings.TrimPrefix(d, k8s.OverlayDir(res.Env.Name)+"/"))
+		resources = append(resources, "../"+strings.TrimPrefix(d, layout.Overlay(res.Env.Name)+"/"))
 	}
-	merged := path.Join(k8s.OverlayDir(res.Env.Name), "merged")
+	merged := path.Join(layout.Overlay(res.Env.Name), "merged")
 	files[path.Join(merged, "kustomization.yaml")] = []byte("resources: [" + strings.Join(resources, ", ") + "]\n")
 	fs := filesys.MakeFsInMemory()
 	for p, data := range files {
@@ -571,16 +574,16 @@ func layerObjects(t *testing.T, res *compiler.Result, dirs ...string) []object {
 func TestNoLayerStalls(t *testing.T) {
 	for _, name := range []string{"qa", "prod"} {
 		res := testutil.CompileExample(t, name)
-		units := k8s.UnitsOf(res.Files, name)
-		if len(units) != len(k8s.Layers)+len(res.Env.Workloads) {
-			t.Fatalf("%s: %d Kustomizations, want the %d layers and one per workload (%d)", name, len(units), len(k8s.Layers), len(res.Env.Workloads))
+		units := layout.UnitsOf(res.Files, name)
+		if len(units) != len(layout.Layers)+len(res.Env.Workloads) {
+			t.Fatalf("%s: %d Kustomizations, want the %d layers and one per workload (%d)", name, len(units), len(layout.Layers), len(res.Env.Workloads))
 		}
 		for _, u := range units {
 			if s := stalls(layerObjects(t, res, u.Dir)); len(s) > 0 {
 				t.Errorf("%s %s would stall on a fresh cluster: %v", name, u.Name, s)
 			}
 		}
-		old := stalls(layerObjects(t, res, k8s.LayerDir(name, k8s.Infra), k8s.LayerDir(name, k8s.Configs)))
+		old := stalls(layerObjects(t, res, layout.Layer(name, layout.Infra), layout.Layer(name, layout.Configs)))
 		if !slices.Contains(old, "Ingress/"+k8s.EntryName) {
 			t.Errorf("%s: the single-Kustomization layout is not caught: %v", name, old)
 		}
@@ -596,7 +599,7 @@ func TestNoLayerStalls(t *testing.T) {
 // credentials from Kubernetes Secrets only.
 func TestPrometheusTwin(t *testing.T) {
 	res := testutil.CompileExample(t, "prod")
-	out, err := compiler.Render(res.Files, "prod")
+	out, err := render.Build(res.Files, "prod")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -901,7 +904,7 @@ workloads: web: {
 	files: {"/etc/web/app.yaml": "a: 1\n", "/etc/web/conf.d/extra.yaml": "b: 2\n"}
 }
 `
-	res, diags, err := compiler.Compile([]compiler.Source{{Path: "web.cue", Data: []byte(s)}}, compiler.Options{})
+	res, diags, err := compiler.Compile([]load.Source{{Path: "web.cue", Data: []byte(s)}}, compiler.Options{})
 	if err != nil || res == nil {
 		t.Fatalf("%v %v", err, diags)
 	}

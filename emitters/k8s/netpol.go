@@ -1,6 +1,7 @@
 package k8s
 
 import (
+	"github.com/kuberator/kuberator/compiler/layout"
 	"github.com/kuberator/kuberator/compiler/model"
 )
 
@@ -23,7 +24,7 @@ func (e *emitter) networkPolicies() {
 	all := obj{}
 	// The namespace's own policies belong to the apps layer, which every
 	// workload's Kustomization waits for; each workload's go with it.
-	layer := func(file string, o obj) { e.add(Apps, file, o) }
+	layer := func(file string, o obj) { e.add(layout.Apps, file, o) }
 	e.policy(layer, "default-deny", obj{"podSelector": all, "policyTypes": []string{"Ingress", "Egress"}})
 	e.policy(layer, "allow-dns", obj{
 		"podSelector": all, "policyTypes": []string{"Egress"},
@@ -70,7 +71,7 @@ func (e *emitter) policy(add func(string, obj), name string, spec obj) {
 // and the workloads named in allowFrom, on the workload's port.
 func (e *emitter) ingressRule(name string, w *model.Workload) []obj {
 	var from []obj
-	if nginx, ok := e.env.Addons["nginx"]; ok && nginx.Catalog != nil && len(w.AllHosts()) > 0 {
+	if nginx, ok := e.plan.Addons["nginx"]; ok && nginx.Catalog != nil && len(w.AllHosts()) > 0 {
 		from = append(from, obj{"namespaceSelector": byName(nginx.Catalog.Namespace)})
 	}
 	for _, peer := range w.AllowFrom {

@@ -3,6 +3,7 @@ package k8s
 import (
 	"slices"
 
+	"github.com/kuberator/kuberator/compiler/layout"
 	"github.com/kuberator/kuberator/compiler/plan"
 )
 
@@ -18,7 +19,7 @@ const SecretsManagerStore = "aws-secrets-manager"
 // Secret by hand, and no secret value passes through the repository. Both
 // go into the configs layer: the operator, in infra, brings their CRDs.
 func (e *emitter) secrets() {
-	if _, ok := e.env.Addons["external-secrets"]; !ok {
+	if !e.plan.Runs("external-secrets") {
 		return
 	}
 	secrets := plan.ClusterSecrets(e.env)
@@ -30,7 +31,7 @@ func (e *emitter) secrets() {
 	}
 	slices.Sort(namespaces)
 	store := func(name, service string) {
-		e.add(Configs, fileName("ClusterSecretStore", name), obj{
+		e.add(layout.Configs, fileName("ClusterSecretStore", name), obj{
 			"apiVersion": "external-secrets.io/v1", "kind": "ClusterSecretStore",
 			"metadata": meta(name, ""),
 			"spec": obj{
@@ -60,7 +61,7 @@ func (e *emitter) secrets() {
 			}
 			data = append(data, item)
 		}
-		e.add(Configs, fileName("ExternalSecret", s.Namespace+"-"+s.Name), obj{
+		e.add(layout.Configs, fileName("ExternalSecret", s.Namespace+"-"+s.Name), obj{
 			"apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret",
 			"metadata": meta(s.Name, s.Namespace),
 			"spec": obj{

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kuberator/kuberator/compiler/layout"
 	"github.com/kuberator/kuberator/compiler/model"
 	"github.com/kuberator/kuberator/compiler/plan"
 )
@@ -16,7 +17,7 @@ const StorageClass = "gp3"
 // Ingress for its host, an HPA and a PodDisruptionBudget where they apply.
 func (e *emitter) workloads() {
 	if hasVolumes(e.env) {
-		e.add(Infra, fileName("StorageClass", StorageClass), obj{
+		e.add(layout.Infra, fileName("StorageClass", StorageClass), obj{
 			"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
 			"metadata":             meta(StorageClass, ""),
 			"provisioner":          "ebs.csi.aws.com",
@@ -71,7 +72,7 @@ func (e *emitter) usesNamespace() bool {
 // it exists before the layers that fill it.
 func (e *emitter) namespace() {
 	ns := e.env.Name
-	e.add(Infra, fileName("Namespace", ns), obj{
+	e.add(layout.Infra, fileName("Namespace", ns), obj{
 		"apiVersion": "v1", "kind": "Namespace",
 		"metadata": obj{"name": ns, "labels": map[string]string{
 			// Baseline is enforced; restricted is reported so teams see what to fix.

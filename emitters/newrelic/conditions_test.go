@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kuberator/kuberator/emitters/newrelic"
+	"github.com/kuberator/kuberator/compiler/plan"
 	"github.com/kuberator/kuberator/internal/testutil"
 )
 
@@ -40,7 +40,7 @@ func TestAlertsSeeLossOfSignal(t *testing.T) {
 	for _, env := range []string{"qa", "prod"} {
 		cs := conditions(t, env)
 		lost, ok := cs["signal_lost"]
-		if !ok || lost.Name != newrelic.SignalLostName(env) || !lost.OpenOnExpiration || lost.Expiration == 0 {
+		if !ok || lost.Name != plan.SignalLostName(env) || !lost.OpenOnExpiration || lost.Expiration == 0 {
 			t.Errorf("%s: no condition opens when the cluster stops reporting: %+v", env, lost)
 		}
 		for key, c := range cs {

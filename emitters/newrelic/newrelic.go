@@ -8,10 +8,10 @@ package newrelic
 
 import (
 	"encoding/json"
-	"path"
 	"slices"
 
 	"github.com/kuberator/kuberator/compiler/fileset"
+	"github.com/kuberator/kuberator/compiler/layout"
 	"github.com/kuberator/kuberator/compiler/model"
 	"github.com/kuberator/kuberator/compiler/plan"
 	"github.com/kuberator/kuberator/emitters/tfjson"
@@ -44,7 +44,7 @@ func Emit(env *model.Environment, p *plan.Plan) (fileset.FileSet, error) {
 		"policy.tf.json":        e.policy(),
 		"notifications.tf.json": e.notifications(),
 	}
-	return tfjson.Files(path.Join("newrelic", env.Name), files)
+	return tfjson.Files(layout.NewRelic(env.Name), files)
 }
 
 func (e emitter) versions() module {

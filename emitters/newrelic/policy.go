@@ -34,17 +34,13 @@ func (e emitter) policy() module {
 // reason (nri-kubernetes, K8sContainerSample.reason).
 func (e emitter) crashLoop(r model.NamedRule) obj {
 	c := e.condition(r)
-	c["name"] = ConditionName(e.env.Name, r) + " (CrashLoopBackOff)"
+	c["name"] = plan.ConditionName(e.env.Name, r.Name) + " (CrashLoopBackOff)"
 	c["description"] = "A container is waiting in CrashLoopBackOff."
 	c["nrql"] = obj{"query": "FROM K8sContainerSample SELECT count(*) WHERE " + e.workloads() +
 		" AND reason = 'CrashLoopBackOff' FACET containerName, podName, namespaceName, clusterName"}
 	c[r.Severity] = obj{"operator": "above", "threshold": 0, "threshold_duration": model.Seconds(r.Window), "threshold_occurrences": "all"}
 	return c
 }
-
-// SignalLostName names the condition that pages when the cluster stops
-// reporting to New Relic.
-func SignalLostName(env string) string { return env + ": cluster stopped reporting" }
 
 // signalLost pages when no node of the cluster reports any more: the
 // integration is down, or the cluster is. The per-facet conditions cannot
@@ -54,7 +50,7 @@ func (e emitter) signalLost() obj {
 		"account_id":  e.env.Alerts.NewRelic.AccountID,
 		"policy_id":   ref("newrelic_alert_policy.main.id"),
 		"type":        "static",
-		"name":        SignalLostName(e.env.Name),
+		"name":        plan.SignalLostName(e.env.Name),
 		"description": "No K8sNodeSample from the cluster: New Relic's Kubernetes integration or the cluster stopped reporting.",
 		"enabled":     true,
 		"nrql": obj{"query": fmt.Sprintf("FROM K8sNodeSample SELECT uniqueCount(nodeName) WHERE clusterName = '%s' FACET clusterName",
@@ -81,9 +77,6 @@ func conditionKey(r model.NamedRule) string {
 	return plan.Key(r.Name)
 }
 
-// ConditionName is what New Relic shows for a rule.
-func ConditionName(env string, r model.NamedRule) string { return env + ": " + r.Name }
-
 func (e emitter) condition(r model.NamedRule) obj {
 	query, operator, threshold := e.signal(r)
 	term := obj{
@@ -96,7 +89,7 @@ func (e emitter) condition(r model.NamedRule) obj {
 		"account_id":                   e.env.Alerts.NewRelic.AccountID,
 		"policy_id":                    ref("newrelic_alert_policy.main.id"),
 		"type":                         "static",
-		"name":                         ConditionName(e.env.Name, r),
+		"name":                         plan.ConditionName(e.env.Name, r.Name),
 		"description":                  description(r),
 		"enabled":                      true,
 		"nrql":                         obj{"query": query},

@@ -19,8 +19,8 @@ const EBSCSIServiceAccount = "ebs-csi-controller-sa"
 // driver as an EKS add-on with its own role.
 func (e emitter) addonIAM() module {
 	m := module{}
-	for _, name := range model.SortedKeys(e.env.Addons) {
-		c := e.env.Addons[name].Catalog
+	for _, name := range model.SortedKeys(e.plan.Addons) {
+		c := e.plan.Addons[name].Catalog
 		if c == nil || len(c.Policy) == 0 || name == "fluent-bit" && !e.shipsLogs() {
 			continue
 		}
@@ -35,7 +35,7 @@ func (e emitter) addonIAM() module {
 			continue
 		}
 		m.Resource("aws_iam_role", key, obj{
-			"name":               e.env.Name + "-" + name,
+			"name":               plan.RoleName(e.env.Name, name),
 			"assume_role_policy": assumeRolePolicy("pods.eks.amazonaws.com", "sts:AssumeRole", "sts:TagSession"),
 		})
 		m.Resource("aws_iam_role_policy", key, obj{
@@ -51,7 +51,7 @@ func (e emitter) addonIAM() module {
 			"depends_on":      deps,
 		})
 	}
-	if _, ok := e.env.Addons["external-dns"]; ok && len(e.env.HostedZones) == 0 {
+	if e.plan.Runs("external-dns") && len(e.env.HostedZones) == 0 {
 		// Without zone IDs in the spec, the zones are looked up by name.
 		for _, d := range e.env.DNSDomains() {
 			m.Data("aws_route53_zone", zoneKey(d), obj{"name": d, "private_zone": false})
@@ -59,15 +59,15 @@ func (e emitter) addonIAM() module {
 	}
 	if e.shipsLogs() {
 		m.Resource("aws_cloudwatch_log_group", "containers", obj{
-			"name":              plan.LogGroup(e.plan.ClusterName),
+			"name":              plan.ContainerLogGroup(e.plan.ClusterName),
 			"retention_in_days": e.env.Logs.RetentionDays,
 			"kms_key_id":        ref("aws_kms_key.logs.arn"),
-			"tags":              e.nameTags(plan.LogGroup(e.plan.ClusterName)),
+			"tags":              e.nameTags(plan.ContainerLogGroup(e.plan.ClusterName)),
 		})
 	}
 	if e.needsEBS() {
 		m.Resource("aws_iam_role", "ebs_csi", obj{
-			"name":               e.env.Name + "-ebs-csi",
+			"name":               plan.RoleName(e.env.Name, "ebs-csi"),
 			"assume_role_policy": assumeRolePolicy("pods.eks.amazonaws.com", "sts:AssumeRole", "sts:TagSession"),
 		})
 		m.Resource("aws_iam_role_policy_attachment", "ebs_csi", obj{
@@ -84,7 +84,7 @@ func (e emitter) addonIAM() module {
 
 // shipsLogs: fluent-bit ships to the environment's CloudWatch log group.
 func (e emitter) shipsLogs() bool {
-	_, ok := e.env.Addons["fluent-bit"]
+	ok := e.plan.Runs("fluent-bit")
 	return ok && e.env.Logs.Destination == "cloudwatch"
 }
 
@@ -144,7 +144,7 @@ func (e emitter) addonPolicy(statements []model.PolicyStatement) string {
 		return ""
 	}
 	r := strings.NewReplacer("$(partition)", ref("data.aws_partition.current.partition"), "$(cluster)", e.plan.ClusterName,
-		"$(region)", e.env.AWS.Region, "$(account)", e.env.AWS.AccountID, "$(logGroup)", plan.LogGroup(e.plan.ClusterName),
+		"$(region)", e.env.AWS.Region, "$(account)", e.env.AWS.AccountID, "$(logGroup)", plan.ContainerLogGroup(e.plan.ClusterName),
 		"$(terminationQueue)", ref("aws_sqs_queue.node_termination.arn"))
 	return r.Replace(policyDocument(out))
 }

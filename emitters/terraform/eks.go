@@ -20,7 +20,7 @@ func (e emitter) eks() module {
 		"deletion_window_in_days": 30,
 	})
 	m.Resource("aws_kms_alias", "eks", obj{
-		"name":          "alias/" + name + "-eks",
+		"name":          plan.KMSAlias(name, "eks"),
 		"target_key_id": ref("aws_kms_key.eks.key_id"),
 	})
 	var private []string

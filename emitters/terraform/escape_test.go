@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/kuberator/kuberator/compiler"
+	"github.com/kuberator/kuberator/compiler/load"
 	"github.com/kuberator/kuberator/internal/testutil"
 )
 
@@ -25,7 +26,7 @@ func hostile(t *testing.T) *compiler.Result {
 		`podMemoryNearLimit: {`, `custom: leak: {threshold: 0, window: "5m", notify: ["slack"], nrql: "FROM K8sContainerSample SELECT count(*) WHERE podName = '${path.cwd}'", promql: "up"}
 		podMemoryNearLimit: {`,
 	).Replace(string(spec))
-	res, diags, err := compiler.Compile([]compiler.Source{{Path: "qa.cue", Data: []byte(s)}}, compiler.Options{})
+	res, diags, err := compiler.Compile([]load.Source{{Path: "qa.cue", Data: []byte(s)}}, compiler.Options{})
 	if err != nil || res == nil {
 		t.Fatalf("the hostile spec does not compile: %v\n%v", err, diags)
 	}

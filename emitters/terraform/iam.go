@@ -1,6 +1,10 @@
 package terraform
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"github.com/kuberator/kuberator/compiler/plan"
+)
 
 // Managed policies the node role needs to join the cluster, run the VPC CNI,
 // pull images and be reachable through SSM instead of SSH.
@@ -17,7 +21,7 @@ func (e emitter) iam() module {
 	m := module{}
 	m.Data("aws_partition", "current", obj{})
 	m.Resource("aws_iam_role", "cluster", obj{
-		"name":               e.env.Name + "-eks-cluster",
+		"name":               plan.RoleName(e.env.Name, "eks-cluster"),
 		"assume_role_policy": assumeRolePolicy("eks.amazonaws.com", "sts:AssumeRole", "sts:TagSession"),
 	})
 	m.Resource("aws_iam_role_policy_attachment", "cluster_AmazonEKSClusterPolicy", obj{
@@ -25,7 +29,7 @@ func (e emitter) iam() module {
 		"policy_arn": managedPolicy("AmazonEKSClusterPolicy"),
 	})
 	m.Resource("aws_iam_role", "node", obj{
-		"name":               e.env.Name + "-eks-node",
+		"name":               plan.RoleName(e.env.Name, "eks-node"),
 		"assume_role_policy": assumeRolePolicy("ec2.amazonaws.com", "sts:AssumeRole"),
 	})
 	for _, p := range nodePolicies {
@@ -35,7 +39,7 @@ func (e emitter) iam() module {
 		})
 	}
 	m.Resource("aws_iam_instance_profile", "node", obj{
-		"name": e.env.Name + "-eks-node",
+		"name": plan.InstanceProfileName(e.env.Name),
 		"role": ref("aws_iam_role.node.name"),
 	})
 	return m

@@ -3,17 +3,12 @@ package terraform
 import (
 	"encoding/json"
 	"strings"
+
+	"github.com/kuberator/kuberator/compiler/plan"
 )
 
 // Operations: what a team needs to run this Terraform for real: remote
 // state, access to the cluster, logs kept for a set time, encrypted.
-
-// ClusterLogGroup is where EKS writes the control plane's logs; created by
-// Terraform first, or EKS would create it itself, with no retention.
-func ClusterLogGroup(cluster string) string { return "/aws/eks/" + cluster + "/cluster" }
-
-// FlowLogGroup receives the VPC's flow logs.
-func FlowLogGroup(cluster string) string { return "/aws/vpc/" + cluster + "/flow-logs" }
 
 // logs emits the KMS key every log group of the environment is encrypted
 // with, the control plane's log group and the VPC flow logs.
@@ -25,14 +20,14 @@ func (e emitter) logs(m module) {
 		"policy":                  e.logsKeyPolicy(),
 	})
 	m.Resource("aws_kms_alias", "logs", obj{
-		"name":          "alias/" + e.env.Name + "-logs",
+		"name":          plan.KMSAlias(e.env.Name, "logs"),
 		"target_key_id": ref("aws_kms_key.logs.key_id"),
 	})
 	m.Resource("aws_cloudwatch_log_group", "cluster", obj{
-		"name":              ClusterLogGroup(e.plan.ClusterName),
+		"name":              plan.ClusterLogGroup(e.plan.ClusterName),
 		"retention_in_days": e.env.Cluster.LogRetentionDays,
 		"kms_key_id":        ref("aws_kms_key.logs.arn"),
-		"tags":              e.nameTags(ClusterLogGroup(e.plan.ClusterName)),
+		"tags":              e.nameTags(plan.ClusterLogGroup(e.plan.ClusterName)),
 	})
 }
 
@@ -82,7 +77,7 @@ func (e emitter) flowLogs(m module) {
 		})
 		return
 	}
-	group := FlowLogGroup(e.plan.ClusterName)
+	group := plan.FlowLogGroup(e.plan.ClusterName)
 	m.Resource("aws_cloudwatch_log_group", "flow_logs", obj{
 		"name":              group,
 		"retention_in_days": fl.RetentionDays,
@@ -90,7 +85,7 @@ func (e emitter) flowLogs(m module) {
 		"tags":              e.nameTags(group),
 	})
 	m.Resource("aws_iam_role", "flow_logs", obj{
-		"name": e.env.Name + "-vpc-flow-logs",
+		"name": plan.RoleName(e.env.Name, "vpc-flow-logs"),
 		"assume_role_policy": policyJSON(obj{
 			"Version": "2012-10-17",
 			"Statement": []obj{{

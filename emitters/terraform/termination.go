@@ -1,8 +1,6 @@
 package terraform
 
 import (
-	"strings"
-
 	"github.com/kuberator/kuberator/compiler/plan"
 )
 
@@ -14,38 +12,27 @@ import (
 // replacement and terminating through the lifecycle hook, which the
 // handler drains; draining on the recommendation itself is what the README
 // says is then not needed.
-var terminationRules = []struct {
-	key, description string
-	pattern          obj
+var terminationRules = map[string]struct {
+	description string
+	pattern     obj
 }{
-	{"asg_lifecycle", "An ASG is about to terminate an instance", obj{
+	"asg_lifecycle": {"An ASG is about to terminate an instance", obj{
 		"source": []string{"aws.autoscaling"}, "detail-type": []string{"EC2 Instance-terminate Lifecycle Action"}}},
-	{"spot_interruption", "EC2 reclaims a spot instance in two minutes", obj{
+	"spot_interruption": {"EC2 reclaims a spot instance in two minutes", obj{
 		"source": []string{"aws.ec2"}, "detail-type": []string{"EC2 Spot Instance Interruption Warning"}}},
-	{"state_change", "An instance stops or terminates", obj{
+	"state_change": {"An instance stops or terminates", obj{
 		"source": []string{"aws.ec2"}, "detail-type": []string{"EC2 Instance State-change Notification"}}},
-	{"scheduled_change", "AWS schedules an instance's retirement or maintenance", obj{
+	"scheduled_change": {"AWS schedules an instance's retirement or maintenance", obj{
 		"source": []string{"aws.health"}, "detail-type": []string{"AWS Health Event"},
 		"detail": obj{"service": []string{"EC2"}, "eventTypeCategory": []string{"scheduledChange"}}}},
 }
-
-// TerminationRuleNames are the EventBridge rules' names for a cluster.
-func TerminationRuleNames(cluster string) []string {
-	var out []string
-	for _, r := range terminationRules {
-		out = append(out, ruleName(cluster, r.key))
-	}
-	return out
-}
-
-func ruleName(cluster, key string) string { return cluster + "-" + strings.ReplaceAll(key, "_", "-") }
 
 // termination emits the queue the handler reads, the rules that fill it,
 // and a termination lifecycle hook on every ASG, which holds the instance
 // until the handler has drained its node (or 5 minutes have passed).
 func (e emitter) termination() module {
 	m := module{}
-	if _, ok := e.env.Addons[plan.TerminationHandler]; !ok {
+	if !e.plan.Runs(plan.TerminationHandler) {
 		return m
 	}
 	queue := plan.TerminationQueue(e.plan.ClusterName)
@@ -67,9 +54,10 @@ func (e emitter) termination() module {
 			}},
 		}),
 	})
-	for _, r := range terminationRules {
-		key := "node_termination_" + r.key
-		name := ruleName(e.plan.ClusterName, r.key)
+	for _, rule := range plan.TerminationRules {
+		r := terminationRules[rule]
+		key := "node_termination_" + rule
+		name := plan.TerminationRuleName(e.plan.ClusterName, rule)
 		m.Resource("aws_cloudwatch_event_rule", key, obj{
 			"name":          name,
 			"description":   r.description + ": the node termination handler drains its node.",

@@ -6,11 +6,11 @@ package terraform
 
 import (
 	"maps"
-	"path"
 	"slices"
 	"strings"
 
 	"github.com/kuberator/kuberator/compiler/fileset"
+	"github.com/kuberator/kuberator/compiler/layout"
 	"github.com/kuberator/kuberator/compiler/model"
 	"github.com/kuberator/kuberator/compiler/plan"
 	"github.com/kuberator/kuberator/emitters/tfjson"
@@ -42,13 +42,13 @@ func Emit(env *model.Environment, p *plan.Plan) (fileset.FileSet, error) {
 		"network.tf.json":     e.network(),
 		"iam.tf.json":         e.iam(),
 		"eks.tf.json":         e.eks(),
-		"nodes.tf.json":       e.nodes(),
+		NodesFile:             e.nodes(),
 		"addons.tf.json":      e.addonIAM(),
 		"workloads.tf.json":   e.workloadIAM(),
 		"termination.tf.json": e.termination(),
 		"outputs.tf.json":     e.outputs(),
 	}
-	return tfjson.Files(path.Join("terraform", env.Name), files)
+	return tfjson.Files(layout.Terraform(env.Name), files)
 }
 
 // nameTags tags a resource with its Name; the provider's default_tags add the rest.

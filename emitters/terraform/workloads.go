@@ -7,9 +7,6 @@ import (
 	"github.com/kuberator/kuberator/compiler/plan"
 )
 
-// WorkloadRoleName is the IAM role of a workload that calls AWS.
-func WorkloadRoleName(env, workload string) string { return env + "-" + workload }
-
 // workloadIAM gives each workload that declares AWS permissions its own
 // role, trusted by EKS Pod Identity and associated with the workload's
 // ServiceAccount in the environment's namespace: no role ARN appears in a
@@ -23,7 +20,7 @@ func (e emitter) workloadIAM() module {
 		}
 		key := "workload_" + plan.Key(name)
 		m.Resource("aws_iam_role", key, obj{
-			"name":               WorkloadRoleName(e.env.Name, name),
+			"name":               plan.RoleName(e.env.Name, name),
 			"assume_role_policy": assumeRolePolicy("pods.eks.amazonaws.com", "sts:AssumeRole", "sts:TagSession"),
 		})
 		deps := []string{"aws_eks_addon.eks_pod_identity_agent"}

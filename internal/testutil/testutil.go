@@ -11,6 +11,7 @@ import (
 
 	"github.com/kuberator/kuberator/compiler"
 	"github.com/kuberator/kuberator/compiler/fileset"
+	"github.com/kuberator/kuberator/compiler/load"
 )
 
 // Root is the repository root.
@@ -30,7 +31,7 @@ func ExamplePath(name string) string {
 // CompileExample compiles an example and fails the test on any error.
 func CompileExample(t testing.TB, name string) *compiler.Result {
 	t.Helper()
-	srcs, err := compiler.ReadSources([]string{ExamplePath(name)})
+	srcs, err := load.ReadSources([]string{ExamplePath(name)})
 	if err != nil {
 		t.Fatal(err)
 	}

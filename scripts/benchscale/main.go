@@ -22,7 +22,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/kuberator/kuberator/emitters/k8s"
+	"github.com/kuberator/kuberator/compiler/layout"
 	"github.com/kuberator/kuberator/internal/testutil"
 	"github.com/kuberator/kuberator/schema"
 	"github.com/kuberator/kuberator/stdlib"
@@ -162,7 +162,7 @@ func readTree(dir string) time.Duration {
 // every workload's objects, as the apps layer did before each workload had
 // its own Kustomization.
 func timedSingleOverlay(kubectl, out string) time.Duration {
-	apps := filepath.Join(out, k8s.LayerDir("qa", k8s.Apps))
+	apps := filepath.Join(out, layout.Layer("qa", layout.Apps))
 	var resources []string
 	entries, err := os.ReadDir(apps)
 	check(err)

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/kuberator/kuberator/compiler"
+)
+
+func runBuild(args []string, stdout, stderr io.Writer) int {
+	c := newCommon("build", "build SPEC...|DIR [-o DIR] [--prune]", stderr)
+	out := c.flags.StringP("output", "o", "out", "output directory")
+	prune := c.flags.Bool("prune", false, "remove the environments the output directory holds and the specs no longer name")
+	if code, ok := c.parse(args); !ok {
+		return code
+	}
+	// Check first; emit only when the tree does not already hold exactly
+	// what these inputs make (a rebuild then costs a vet and a read).
+	results, code := c.compile(compiler.Options{OutputDir: *out, VetOnly: true}, false, stderr)
+	if results == nil {
+		return code
+	}
+	if !*prune {
+		if fresh, n, err := compiler.Fresh(results, *out); err == nil && fresh {
+			fmt.Fprintf(stdout, "kuberatorc: %s → %s: %s\n", strings.Join(c.args, " "), *out, compiler.Summary{Unchanged: make([]string, n)})
+			return exitOK
+		}
+	}
+	for _, r := range results {
+		if err := compiler.Emit(r); err != nil {
+			return internalError(stderr, err)
+		}
+	}
+	sum, err := compiler.Write(results, *out, compiler.WriteOptions{Prune: *prune})
+	if err != nil {
+		fmt.Fprintln(stderr, "kuberatorc:", err)
+		return exitError
+	}
+	fmt.Fprintf(stdout, "kuberatorc: %s → %s: %s\n", strings.Join(c.args, " "), *out, sum)
+	return exitOK
+}

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/kuberator/kuberator/compiler"
+	"github.com/kuberator/kuberator/compiler/summary"
+)
+
+// runCompare prints what one environment has that another has not, object
+// by object: a review of promoting qa's settings to staging, say.
+func runCompare(args []string, stdout, stderr io.Writer) int {
+	c := newCommon("compare", "compare A B", stderr)
+	if code, ok := c.parse(args); !ok {
+		return code
+	}
+	if len(c.envs) != 2 {
+		fmt.Fprintf(stderr, "kuberatorc: compare takes two environments, and %s names %d\n", strings.Join(c.args, " "), len(c.envs))
+		return exitError
+	}
+	results, code := c.compile(compiler.Options{VetOnly: true}, false, stderr)
+	if results == nil {
+		return code
+	}
+	for _, r := range results {
+		if err := compiler.Emit(r); err != nil {
+			return internalError(stderr, err)
+		}
+	}
+	return compare(results, stdout, stderr)
+}
+
+// compare prints the second environment's files against the first's.
+func compare(results []*compiler.Result, stdout, stderr io.Writer) int {
+	s, err := summary.Summarize(results[0].Files, results[1].Files)
+	if err != nil {
+		return internalError(stderr, err)
+	}
+	fmt.Fprintf(stdout, "%s → %s\n%s", results[0].Env.Name, results[1].Env.Name, s)
+	return exitOK
+}

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/kuberator/kuberator/cmd/kuberatorc/views"
+	"github.com/kuberator/kuberator/compiler"
+	"github.com/kuberator/kuberator/compiler/describe"
+	"github.com/kuberator/kuberator/compiler/fileset"
+)
+
+func runDescribe(args []string, stdout, stderr io.Writer) int {
+	c := newCommon("describe", "describe SPEC...|DIR [--format text|json]", stderr)
+	format := c.flags.String("format", "text", "output format: text or json")
+	if code, ok := c.parse(args); !ok {
+		return code
+	}
+	if *format != "text" && *format != "json" {
+		fmt.Fprintf(stderr, "kuberatorc: --format must be text or json, not %q\n", *format)
+		return exitError
+	}
+	results, code := c.compile(compiler.Options{VetOnly: true}, false, stderr)
+	if results == nil {
+		return code
+	}
+	if err := writeDescriptions(results, *format, stdout); err != nil {
+		fmt.Fprintln(stderr, "kuberatorc:", err)
+		return exitError
+	}
+	return exitOK
+}
+
+// writeDescriptions prints one environment's plan as it is, and several
+// one after another under their names (JSON: an object by name).
+func writeDescriptions(results []*compiler.Result, format string, w io.Writer) error {
+	if format == "json" {
+		var v any = describe.New(results[0].Env, results[0].Plan)
+		if len(results) > 1 {
+			byName := map[string]describe.Description{}
+			for _, r := range results {
+				byName[r.Env.Name] = describe.New(r.Env, r.Plan)
+			}
+			v = byName
+		}
+		data, err := fileset.JSON(v)
+		if err == nil {
+			_, err = w.Write(data)
+		}
+		return err
+	}
+	for i, r := range results {
+		if len(results) > 1 {
+			if i > 0 {
+				fmt.Fprintln(w)
+			}
+			fmt.Fprintf(w, "=== environment %s\n", r.Env.Name)
+		}
+		if err := views.Description(w, describe.New(r.Env, r.Plan)); err != nil {
+			return err
+		}
+	}
+	return nil
+}

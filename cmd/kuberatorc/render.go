@@ -1,0 +1,37 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/kuberator/kuberator/compiler"
+	"github.com/kuberator/kuberator/compiler/render"
+)
+
+func runRender(args []string, stdout, stderr io.Writer) int {
+	c := newCommon("render", "render SPEC... [-o DIR]", stderr)
+	dir := c.flags.StringP("output", "o", "out", "output directory, where the spec's hand-written manifests are")
+	if code, ok := c.parse(args); !ok {
+		return code
+	}
+	if len(c.envs) > 1 {
+		fmt.Fprintln(stderr, "kuberatorc: render prints one environment's manifests; name one environment")
+		return exitError
+	}
+	results, code := c.compile(compiler.Options{}, false, stderr)
+	if results == nil {
+		return code
+	}
+	res := results[0]
+	files, err := render.WithManifests(res.Files, res.Env, *dir)
+	if err != nil {
+		fmt.Fprintln(stderr, "kuberatorc:", err)
+		return exitError
+	}
+	out, err := render.Build(files, res.Env.Name)
+	if err != nil {
+		return internalError(stderr, err)
+	}
+	stdout.Write(out)
+	return exitOK
+}

@@ -1,0 +1,92 @@
+package diag
+
+import (
+	"regexp"
+	"unicode"
+)
+
+// secretPatterns recognise credentials pasted into a spec. Fields meant for
+// secrets only take references (the schema's #SecretRef); this catches a
+// secret anywhere else, such as a workload's env or a tag. A pattern's
+// first group, when it has one, is the secret itself, and check (when set)
+// must also hold of it.
+var secretPatterns = []struct {
+	what  string
+	re    *regexp.Regexp
+	check func(string) bool
+}{
+	{"a New Relic API key", regexp.MustCompile(`\b(NRAK-[A-Z0-9]{27})\b`), nil},
+	{"a New Relic license key", regexp.MustCompile(`\b([0-9a-f]{36}NRAL|eu01xx[0-9a-f]{34})\b`), nil},
+	{"a Slack webhook URL", regexp.MustCompile(`(hooks\.slack\.com/(?:services|workflows)/\S+)`), nil},
+	{"a Slack token", regexp.MustCompile(`\b((?:xox[a-z]|xapp)-[0-9A-Za-z-]{10,})`), nil},
+	{"a GitHub token", regexp.MustCompile(`\b(gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})`), nil},
+	{"an AWS access key ID", regexp.MustCompile(`\b((?:AKIA|ASIA)[0-9A-Z]{16})\b`), nil},
+	{"a private key", regexp.MustCompile(`(-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[^-]*)`), nil},
+	{"an Opsgenie API URL with a key", regexp.MustCompile(`api\.opsgenie\.com/.*[?&]apiKey=(\S+)`), nil},
+	{"a password in a URL", regexp.MustCompile(`://[^/\s:@]+:([^/\s@]+)@`), nil},
+	{"a token in a URL", regexp.MustCompile(`https?://([^/\s:@]{16,})@`), nil},
+	// The shapes below are generic, so they come last: a specific pattern
+	// names a credential better.
+	// 40 characters of base64 with upper and lower case and a digit: an AWS
+	// secret access key (a SHA-1 in hex has no capitals).
+	{"an AWS secret access key", regexp.MustCompile(`(?:^|[^A-Za-z0-9/+=])([A-Za-z0-9/+]{40})(?:$|[^A-Za-z0-9/+=])`), mixed},
+	// 32 hex characters with letters and digits: a PagerDuty integration key.
+	{"a PagerDuty integration key", regexp.MustCompile(`\b([0-9a-f]{32})\b`), mixed},
+}
+
+// mixed says a candidate mixes letters and digits (and, for base64, both
+// cases), as generated keys do and words, versions and hashes mostly don't.
+func mixed(s string) bool {
+	var lower, upper, digit bool
+	for _, c := range s {
+		switch {
+		case unicode.IsLower(c):
+			lower = true
+		case unicode.IsUpper(c):
+			upper = true
+		case unicode.IsDigit(c):
+			digit = true
+		}
+	}
+	if len(s) == 32 { // hex: no case to mix
+		return lower && digit
+	}
+	return lower && upper && digit
+}
+
+// FindSecret returns what a string's first credential looks like, and the
+// credential's span.
+func FindSecret(s string) (what string, start, end int) {
+	for _, p := range secretPatterns {
+		for _, m := range p.re.FindAllStringSubmatchIndex(s, -1) {
+			start, end = m[0], m[1]
+			if len(m) >= 4 && m[2] >= 0 {
+				start, end = m[2], m[3]
+			}
+			if p.check == nil || p.check(s[start:end]) {
+				return p.what, start, end
+			}
+		}
+	}
+	return "", 0, 0
+}
+
+// Redact hides every credential in a message, keeping a few characters to
+// find it by: CUE's own errors quote the values they reject.
+func Redact(s string) string {
+	for {
+		what, start, end := FindSecret(s)
+		if what == "" {
+			return s
+		}
+		s = s[:start] + Abbreviate(s[start:end]) + "[redacted]" + s[end:]
+	}
+}
+
+// Abbreviate shows enough of a secret to find it, not enough to leak it.
+func Abbreviate(s string) string {
+	if len(s) <= 12 {
+		return s[:min(4, len(s))] + "…"
+	}
+	return s[:8] + "…"
+}

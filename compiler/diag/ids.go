@@ -1,0 +1,34 @@
+package diag
+
+// The warnings kuberatorc gives, by the id a spec accepts them with.
+const (
+	ALBOpenToAnywhere       = "alb-open-to-anywhere"
+	AlertmanagerUnreachable = "alertmanager-unreachable"
+	DesiredIgnored          = "desired-ignored"
+	GitopsRootMismatch      = "gitops-root-mismatch"
+	IngressNginxRetired     = "ingress-nginx-retired"
+	NoClusterAdmin          = "no-cluster-admin"
+	OpsgenieNoClose         = "opsgenie-no-close"
+	PublicCIDRsUnused       = "public-cidrs-unused"
+	VPCOverlap              = "vpc-overlap"
+	// AcceptUnused is an acceptance that accepts nothing; it cannot be
+	// accepted itself.
+	AcceptUnused = "accept-unused"
+)
+
+// WarningIDs are the ids a kuberatorc:accept comment can name.
+var WarningIDs = []string{
+	ALBOpenToAnywhere, AlertmanagerUnreachable, DesiredIgnored, GitopsRootMismatch,
+	IngressNginxRetired, NoClusterAdmin, OpsgenieNoClose, PublicCIDRsUnused, VPCOverlap,
+}
+
+// Situational warnings depend on more than the spec: on the output
+// directory (gitops-root-mismatch, desired-ignored) or on the environments
+// compiled beside it (vpc-overlap). A run without what they compare cannot
+// tell that an acceptance of one is stale, so it never says so.
+var Situational = []string{DesiredIgnored, GitopsRootMismatch, VPCOverlap}
+
+// AcceptMarker begins a comment that accepts warnings: on a line of its own
+// it accepts those of the next line, after a field those of its own line.
+// What follows the ids is the reason, for the reader.
+const AcceptMarker = "kuberatorc:accept"

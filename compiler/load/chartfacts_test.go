@@ -1,0 +1,190 @@
+package load
+
+// The add-on catalog rests on facts about upstream charts: that the pinned
+// version exists and that every values path the catalog sets is one the chart
+// reads. Those facts were read from each chart's source at the pinned version
+// and are kept in stdlib/testdata (see its README for where each came from);
+// CI never reaches a chart repository.
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"cuelang.org/go/cue/cuecontext"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kuberator/kuberator/compiler/model"
+)
+
+// chartFacts is one file of stdlib/testdata/charts.
+type chartFacts struct {
+	Chart         string            `json:"chart"`
+	Version       string            `json:"version"`
+	Values        map[string]any    `json:"values"`
+	OpenMaps      []string          `json:"openMaps"`
+	TemplatePaths map[string]string `json:"templatePaths"`
+}
+
+func readJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+func testCatalog(t *testing.T) *model.Catalog {
+	t.Helper()
+	lib, err := buildEmbedded(cuecontext.New())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return catalogOf(lib, &model.Environment{})
+}
+
+// has says whether the chart reads a values path: a key of its values.yaml,
+// one its templates read, or one below a map whose keys are free-form.
+func (f *chartFacts) has(p string) bool {
+	if _, ok := f.Values[p]; ok {
+		return true
+	}
+	if _, ok := f.TemplatePaths[p]; ok {
+		return true
+	}
+	for _, open := range f.OpenMaps {
+		if p == open || strings.HasPrefix(p, open+".") {
+			return true
+		}
+	}
+	// Below a leaf whose default is an empty map: free-form too.
+	for k, v := range f.Values {
+		if m, ok := v.(map[string]any); ok && len(m) == 0 && strings.HasPrefix(p, k+".") {
+			return true
+		}
+	}
+	return false
+}
+
+// leaves flattens values into the dotted paths of their leaves, quoting keys
+// that hold a dot as the facts files do.
+func leaves(prefix string, v any, out *[]string) {
+	m, ok := v.(map[string]any)
+	if !ok || len(m) == 0 {
+		*out = append(*out, prefix)
+		return
+	}
+	for k, x := range m {
+		if strings.Contains(k, ".") {
+			k = `"` + k + `"`
+		}
+		leaves(join(prefix, k), x, out)
+	}
+}
+
+func join(prefix, key string) string {
+	if prefix == "" {
+		return key
+	}
+	return prefix + "." + key
+}
+
+// setPaths lists every values path the catalog sets for an add-on.
+func setPaths(c *model.CatalogAddon) []string {
+	var out []string
+	leaves("", c.Values, &out)
+	leaves("", c.EnvValues, &out)
+	for _, pin := range c.ByKubernetesMinor {
+		leaves("", pin.Values, &out)
+	}
+	for _, p := range c.Placement {
+		out = append(out, join(p, "affinity"), join(p, "tolerations"))
+	}
+	for _, p := range c.TolerationsOnly {
+		out = append(out, join(p, "tolerations"))
+	}
+	if c.Replicas != "" {
+		out = append(out, c.Replicas)
+	}
+	slices.Sort(out)
+	return slices.Compact(slices.DeleteFunc(out, func(s string) bool { return s == "" }))
+}
+
+func TestCatalogMatchesChartFacts(t *testing.T) {
+	cat := testCatalog(t)
+	entries := map[string]*model.CatalogAddon{"ingress-nginx": cat.IngressNginx}
+	for name, c := range cat.Addons {
+		entries[name] = c
+	}
+	for _, name := range model.SortedKeys(entries) {
+		c := entries[name]
+		var f chartFacts
+		readJSON(t, filepath.Join("..", "..", "stdlib", "testdata", "charts", c.Chart+".json"), &f)
+		if f.Chart != c.Chart || f.Version != c.Version {
+			t.Errorf("%s: the catalog pins %s %s, the facts were read from %s %s", name, c.Chart, c.Version, f.Chart, f.Version)
+			continue
+		}
+		for _, p := range setPaths(c) {
+			if !f.has(p) {
+				t.Errorf("%s: chart %s %s has no values path %s", name, c.Chart, c.Version, p)
+			}
+		}
+	}
+}
+
+// TestChartFactsCatchAnUnknownPath: the check above fails for a path the
+// chart does not have, and for a version the facts were not read at.
+func TestChartFactsCatchAnUnknownPath(t *testing.T) {
+	var f chartFacts
+	readJSON(t, filepath.Join("..", "..", "stdlib", "testdata", "charts", "nginx-ingress.json"), &f)
+	if f.has("controller.service.externalTrafficPolicyy") || f.has("controler.replicaCount") {
+		t.Error("a misspelt values path passes the chart facts")
+	}
+	if !f.has("controller.service.externalTrafficPolicy") || !f.has("controller.affinity.nodeAffinity") {
+		t.Error("a real values path fails the chart facts")
+	}
+}
+
+// TestLoadBalancerControllerPolicyIsUpstream: the catalog's policy is the
+// controller's published one at the pinned version, partition-neutral.
+func TestLoadBalancerControllerPolicyIsUpstream(t *testing.T) {
+	var upstream struct{ Statement []map[string]any }
+	readJSON(t, filepath.Join("..", "..", "stdlib", "testdata", "iam", "aws-load-balancer-controller.json"), &upstream)
+	for _, s := range upstream.Statement {
+		if r, ok := s["Resource"].(string); ok {
+			s["Resource"] = []any{r}
+		}
+	}
+	policy := testCatalog(t).Addons["aws-load-balancer-controller"].Policy
+	data, err := json.Marshal(policy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []map[string]any
+	if err := json.Unmarshal([]byte(strings.ReplaceAll(string(data), "$(partition)", "aws")), &got); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(upstream.Statement, got); d != "" {
+		t.Errorf("catalog policy differs from upstream (-upstream +catalog):\n%s", d)
+	}
+}
+
+// TestAutoscalerImagePerMinor: the autoscaler image for each minor is the
+// newest patch released for it.
+func TestAutoscalerImagePerMinor(t *testing.T) {
+	var facts struct{ Images map[string]string }
+	readJSON(t, filepath.Join("..", "..", "stdlib", "testdata", "charts", "cluster-autoscaler-images.json"), &facts)
+	got := map[string]string{}
+	for minor, pin := range testCatalog(t).Addons["cluster-autoscaler"].ByKubernetesMinor {
+		got[minor] = pin.Values["image"].(map[string]any)["tag"].(string)
+	}
+	if d := cmp.Diff(facts.Images, got); d != "" {
+		t.Errorf("autoscaler images differ from the released tags (-facts +catalog):\n%s", d)
+	}
+}

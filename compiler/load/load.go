@@ -1,0 +1,288 @@
+// Package load turns spec files into the validated model: it parses them
+// with the embedded schema and stdlib, unifies them with #Environment,
+// rewrites CUE's errors into positioned diagnostics, records where each
+// field is written, finds literal credentials, and reads the acceptance
+// comments of warnings. Nothing after it sees CUE.
+package load
+
+import (
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/build"
+	"cuelang.org/go/cue/cuecontext"
+	"cuelang.org/go/cue/parser"
+	"cuelang.org/go/cue/token"
+
+	"github.com/kuberator/kuberator/compiler/diag"
+	"github.com/kuberator/kuberator/compiler/model"
+	"github.com/kuberator/kuberator/schema"
+	"github.com/kuberator/kuberator/stdlib"
+)
+
+// Source is one spec file: its path as the user named it, and its bytes.
+type Source struct {
+	Path string
+	Data []byte
+}
+
+// ReadSources reads spec files from disk.
+func ReadSources(paths []string) ([]Source, error) {
+	srcs := make([]Source, 0, len(paths))
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		srcs = append(srcs, Source{Path: p, Data: data})
+	}
+	return srcs, nil
+}
+
+// Spec is a loaded environment: the validated model, defaults applied, and
+// the catalogs it refers to.
+type Spec struct {
+	Env     *model.Environment
+	Catalog *model.Catalog
+}
+
+// Load parses, unifies and decodes a spec. It returns a nil Spec when the
+// spec does not decode; the diagnostics are CUE's errors, positioned in the
+// user's files, and the literal credentials found in them. The error is
+// for failures of kuberatorc itself.
+func Load(srcs []Source) (_ *Spec, diags diag.Diagnostics, _ error) {
+	defer func() { diags.Redact() }()
+	user := scanBeside(srcs)
+	l, diags := load(srcs, user)
+	if l == nil {
+		diags.Sort()
+		return nil, diags, nil
+	}
+	// Through JSON, as cue export would print it: a third faster than
+	// Value.Decode's reflection over the same fields.
+	env := &model.Environment{}
+	if err := json.Unmarshal(l.data, env); err != nil {
+		// The schema guarantees the shape; a decode failure is our bug.
+		return nil, nil, fmt.Errorf("decoding the validated spec: %w", err)
+	}
+	scan := <-user
+	env.Positions = scan.positions
+	normalize(env)
+	return &Spec{Env: env, Catalog: catalogOf(l.lib, env)}, scan.secrets, nil
+}
+
+// loaded is a spec unified with the schema, still in CUE form.
+type loaded struct {
+	env  cue.Value // #Environment & spec
+	lib  cue.Value // schema + stdlib: catalogs for the Go-side rules
+	data []byte    // env exported as JSON
+}
+
+// load parses and unifies the spec with #Environment. CUE errors come back as
+// diagnostics positioned in the user's files, from the scan beside it.
+func load(srcs []Source, user <-chan scanned) (*loaded, diag.Diagnostics) {
+	ctx := cuecontext.New()
+	lib, err := buildEmbedded(ctx)
+	if err != nil {
+		// The embedded schema is ours: failing to build it is a bug, not a user error.
+		panic(fmt.Sprintf("kuberatorc: embedded schema does not build: %v", err))
+	}
+	spec, diags := buildSpec(ctx, srcs)
+	if diags != nil {
+		return nil, diags
+	}
+	env := lib.LookupPath(cue.MakePath(cue.Def("Environment"))).Unify(spec)
+	// The export (what Decode reads, as cue export would print it) fails
+	// wherever Validate(Concrete) would, but stops at the first error:
+	// Validate, which reports every one, runs only to explain a failure.
+	data, err := env.MarshalJSON()
+	if err != nil {
+		if verr := env.Validate(cue.Concrete(true)); verr != nil {
+			err = verr
+		}
+		return nil, cueDiagnosticsNamed(err, (<-user).positions, patternNames(lib), &explainer{srcs: srcs, env: env})
+	}
+	return &loaded{env: env, lib: lib, data: data}, nil
+}
+
+func buildEmbedded(ctx *cue.Context) (cue.Value, error) {
+	inst := build.NewContext().NewInstance("", nil)
+	for _, fsys := range []fs.FS{schema.FS, stdlib.FS} {
+		names, err := fs.Glob(fsys, "*.cue")
+		if err != nil {
+			return cue.Value{}, err
+		}
+		for _, name := range names {
+			data, err := fs.ReadFile(fsys, name)
+			if err != nil {
+				return cue.Value{}, err
+			}
+			f, err := parser.ParseFile(name, data)
+			if err != nil {
+				return cue.Value{}, err
+			}
+			if err := inst.AddSyntax(f); err != nil {
+				return cue.Value{}, err
+			}
+		}
+	}
+	v := ctx.BuildInstance(inst)
+	return v, v.Err()
+}
+
+// buildSpec builds the user's files as one instance, so that a shared
+// common.cue and an environment file unify like one package.
+func buildSpec(ctx *cue.Context, srcs []Source) (cue.Value, diag.Diagnostics) {
+	inst := build.NewContext().NewInstance("", nil)
+	var diags diag.Diagnostics
+	pkg := ""
+	written := model.Positions{}
+	for _, src := range srcs {
+		f, err := parser.ParseFile(src.Path, src.Data)
+		if err != nil {
+			diags = append(diags, cueDiagnostics(err, nil)...)
+			continue
+		}
+		syntaxPositions(f.Decls, "", written)
+		if _, ok := written[""]; !ok {
+			written[""] = posOf(f.Pos())
+		}
+		if name := f.PackageName(); name != "" {
+			if pkg != "" && name != pkg {
+				diags.Errorf(posOf(f.Pos()), "give all spec files of one environment the same package clause, or none",
+					"package %s differs from package %s of the other spec files", name, pkg)
+				continue
+			}
+			pkg = name
+		}
+		if err := inst.AddSyntax(f); err != nil {
+			diags = append(diags, cueDiagnostics(err, nil)...)
+		}
+	}
+	if pkg != "" && diags == nil {
+		diags = missingPackage(srcs, inst.Files, pkg)
+	}
+	if diags != nil {
+		return cue.Value{}, diags
+	}
+	v := ctx.BuildInstance(inst)
+	if err := v.Err(); err != nil {
+		// Some errors (a structural cycle) carry no position: they are placed
+		// at the field they name, as written.
+		return cue.Value{}, cueDiagnosticsNamed(err, written, nil, &explainer{srcs: srcs})
+	}
+	return v, nil
+}
+
+// missingPackage finds a spec file without the package clause the others
+// have: cue treats it as another package, so its fields and theirs would not
+// see each other.
+func missingPackage(srcs []Source, files []*ast.File, pkg string) diag.Diagnostics {
+	var diags diag.Diagnostics
+	for i, f := range files {
+		if f.PackageName() == "" {
+			diags.Errorf(model.Pos{File: srcs[i].Path, Line: 1, Column: 1}, "add `package "+pkg+"` as the file's first line",
+				"%s has no package clause, and the other spec files are package %s", srcs[i].Path, pkg)
+		}
+	}
+	return diags
+}
+
+// syntaxPositions records where each field is written, by dotted path, from
+// the syntax alone: for errors of a spec that does not evaluate.
+func syntaxPositions(decls []ast.Decl, prefix string, ps model.Positions) {
+	for _, d := range decls {
+		f, ok := d.(*ast.Field)
+		if !ok {
+			continue
+		}
+		name, _, err := ast.LabelName(f.Label)
+		if err != nil {
+			continue
+		}
+		p := name
+		if prefix != "" {
+			p = prefix + "." + name
+		}
+		if _, seen := ps[p]; !seen {
+			ps[p] = posOf(f.Label.Pos())
+		}
+		if s, ok := f.Value.(*ast.StructLit); ok {
+			syntaxPositions(s.Elts, p, ps)
+		}
+	}
+}
+
+// fieldPos is where a value was written: the value itself for a scalar, the
+// label for a struct or list, whose value spans many lines.
+func fieldPos(v cue.Value) model.Pos {
+	src, ok := v.Source().(*ast.Field)
+	if !ok {
+		return posOf(v.Pos())
+	}
+	if v.IncompleteKind()&(cue.StructKind|cue.ListKind) != 0 {
+		return posOf(src.Label.Pos())
+	}
+	return posOf(src.Value.Pos())
+}
+
+func selectorName(s cue.Selector) string {
+	if s.LabelType() == cue.StringLabel {
+		return s.Unquoted()
+	}
+	return s.String()
+}
+
+func posOf(p token.Pos) model.Pos {
+	if !p.IsValid() {
+		return model.Pos{}
+	}
+	return model.Pos{File: p.Filename(), Line: p.Line(), Column: p.Column()}
+}
+
+// patternDescriptions names the schema's string patterns for error messages.
+var patternDescriptions = map[string]string{
+	"#DNSLabel":          "a DNS label: lowercase letters, digits and '-', starting with a letter, at most 63 characters",
+	"#DNSName":           "a lowercase DNS name such as app.qa.example.com",
+	"#Region":            "an AWS region such as eu-west-1",
+	"#AccountID":         "a 12-digit AWS account ID",
+	"#Zone":              "an availability zone such as eu-west-1a",
+	"#InstanceType":      "an EC2 instance type such as m6i.large",
+	"#Quantity":          "a Kubernetes quantity such as 250m, 1Gi or 0.5",
+	"#Threshold":         "an eviction threshold such as 1Gi or 10%",
+	"#Duration":          "a duration such as 30s, 5m or 1h",
+	"#KubernetesVersion": "a Kubernetes version from 1.28 on, such as 1.33",
+	"#TagKey":            "a valid AWS tag key",
+	"#LabelKey":          "a Kubernetes label key such as team or example.com/team",
+	"#LabelValue":        "a Kubernetes label value: at most 63 letters, digits, '-', '_' or '.'",
+	"#SSMParameterName":  "an SSM parameter name such as /qa/newrelic/api-key",
+	"#TerraformVariable": "a Terraform variable name such as newrelic_api_key",
+	"#ACMCertificateARN": "an ACM certificate ARN such as arn:aws:acm:eu-west-1:123456789012:certificate/<uuid>",
+	"#IAMAction":         "an IAM action such as s3:GetObject (service:Action)",
+	"#IAMResource":       `an ARN such as arn:aws:s3:::bucket/*, or "*"`,
+	"#IAMPolicyARN":      "an IAM policy ARN such as arn:aws:iam::aws:policy/ReadOnlyAccess",
+	"#S3Bucket":          "an S3 bucket name: 3 to 63 lowercase letters, digits, '.' and '-', starting and ending with a letter or digit",
+	"#S3BucketARN":       "an S3 bucket ARN such as arn:aws:s3:::my-flow-logs",
+	"#KMSKeyARN":         "a KMS key ARN such as arn:aws:kms:eu-west-1:123456789012:key/<id>",
+	"#IAMPrincipalARN":   "an IAM role or user ARN such as arn:aws:iam::123456789012:role/platform-admins",
+}
+
+// patternNames maps each pattern's printed constraint (=~"...") to its description.
+func patternNames(lib cue.Value) map[string]string {
+	out := map[string]string{}
+	for def, desc := range patternDescriptions {
+		v := lib.LookupPath(cue.MakePath(cue.Def(def)))
+		_, args := v.Expr()
+		for _, a := range append(args, v) {
+			if s := fmt.Sprint(a); strings.HasPrefix(s, "=~") {
+				out[s] = desc
+			}
+		}
+	}
+	return out
+}

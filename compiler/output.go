@@ -1,0 +1,167 @@
+package compiler
+
+import (
+	"os"
+	"path"
+	"path/filepath"
+
+	"github.com/kuberator/kuberator/compiler/check"
+	"github.com/kuberator/kuberator/compiler/fileset"
+	"github.com/kuberator/kuberator/compiler/layout"
+	"github.com/kuberator/kuberator/compiler/model"
+	"github.com/kuberator/kuberator/compiler/outtree"
+	"github.com/kuberator/kuberator/emitters/terraform"
+)
+
+// ManifestName is the file in the output root that records what kuberatorc
+// generated there.
+const ManifestName = outtree.ManifestName
+
+// Summary says what a write did, path by path.
+type Summary = outtree.Summary
+
+// ConflictError is a generated path that exists on disk but was not written
+// by kuberatorc.
+type ConflictError = outtree.ConflictError
+
+// WriteOptions tune a write or a diff of several environments.
+type WriteOptions struct {
+	// Prune removes the environments the output directory holds and the
+	// results lack; without it, a build or diff leaves them alone.
+	Prune bool
+}
+
+// Write puts the environments' files under root, confined, crash-safe and
+// serialised with any other build of the same directory (see package
+// outtree). Each environment owns its own files; the shared bases belong to
+// every environment that generates them.
+func Write(results []*Result, root string, opts WriteOptions) (Summary, error) {
+	t, err := outtree.Open(root)
+	if err != nil {
+		return Summary{}, err
+	}
+	defer t.Close()
+	return t.Write(buildOf(results, root, opts))
+}
+
+// Diff compares the environments' files with what is under root and returns
+// a unified diff that turns the committed files into the generated ones,
+// plus the files in generated directories that kuberatorc did not write; it
+// is empty when they agree. Paths are relative to the git repository that
+// holds root, when there is one.
+func Diff(results []*Result, root string, opts WriteOptions) (string, error) {
+	t, err := outtree.OpenReadOnly(root)
+	if err != nil {
+		return "", err
+	}
+	defer t.Close()
+	return t.Diff(buildOf(results, root, opts))
+}
+
+// CommittedFile returns one generated file as it is under root, nil when
+// it is not there; it never follows a link.
+func CommittedFile(root, p string) ([]byte, error) {
+	t, err := outtree.OpenReadOnly(root)
+	if err != nil {
+		return nil, err
+	}
+	defer t.Close()
+	return t.Read(p)
+}
+
+// Committed returns what the last build under root generated for the named
+// environments, as it is on disk.
+func Committed(root string, envs ...string) (fileset.FileSet, error) {
+	t, err := outtree.OpenReadOnly(root)
+	if err != nil {
+		return nil, err
+	}
+	defer t.Close()
+	return t.Committed(envs...)
+}
+
+func buildOf(results []*Result, root string, opts WriteOptions) outtree.Build {
+	b := outtree.Build{Envs: map[string]fileset.FileSet{}, Prune: opts.Prune, Version: Version(), Prefix: displayPrefix(root),
+		Inputs: map[string]string{}}
+	for _, r := range results {
+		b.Envs[r.Env.Name] = r.Files
+		b.Inputs[r.Env.Name] = r.Inputs
+	}
+	return b
+}
+
+// Fresh says whether root holds every environment of results exactly as a
+// build from the same inputs wrote it, and how many files that is: such a
+// build has nothing to emit or write.
+func Fresh(results []*Result, root string) (bool, int, error) {
+	t, err := outtree.OpenReadOnly(root)
+	if err != nil {
+		return false, 0, err
+	}
+	defer t.Close()
+	n := 0
+	for _, r := range results {
+		ok, files, err := t.Fresh(r.Env.Name, r.Inputs)
+		if err != nil || !ok {
+			return false, 0, err
+		}
+		n += files
+	}
+	return true, n, nil
+}
+
+// outputFacts reads what the rules that compare a spec with its output
+// directory need: where the directory sits in its repository, whether the
+// team's manifests are there, and (once the plan is derived) the sizes of
+// the ASGs the committed Terraform holds. What cannot be read is left out:
+// a write or a diff reports what is wrong with the directory.
+func outputFacts(env *model.Environment, outDir string, derived bool) *check.Output {
+	out := &check.Output{Dir: outDir}
+	if abs, err := filepath.Abs(outDir); err == nil {
+		if top := repositoryRoot(abs); top != "" {
+			if rel, err := filepath.Rel(top, abs); err == nil {
+				out.InRepository, out.RepositoryPath = true, filepath.ToSlash(rel)
+			}
+		}
+	}
+	if env.Manifests != "" {
+		_, err := os.Stat(filepath.Join(outDir, filepath.FromSlash(env.Manifests), "kustomization.yaml"))
+		out.ManifestsPresent = err == nil
+	}
+	if derived {
+		if data, err := CommittedFile(outDir, path.Join(layout.Terraform(env.Name), terraform.NodesFile)); err == nil && data != nil {
+			out.Desired, _ = terraform.DesiredCapacities(data)
+		}
+	}
+	return out
+}
+
+// repositoryRoot is the nearest directory at or above dir that holds .git
+// (a directory, or a file in a worktree), or "".
+func repositoryRoot(dir string) string {
+	for {
+		if _, err := os.Lstat(filepath.Join(dir, ".git")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
+
+// displayPrefix is root relative to its git repository, or root as given
+// outside one: where a reviewer finds the files a diff names.
+func displayPrefix(root string) string {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return filepath.ToSlash(root)
+	}
+	if top := repositoryRoot(abs); top != "" {
+		if rel, err := filepath.Rel(top, abs); err == nil {
+			return filepath.ToSlash(rel)
+		}
+	}
+	return filepath.ToSlash(filepath.Clean(root))
+}

@@ -1,0 +1,79 @@
+package plan
+
+import "strings"
+
+// Every name kuberatorc generates from the spec lives here, so the emitters
+// that write a name and the checks that bound its length use one spelling.
+
+// AWS resources.
+
+// RoleName is the IAM role of one purpose in an environment: eks-cluster,
+// eks-node, vpc-flow-logs, ebs-csi, an add-on's or a workload's name.
+func RoleName(env, purpose string) string { return env + "-" + purpose }
+
+// InstanceProfileName is the nodes' instance profile.
+func InstanceProfileName(env string) string { return env + "-eks-node" }
+
+// KMSAlias names one of an environment's KMS keys: eks (secrets) or logs.
+func KMSAlias(env, purpose string) string { return "alias/" + env + "-" + purpose }
+
+// ClusterLogGroup is where EKS writes the control plane's logs; created by
+// Terraform first, or EKS would create it itself, with no retention.
+func ClusterLogGroup(cluster string) string { return "/aws/eks/" + cluster + "/cluster" }
+
+// FlowLogGroup receives the VPC's flow logs.
+func FlowLogGroup(cluster string) string { return "/aws/vpc/" + cluster + "/flow-logs" }
+
+// ContainerLogGroup is the CloudWatch Logs group fluent-bit ships an
+// environment's container logs to.
+func ContainerLogGroup(cluster string) string { return "/aws/eks/" + cluster + "/containers" }
+
+// TerminationQueue is the SQS queue the AWS Node Termination Handler reads:
+// EventBridge puts the ASGs' termination lifecycle actions, spot
+// interruption warnings and instance state changes there.
+func TerminationQueue(cluster string) string { return cluster + "-node-termination" }
+
+// TerminationQueueURL is the queue's URL, known before it exists.
+func TerminationQueueURL(region, account, cluster string) string {
+	domain := "amazonaws.com"
+	if strings.HasPrefix(region, "cn-") {
+		domain = "amazonaws.com.cn"
+	}
+	return "https://sqs." + region + "." + domain + "/" + account + "/" + TerminationQueue(cluster)
+}
+
+// TerminationRules are the keys of the EventBridge rules that fill the
+// termination queue; the Terraform emitter holds their event patterns.
+var TerminationRules = []string{"asg_lifecycle", "spot_interruption", "state_change", "scheduled_change"}
+
+// TerminationRuleName is one EventBridge rule's name.
+func TerminationRuleName(cluster, key string) string {
+	return cluster + "-" + strings.ReplaceAll(key, "_", "-")
+}
+
+// Kubernetes and Flux objects.
+
+// LayerName is the Flux Kustomization that reconciles one layer.
+func LayerName(env, layer string) string { return env + "-" + layer }
+
+// AppName is the Flux Kustomization of one workload.
+func AppName(env, workload string) string { return env + "-app-" + workload }
+
+// AlertsName names the PrometheusRule and AlertmanagerConfig of an environment.
+func AlertsName(env string) string { return env + "-alerts" }
+
+// WorkloadSecret is the Secret a workload's referenced env values arrive in.
+func WorkloadSecret(workload string) string { return workload + "-env" }
+
+// AlertingSecret is the Secret an Alertmanager receiver reads a
+// destination's credential from.
+func AlertingSecret(dest string) string { return "alerting-" + dest }
+
+// New Relic.
+
+// SignalLostName names the condition that pages when the cluster stops
+// reporting to New Relic.
+func SignalLostName(env string) string { return env + ": cluster stopped reporting" }
+
+// ConditionName is what New Relic shows for a rule.
+func ConditionName(env, rule string) string { return env + ": " + rule }

@@ -1,0 +1,30 @@
+package terraform
+
+import "encoding/json"
+
+// NodesFile is the file of an environment's module that holds its ASGs.
+const NodesFile = "nodes.tf.json"
+
+// DesiredCapacities reads the desired capacity of each ASG from a
+// committed nodes.tf.json, by ASG key; ASGs without one are left out. The
+// compiler compares them with the spec, since an existing ASG keeps its
+// size whatever the spec now says.
+func DesiredCapacities(nodes []byte) (map[string]int, error) {
+	var m struct {
+		Resource struct {
+			ASGs map[string]struct {
+				Desired *int `json:"desired_capacity"`
+			} `json:"aws_autoscaling_group"`
+		} `json:"resource"`
+	}
+	if err := json.Unmarshal(nodes, &m); err != nil {
+		return nil, err
+	}
+	out := map[string]int{}
+	for key, asg := range m.Resource.ASGs {
+		if asg.Desired != nil {
+			out[key] = *asg.Desired
+		}
+	}
+	return out, nil
+}
