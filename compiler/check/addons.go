@@ -52,7 +52,7 @@ func checkAddons(env *model.Environment, cat *model.Catalog, p *plan.Plan, ds *d
 			}
 		}
 		switch {
-		case a.Controller != "" && name != "nginx":
+		case a.Controller != "" && name != plan.Nginx:
 			ds.Errorf(env.Positions.Of("addons", name, "controller"), "remove controller; only nginx takes it",
 				"add-on %q has no controller choice", name)
 		case a.Controller == "ingress-nginx":
@@ -103,7 +103,7 @@ func checkMinor(env *model.Environment, p *plan.Plan, name string, info *model.C
 // checkHostedZones: external-dns writes only the spec's hosted zones, so
 // every domain it is asked to serve must lie in one of them.
 func checkHostedZones(env *model.Environment, p *plan.Plan, ds *diag.Diagnostics) {
-	if !p.Runs("external-dns") {
+	if !p.Runs(plan.ExternalDNS) {
 		return
 	}
 	if len(env.HostedZones) == 0 {
@@ -139,7 +139,7 @@ func checkHostedZones(env *model.Environment, p *plan.Plan, ds *diag.Diagnostics
 
 // checkLogs: with custom log shipping, the spec gives fluent-bit its outputs.
 func checkLogs(env *model.Environment, p *plan.Plan, ds *diag.Diagnostics) {
-	a, ok := p.Addons["fluent-bit"]
+	a, ok := p.Addons[plan.FluentBit]
 	if !ok || env.Logs.Destination != "custom" {
 		return
 	}
@@ -152,11 +152,11 @@ func checkLogs(env *model.Environment, p *plan.Plan, ds *diag.Diagnostics) {
 // checkPrometheusAdapter: the adapter serves metrics from a Prometheus; its
 // catalog entry points at kube-prometheus-stack's.
 func checkPrometheusAdapter(env *model.Environment, p *plan.Plan, ds *diag.Diagnostics) {
-	a, ok := p.Addons["prometheus-adapter"]
+	a, ok := p.Addons[plan.PrometheusAdapter]
 	if !ok {
 		return
 	}
-	if p.Runs("kube-prometheus-stack") {
+	if p.Runs(plan.KubePrometheusStack) {
 		return
 	}
 	if p, ok := a.Values["prometheus"].(map[string]any); ok && p["url"] != nil {

@@ -67,7 +67,7 @@ func checkDelivery(env *model.Environment, p *plan.Plan, ds *diag.Diagnostics) {
 		ds.Errorf(pos, `add alerts.newrelic with the account and its API key, or set delivery: "alertmanager"`,
 			"alerts are delivered by New Relic (delivery %q), and alerts.newrelic is not set", a.Delivery)
 	}
-	if a.ToAlertmanager() && !p.Runs("kube-prometheus-stack") {
+	if a.ToAlertmanager() && !p.Runs(plan.KubePrometheusStack) {
 		ds.Errorf(pos, `enable kube-prometheus-stack: {} in addons, or set delivery: "newrelic"`,
 			"alerts are delivered by Alertmanager (delivery %q), and kube-prometheus-stack, which runs it, is not enabled", a.Delivery)
 	}

@@ -14,7 +14,7 @@ import (
 func checkHosts(env *model.Environment, p *plan.Plan, ds *diag.Diagnostics) {
 	var external []string
 	if env.Ingress != nil {
-		for _, need := range []string{"nginx", "aws-load-balancer-controller"} {
+		for _, need := range []string{plan.Nginx, plan.LoadBalancerController} {
 			if !p.Runs(need) {
 				ds.Errorf(env.Positions.Of("ingress"), `add `+need+`: {} to addons`,
 					"the ingress's ALB forwards to nginx through the AWS Load Balancer Controller, and add-on %s is not enabled", need)

@@ -300,7 +300,7 @@ func describeOperations(env *model.Environment, p *plan.Plan) OperationsInfo {
 	} else if fl.Enabled {
 		o.Logs += "; VPC flow logs to " + fl.S3BucketARN
 	}
-	if p.Runs("fluent-bit") && env.Logs.Destination == "cloudwatch" {
+	if _, ok := p.LogShipper(); ok && env.Logs.Destination == "cloudwatch" {
 		o.Logs += fmt.Sprintf("; containers %s, %d days", plan.ContainerLogGroup(p.ClusterName), env.Logs.RetentionDays)
 	}
 	o.Logs += "; all encrypted with the environment's logs KMS key"

@@ -258,6 +258,8 @@ type CatalogAddon struct {
 	ByKubernetesMinor map[string]MinorPin `json:"byKubernetesMinor,omitempty"`
 	// HealthPath is what the ALB health-checks on the controller (nginx only).
 	HealthPath string `json:"healthPath,omitempty"`
+	// ShipsLogs says the add-on ships the containers' logs.
+	ShipsLogs bool `json:"shipsLogs"`
 }
 
 // Logs says where fluent-bit ships the containers' logs.

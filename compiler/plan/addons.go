@@ -6,8 +6,30 @@ import (
 	"github.com/kuberator/kuberator/compiler/model"
 )
 
-// TerminationHandler is the add-on that drains nodes before they go.
-const TerminationHandler = "aws-node-termination-handler"
+// Add-ons the rest of the spec refers to by name. What an add-on does is
+// in its catalog entry where it can be (shipsLogs, daemonSet, layer); these
+// are the names other parts of the output are wired to.
+const (
+	// TerminationHandler drains nodes before they go.
+	TerminationHandler = "aws-node-termination-handler"
+	// Nginx is the ingress controller the ALB forwards to.
+	Nginx = "nginx"
+	// LoadBalancerController makes the ALB.
+	LoadBalancerController = "aws-load-balancer-controller"
+	// ExternalSecrets delivers the cluster's secrets from SSM.
+	ExternalSecrets = "external-secrets"
+	// ExternalDNS writes the hosts' records.
+	ExternalDNS = "external-dns"
+	// KubePrometheusStack runs Prometheus and Alertmanager, which take the
+	// alert rules when they are delivered in the cluster.
+	KubePrometheusStack = "kube-prometheus-stack"
+	// NRIBundle is New Relic's Kubernetes integration.
+	NRIBundle = "nri-bundle"
+	// PrometheusAdapter serves metrics from a Prometheus.
+	PrometheusAdapter = "prometheus-adapter"
+	// FluentBit is the log shipper whose outputs a spec may give.
+	FluentBit = "fluent-bit"
+)
 
 // Addon is an add-on the cluster runs: the spec's settings with the
 // catalog entry they refer to.
@@ -44,7 +66,7 @@ type Implication struct {
 func Implied(env *model.Environment) []Implication {
 	var out []Implication
 	if env.Alerts.ToNewRelic() && env.Alerts.NewRelic != nil {
-		out = append(out, Implication{"nri-bundle", "New Relic's Kubernetes integration reports the events the alert conditions query",
+		out = append(out, Implication{NRIBundle, "New Relic's Kubernetes integration reports the events the alert conditions query",
 			[]string{"alerts", "newrelic"}})
 	}
 	if len(env.NodeGroups) > 0 {
@@ -52,7 +74,7 @@ func Implied(env *model.Environment) []Implication {
 			[]string{"nodeGroups"}})
 	}
 	if secrets := ClusterSecrets(env); len(secrets) > 0 {
-		out = append(out, Implication{"external-secrets", "it delivers " + secrets[0].Parameter + " and the cluster's other secrets from SSM",
+		out = append(out, Implication{ExternalSecrets, "it delivers " + secrets[0].Parameter + " and the cluster's other secrets from SSM",
 			secrets[0].Path})
 	}
 	return out
@@ -63,7 +85,7 @@ func Implied(env *model.Environment) []Implication {
 func resolveAddons(env *model.Environment, cat *model.Catalog) map[string]*Addon {
 	out := map[string]*Addon{}
 	entry := func(name string, a *model.Addon) *model.CatalogAddon {
-		if name == "nginx" && a.Controller == "ingress-nginx" {
+		if name == Nginx && a.Controller == "ingress-nginx" {
 			return cat.IngressNginx
 		}
 		return cat.Addons[name]
@@ -79,6 +101,16 @@ func resolveAddons(env *model.Environment, cat *model.Catalog) map[string]*Addon
 		out[i.Name] = &Addon{Addon: a, Name: i.Name, Catalog: entry(i.Name, a), Implied: i.Why, ImpliedBy: i.By}
 	}
 	return out
+}
+
+// LogShipper is the add-on that ships the containers' logs, if one runs.
+func (p *Plan) LogShipper() (*Addon, bool) {
+	for _, name := range model.SortedKeys(p.Addons) {
+		if a := p.Addons[name]; a.Catalog != nil && a.Catalog.ShipsLogs {
+			return a, true
+		}
+	}
+	return nil, false
 }
 
 // Runs says whether the cluster runs an add-on.

@@ -89,7 +89,7 @@ func helmRelease(c *model.CatalogAddon) obj {
 func (e *emitter) addonPatch(a *plan.Addon) obj {
 	c := a.Catalog
 	envValues := deepCopy(c.EnvValues)
-	if c.Chart == "fluent-bit" && e.env.Logs.Destination == "custom" {
+	if c.ShipsLogs && e.env.Logs.Destination == "custom" {
 		delete(envValues, "config") // the spec's values give the outputs
 	}
 	values := e.substitute(envValues).(map[string]any)

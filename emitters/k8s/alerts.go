@@ -27,7 +27,7 @@ func (e *emitter) alerts() {
 // prometheusAlerts says whether the alert rules go to Prometheus (the
 // compiler has checked that kube-prometheus-stack runs when they do).
 func (e *emitter) prometheusAlerts() bool {
-	ok := e.plan.Runs("kube-prometheus-stack")
+	ok := e.plan.Runs(plan.KubePrometheusStack)
 	return ok && e.env.Alerts.ToAlertmanager()
 }
 
@@ -53,7 +53,7 @@ func (e *emitter) prometheusRule() obj {
 	return obj{
 		"apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule",
 		"metadata": obj{"name": plan.AlertsName(e.env.Name), "namespace": e.env.Name,
-			"labels": map[string]string{"release": "kube-prometheus-stack"}},
+			"labels": map[string]string{"release": e.plan.Addons[plan.KubePrometheusStack].Catalog.Release}},
 		"spec": obj{"groups": []obj{{"name": e.env.Name, "rules": rules}}},
 	}
 }

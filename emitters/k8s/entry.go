@@ -6,6 +6,7 @@ import (
 
 	"github.com/kuberator/kuberator/compiler/layout"
 	"github.com/kuberator/kuberator/compiler/model"
+	"github.com/kuberator/kuberator/compiler/plan"
 )
 
 // EntryName is the Ingress through which all public traffic enters.
@@ -20,7 +21,7 @@ const SSLPolicy = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 // kubernetes.io/role/elb tag the Terraform emitter puts on public subnets.
 func (e *emitter) entry() {
 	in := e.env.Ingress
-	nginx, ok := e.plan.Addons["nginx"]
+	nginx, ok := e.plan.Addons[plan.Nginx]
 	if in == nil || !ok || nginx.Catalog == nil {
 		return
 	}

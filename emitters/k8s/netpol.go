@@ -3,6 +3,7 @@ package k8s
 import (
 	"github.com/kuberator/kuberator/compiler/layout"
 	"github.com/kuberator/kuberator/compiler/model"
+	"github.com/kuberator/kuberator/compiler/plan"
 )
 
 // The Pod Identity agent's link-local address and port: a workload with
@@ -71,7 +72,7 @@ func (e *emitter) policy(add func(string, obj), name string, spec obj) {
 // and the workloads named in allowFrom, on the workload's port.
 func (e *emitter) ingressRule(name string, w *model.Workload) []obj {
 	var from []obj
-	if nginx, ok := e.plan.Addons["nginx"]; ok && nginx.Catalog != nil && len(w.AllHosts()) > 0 {
+	if nginx, ok := e.plan.Addons[plan.Nginx]; ok && nginx.Catalog != nil && len(w.AllHosts()) > 0 {
 		from = append(from, obj{"namespaceSelector": byName(nginx.Catalog.Namespace)})
 	}
 	for _, peer := range w.AllowFrom {

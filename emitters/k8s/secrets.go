@@ -19,7 +19,7 @@ const SecretsManagerStore = "aws-secrets-manager"
 // Secret by hand, and no secret value passes through the repository. Both
 // go into the configs layer: the operator, in infra, brings their CRDs.
 func (e *emitter) secrets() {
-	if !e.plan.Runs("external-secrets") {
+	if !e.plan.Runs(plan.ExternalSecrets) {
 		return
 	}
 	secrets := plan.ClusterSecrets(e.env)

@@ -21,12 +21,12 @@ func (e emitter) addonIAM() module {
 	m := module{}
 	for _, name := range model.SortedKeys(e.plan.Addons) {
 		c := e.plan.Addons[name].Catalog
-		if c == nil || len(c.Policy) == 0 || name == "fluent-bit" && !e.shipsLogs() {
+		if c == nil || len(c.Policy) == 0 || c.ShipsLogs && !e.shipsLogs() {
 			continue
 		}
 		deps := []string{"aws_eks_addon.eks_pod_identity_agent"}
-		if name == "fluent-bit" {
-			// fluent-bit must not ship into a group that does not exist yet.
+		if c.ShipsLogs {
+			// The shipper must not ship into a group that does not exist yet.
 			deps = append(deps, "aws_cloudwatch_log_group.containers")
 		}
 		key := "addon_" + plan.Key(name)
@@ -51,7 +51,7 @@ func (e emitter) addonIAM() module {
 			"depends_on":      deps,
 		})
 	}
-	if e.plan.Runs("external-dns") && len(e.env.HostedZones) == 0 {
+	if e.plan.Runs(plan.ExternalDNS) && len(e.env.HostedZones) == 0 {
 		// Without zone IDs in the spec, the zones are looked up by name.
 		for _, d := range e.env.DNSDomains() {
 			m.Data("aws_route53_zone", zoneKey(d), obj{"name": d, "private_zone": false})
@@ -82,9 +82,9 @@ func (e emitter) addonIAM() module {
 	return m
 }
 
-// shipsLogs: fluent-bit ships to the environment's CloudWatch log group.
+// shipsLogs: an add-on ships to the environment's CloudWatch log group.
 func (e emitter) shipsLogs() bool {
-	ok := e.plan.Runs("fluent-bit")
+	_, ok := e.plan.LogShipper()
 	return ok && e.env.Logs.Destination == "cloudwatch"
 }
 
