@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/kuberatorc
 
-.PHONY: all build test lint golden bench bench-scale example clean newrelic-schema e2e e2e-tools fuzz
+.PHONY: all build test lint golden clean-tree bench bench-scale example clean newrelic-schema e2e e2e-tools fuzz
 
 all: build test
 
@@ -10,19 +10,40 @@ build:
 	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/kuberatorc
 
 # Unit, golden, CLI and real-tool acceptance tests (terraform validate and an
-# offline plan need terraform and the AWS provider mirror at /opt/tf-plugins).
+# offline plan need terraform and the AWS provider mirror at /opt/tf-plugins),
+# then a check that the tests left the checkout as they found it.
 test: lint
 	$(GO) test -count=1 ./...
+	@$(MAKE) --no-print-directory clean-tree
 
+# The tree must be clean after the tests, as in cue's CI: a test that writes
+# into the checkout, or a golden file regenerated and not committed, fails
+# here. Commit (or stash) your own changes before running make test.
+clean-tree:
+	@dirty=$$(git status --porcelain); \
+	if [ -n "$$dirty" ]; then echo "the checkout is not clean after the tests:"; echo "$$dirty"; exit 1; fi
+
+# staticcheck at a pinned version the module proxy serves.
+STATICCHECK_VERSION := v0.8.2
+# No tracked file over this size: build outputs do not belong in git.
+MAX_TRACKED_BYTES := 1048576
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "not gofmt-formatted:"; echo "$$unformatted"; exit 1; fi
+	@large=$$(git ls-files -z | xargs -0 stat -c '%s %n' | awk '$$1 > $(MAX_TRACKED_BYTES)'); \
+	if [ -n "$$large" ]; then echo "tracked files over $(MAX_TRACKED_BYTES) bytes:"; echo "$$large"; exit 1; fi
 	$(GO) vet ./...
+	cd e2e && $(GO) vet -tags e2e ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+	cd e2e && $(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) -tags e2e ./...
+	$(GO) mod tidy -diff
+	cd e2e && $(GO) mod tidy -diff
 
-# Rewrite golden/ and the CLI scripts' expected output; review the diff before committing.
+# Rewrite every golden set (golden/, the describe goldens, the summary
+# testdata and the CLI scripts' expected output); review the diff before
+# committing it.
 golden:
-	$(GO) test ./compiler -run 'TestGolden|TestDescribeGolden' -update
-	KUBERATOR_UPDATE_SCRIPTS=1 $(GO) test ./cmd/kuberatorc -run TestScripts
+	KUBERATOR_UPDATE=1 $(GO) test -count=1 ./...
 
 # End-to-end proof against real servers: the Terraform applied to moto (an
 # AWS emulator on loopback), every rendered manifest dry-run against a real
@@ -33,8 +54,8 @@ golden:
 E2E_CACHE := $(CURDIR)/.cache/e2e
 CONTROLLER_GEN_VERSION := v0.21.0
 e2e: e2e-tools
-	KUBEBUILDER_ASSETS=$(E2E_CACHE)/bin KUBERATOR_E2E_CRDS=$(E2E_CACHE)/crds \
-		$(GO) test -tags e2e -count=1 -timeout 45m -v ./e2e/
+	cd e2e && KUBEBUILDER_ASSETS=$(E2E_CACHE)/bin KUBERATOR_E2E_CRDS=$(E2E_CACHE)/crds \
+		$(GO) test -tags e2e -count=1 -timeout 45m -v .
 
 e2e-tools:
 	bash e2e/tools/build-kube-apiserver.sh $(E2E_CACHE)
@@ -67,7 +88,8 @@ BENCH_BIN := $(CURDIR)/.cache/bench/bin
 bench-scale: build
 	@command -v kubectl >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubernetes-client >/dev/null; }
 	@test -x $(BENCH_BIN)/cue || GOBIN=$(BENCH_BIN) $(GO) install cuelang.org/go/cmd/cue@$(CUE_VERSION)
-	$(GO) run ./scripts/benchscale -kuberatorc $(BIN) -cue $(BENCH_BIN)/cue $(BENCH_FLAGS)
+	cd e2e && $(GO) build -o $(BENCH_BIN)/benchscale ./benchscale
+	$(BENCH_BIN)/benchscale -kuberatorc $(BIN) -cue $(BENCH_BIN)/cue $(BENCH_FLAGS)
 
 example:
 	$(GO) run ./cmd/kuberatorc build examples/qa.cue -o out

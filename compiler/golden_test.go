@@ -1,7 +1,6 @@
 package compiler_test
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,8 +11,6 @@ import (
 	"github.com/kuberator/kuberator/internal/testutil"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files")
-
 // TestGolden compares every example's output with golden/<example>/, byte for
 // byte. Run `make golden` to rewrite them, then review the diff.
 func TestGolden(t *testing.T) {
@@ -21,7 +18,7 @@ func TestGolden(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			res := testutil.CompileExample(t, name)
 			dir := filepath.Join(testutil.Root(), "golden", name)
-			if *update {
+			if testutil.Update() {
 				if err := os.RemoveAll(dir); err != nil {
 					t.Fatal(err)
 				}

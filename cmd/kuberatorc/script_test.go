@@ -22,11 +22,11 @@ func TestMain(m *testing.M) {
 
 // TestScripts runs the CLI behaviours in testdata/script/*.txtar. Each script
 // starts with the bundled examples in $WORK/examples. Set
-// KUBERATOR_UPDATE_SCRIPTS=1 to rewrite the expected output they compare with.
+// KUBERATOR_UPDATE=1 (make golden) to rewrite the expected output they compare with.
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:           "testdata/script",
-		UpdateScripts: os.Getenv("KUBERATOR_UPDATE_SCRIPTS") != "",
+		UpdateScripts: testutil.Update(),
 		Setup: func(env *testscript.Env) error {
 			dst := filepath.Join(env.WorkDir, "examples")
 			if err := os.MkdirAll(dst, 0o755); err != nil {

@@ -1,7 +1,6 @@
 package summary
 
 import (
-	"flag"
 	"maps"
 	"os"
 	"path/filepath"
@@ -14,8 +13,6 @@ import (
 	"github.com/kuberator/kuberator/internal/testutil"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/*.txt with the current output")
-
 // readTree reads a golden environment's output as the file set a build
 // would produce.
 func readTree(t *testing.T, env string) fileset.FileSet {
@@ -27,7 +24,7 @@ func readTree(t *testing.T, env string) fileset.FileSet {
 func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
 	file := filepath.Join("testdata", name+".txt")
-	if *update {
+	if testutil.Update() {
 		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -35,10 +32,10 @@ func checkGolden(t *testing.T, name, got string) {
 	}
 	want, err := os.ReadFile(file)
 	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
+		t.Fatalf("%v (run make golden to create it)", err)
 	}
 	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s differs (-want +got; go test -update rewrites it):\n%s", file, diff)
+		t.Errorf("%s differs (-want +got; make golden rewrites it):\n%s", file, diff)
 	}
 }
 

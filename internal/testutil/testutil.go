@@ -70,3 +70,9 @@ func ReadTree(t testing.TB, dir string) fileset.FileSet {
 	}
 	return out
 }
+
+// Update says the golden tests should rewrite what they compare with
+// instead of comparing: KUBERATOR_UPDATE=1, as `make golden` sets it. An
+// environment variable, not a flag, so that one command reaches every
+// package's golden files.
+func Update() bool { return os.Getenv("KUBERATOR_UPDATE") != "" }

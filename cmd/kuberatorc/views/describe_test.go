@@ -2,7 +2,6 @@ package views_test
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
@@ -14,8 +13,6 @@ import (
 	"github.com/kuberator/kuberator/compiler/fileset"
 	"github.com/kuberator/kuberator/internal/testutil"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // TestDescribeGolden compares `describe` of every example, text and JSON,
 // with golden/describe/<example>.{txt,json}.
@@ -33,7 +30,7 @@ func TestDescribeGolden(t *testing.T) {
 		}
 		for ext, got := range map[string][]byte{".txt": text.Bytes(), ".json": js} {
 			path := filepath.Join(testutil.Root(), "golden", "describe", name+ext)
-			if *update {
+			if testutil.Update() {
 				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 					t.Fatal(err)
 				}
