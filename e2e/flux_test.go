@@ -92,7 +92,12 @@ func reconcile(t *testing.T, name string) {
 
 	env, cfg, c := startFluxAPIServer(t, res.Env.Cluster.Version)
 	installed := &crdLog{at: map[string]time.Time{}}
-	go playHelmController(ctx, t, cfg, c, chartCRDs(os.Getenv("KUBERATOR_E2E_CRDS")), installed)
+	// The player stops with ctx; the test waits for it, so that it never
+	// reports into a test that has ended.
+	var player sync.WaitGroup
+	player.Go(func() { playHelmController(ctx, t, cfg, c, chartCRDs(os.Getenv("KUBERATOR_E2E_CRDS")), installed) })
+	defer player.Wait()
+	defer cancel()
 	kubeconfig := writeKubeconfig(t, env)
 	bins := filepath.Join(os.Getenv("KUBEBUILDER_ASSETS"))
 	source := startController(t, filepath.Join(bins, "source-controller"), kubeconfig,

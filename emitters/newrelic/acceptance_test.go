@@ -4,12 +4,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kuberator/kuberator/emitters/terraform"
 	"github.com/kuberator/kuberator/internal/testutil"
 )
 
 // awsOnlyVersions replaces versions.tf.json: the newrelic provider cannot be
 // installed here (its schema is checked in schema_test.go instead).
-const awsOnlyVersions = `{"terraform": {"required_providers": {"aws": {"source": "hashicorp/aws", "version": ">= 5.100, < 7.0"}}},
+var awsOnlyVersions = `{"terraform": {"required_providers": {"aws": {"source": "hashicorp/aws", "version": "` + terraform.AWSProviderVersion + `"}}},
  "provider": {"aws": {"region": "eu-west-1"}}}`
 
 // TestAWSPartsValidate: the SSM look-ups and secret variables of each alerting

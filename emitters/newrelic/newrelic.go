@@ -52,7 +52,7 @@ func (e emitter) versions() module {
 	m := module{"terraform": tfjson.Backend(e.env, "newrelic", obj{
 		"newrelic": obj{"source": "newrelic/newrelic", "version": ProviderVersion},
 		// For the SSM parameters that hold the secrets.
-		"aws": obj{"source": "hashicorp/aws", "version": ">= 5.100, < 7.0"},
+		"aws": obj{"source": "hashicorp/aws", "version": tfjson.AWSProviderVersion},
 	})}
 	m.Provider("newrelic", obj{"account_id": nr.AccountID, "api_key": secret(nr.APIKey), "region": nr.Region})
 	m.Provider("aws", obj{"region": e.env.AWS.Region})

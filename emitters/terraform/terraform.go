@@ -16,9 +16,8 @@ import (
 	"github.com/kuberator/kuberator/emitters/tfjson"
 )
 
-// AWSProviderVersion is valid for every provider release whose arguments the
-// emitter uses: 5.100 (the oldest tested) up to, not including, 7.0.
-const AWSProviderVersion = ">= 5.100, < 7.0"
+// AWSProviderVersion is the AWS provider constraint of every module.
+const AWSProviderVersion = tfjson.AWSProviderVersion
 
 // Local names for the shared Terraform JSON helpers.
 type (

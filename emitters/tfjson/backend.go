@@ -2,6 +2,11 @@ package tfjson
 
 import "github.com/kuberator/kuberator/compiler/model"
 
+// AWSProviderVersion is valid for every provider release whose arguments the
+// emitters use: 5.100 (the oldest tested) up to, not including, 7.0. Both
+// modules pin it: the New Relic module reads SSM parameters through it.
+const AWSProviderVersion = ">= 5.100, < 7.0"
+
 // Backend is the terraform block of one module of an environment: the
 // required Terraform and providers, and, when the spec names one, the S3
 // backend with S3-native locking (use_lockfile, Terraform >= 1.10) and
