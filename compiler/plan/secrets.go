@@ -16,6 +16,9 @@ type ClusterSecret struct {
 	// the field of it that holds the value ("" for all of it).
 	SecretsManager bool
 	Property       string
+	// Workload is the workload the Secret is for; "" for one the platform
+	// shares (New Relic's license key, Alertmanager's credentials).
+	Workload string
 }
 
 // Where the cluster's secrets live.
@@ -49,7 +52,7 @@ func ClusterSecrets(env *model.Environment) []ClusterSecret {
 		for _, key := range model.SortedKeys(w.Env) {
 			if ref := w.EnvRef(key); ref != nil {
 				s := ClusterSecret{Namespace: env.Name, Name: WorkloadSecret(name), Key: key, Parameter: ref.SSMParameter,
-					Path: []string{"workloads", name, "env", key}}
+					Path: []string{"workloads", name, "env", key}, Workload: name}
 				if ref.SecretsManager != "" {
 					s.Parameter, s.SecretsManager, s.Property = ref.SecretsManager, true, ref.Key
 				}

@@ -567,6 +567,36 @@ func layerObjects(t *testing.T, res *compiler.Result, dirs ...string) []object {
 	return out
 }
 
+// TestFailureStaysWithItsWorkload: every Kustomization waits for its
+// objects to be Ready, so an object of one workload that kustomize-controller
+// health-checks (its controller, its ExternalSecret) must sit in that
+// workload's own Kustomization. In a shared layer, one missing SSM
+// parameter would hold up every workload.
+func TestFailureStaysWithItsWorkload(t *testing.T) {
+	checked := []string{"Deployment", "StatefulSet", "DaemonSet", "Job", "ExternalSecret", "HelmRelease", "PersistentVolumeClaim"}
+	for _, name := range []string{"qa", "prod"} {
+		res := testutil.CompileExample(t, name)
+		secrets := 0
+		for _, u := range layout.UnitsOf(res.Files, name) {
+			for _, o := range layerObjects(t, res, u.Dir) {
+				if ns, _ := o.Metadata["namespace"].(string); !slices.Contains(checked, o.Kind) || ns != name {
+					continue
+				}
+				owner := strings.TrimSuffix(o.name(), "-env")
+				if _, ok := res.Env.Workloads[owner]; ok && u.Dir != layout.App(name, owner) {
+					t.Errorf("%s: %s/%s of workload %s is in %s, not in the workload's own Kustomization", name, o.Kind, o.name(), owner, u.Name)
+				}
+				if _, ok := res.Env.Workloads[owner]; ok && o.Kind == "ExternalSecret" {
+					secrets++
+				}
+			}
+		}
+		if name == "qa" && secrets == 0 {
+			t.Errorf("%s: no workload ExternalSecret to check", name)
+		}
+	}
+}
+
 // TestNoLayerStalls: no Flux Kustomization of qa or prod (a layer or a
 // workload) holds an object that would stall it on a fresh cluster, and the
 // check catches the layout before layers (the add-ons and the objects their

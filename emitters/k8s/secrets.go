@@ -16,8 +16,11 @@ const SecretsManagerStore = "aws-secrets-manager"
 
 // secrets writes, with the External Secrets Operator enabled, the stores and
 // an ExternalSecret for every Secret the output needs: nobody creates a
-// Secret by hand, and no secret value passes through the repository. Both
-// go into the configs layer: the operator, in infra, brings their CRDs.
+// Secret by hand, and no secret value passes through the repository. The
+// stores and the platform's own Secrets go into the configs layer (the
+// operator, in infra, brings their CRDs). A workload's Secret goes into the
+// workload's own Kustomization: each Kustomization waits for its objects to
+// be Ready, so one missing parameter holds up its workload and no other.
 func (e *emitter) secrets() {
 	if !e.plan.Runs(plan.ExternalSecrets) {
 		return
@@ -61,7 +64,11 @@ func (e *emitter) secrets() {
 			}
 			data = append(data, item)
 		}
-		e.add(layout.Configs, fileName("ExternalSecret", s.Namespace+"-"+s.Name), obj{
+		add := func(o obj) { e.add(layout.Configs, fileName("ExternalSecret", s.Namespace+"-"+s.Name), o) }
+		if s.Workload != "" {
+			add = func(o obj) { e.addApp(s.Workload, fileName("ExternalSecret", s.Name), o) }
+		}
+		add(obj{
 			"apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret",
 			"metadata": meta(s.Name, s.Namespace),
 			"spec": obj{
