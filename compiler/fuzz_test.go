@@ -53,7 +53,7 @@ func FuzzCompile(f *testing.F) {
 			if d.Pos.File != "fuzz.cue" || d.Pos.Line < 1 {
 				t.Errorf("diagnostic without a position in the spec: %s", d)
 			}
-			// Every warning can be accepted by an id the README lists.
+			// Every warning can be accepted by an id docs/warnings.md lists.
 			if d.Severity == diag.Warning && !slices.Contains(diag.WarningIDs, d.ID) && d.ID != diag.AcceptUnused {
 				t.Errorf("warning without a known id: %s", d)
 			}
