@@ -205,6 +205,17 @@ var badSpecs = []struct {
 		`bad.cue:159:28: error: cluster.logRetentionDays: invalid value 100 (must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)`, nil},
 	{"the same policy twice for one principal", `role/developers", policy: "view"},`, `role/developers", policy: "view"}, {principal: "arn:aws:iam::123456789012:role/developers", policy: "view"},`,
 		`bad.cue:167:76: error: arn:aws:iam::123456789012:role/developers is given view twice`, nil},
+	{"a refresh that drops every zone's system nodes to zero", "perZone: {min: 1, desired: 1, max: 2}",
+		"perZone: {min: 1, desired: 1, max: 2}, instanceRefresh: {minHealthyPercentage: 90, maxHealthyPercentage: 100}",
+		"bad.cue:53:82: error: instance refresh of every group: no replica of coredns runs, so the cluster loses its DNS: 2 of 2 wait for new nodes\n" +
+			"\thint: keep minHealthyPercentage at 100 (the default), so each replacement launches before its node is terminated", nil},
+	{"a system tier that a zone loss empties", "perZone: {min: 1, desired: 1, max: 2}",
+		`perZone: {min: 1, desired: 1, max: 2}, zones: ["eu-west-1a"]`,
+		"bad.cue:53:42: error: zone eu-west-1a lost: no replica of nginx/controller runs, so the cluster loses its ingress: 2 of 2 wait for new nodes\n" +
+			"\thint: run the system node groups in at least two zones, with room for every system pod in the others", nil},
+	{"a maximum healthy share too far above the minimum", "perZone: {min: 1, desired: 1, max: 2}",
+		"perZone: {min: 1, desired: 1, max: 2}, instanceRefresh: {minHealthyPercentage: 50, maxHealthyPercentage: 200}",
+		"bad.cue:53:108: error: maxHealthyPercentage 200 is more than 100 above minHealthyPercentage 50, which AWS refuses", nil},
 	{"an instance refresh keeping more than all nodes healthy", "perZone: {min: 1, desired: 1, max: 2}", "perZone: {min: 1, desired: 1, max: 2}, instanceRefresh: minHealthyPercentage: 110",
 		"bad.cue:53:81: error: nodeGroups.system.instanceRefresh.minHealthyPercentage: invalid value 110 (out of bound <=100)", nil},
 }

@@ -19,6 +19,7 @@ func Spec(env *model.Environment, cat *model.Catalog, p *plan.Plan) diag.Diagnos
 	checkNetwork(env, &ds)
 	checkCluster(env, &ds)
 	checkNodeGroups(env, &ds)
+	checkRefreshPreferences(env, &ds)
 	checkInstanceTypes(env, cat, &ds)
 	checkAddons(env, cat, p, &ds)
 	checkHosts(env, p, &ds)
@@ -28,12 +29,15 @@ func Spec(env *model.Environment, cat *model.Catalog, p *plan.Plan) diag.Diagnos
 	return ds
 }
 
-// Plan runs the rules that need the derived plan: capacity and the
-// lengths of generated names.
+// Plan runs the rules that need the derived plan: capacity, what routine
+// disruptions leave running, and the lengths of generated names.
 func Plan(env *model.Environment, p *plan.Plan) diag.Diagnostics {
 	var ds diag.Diagnostics
 	checkCapacity(env, p, &ds)
 	checkNames(env, p, &ds)
+	if !ds.HasErrors(false) {
+		checkDisruptions(env, p, &ds)
+	}
 	return ds
 }
 

@@ -35,6 +35,7 @@ type Description struct {
 	GitOps         *GitOpsInfo       `json:"gitops,omitempty"`
 	Tags           map[string]string `json:"tags"`
 	Operations     OperationsInfo    `json:"operations"`
+	Disruptions    []DisruptionInfo  `json:"disruptions"`
 }
 
 // OperationsInfo is how a team runs the environment: where state lives,
@@ -164,6 +165,7 @@ func New(env *model.Environment, p *plan.Plan) Description {
 	}
 	d.DisabledAddons = env.DisabledAddons
 	d.Operations = describeOperations(env, p)
+	d.Disruptions = describeDisruptions(env, p)
 	d.Alerts = describeAlerts(env.Alerts)
 	d.GitOps = describeGitOps(env)
 	return d

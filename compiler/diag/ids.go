@@ -5,6 +5,7 @@ const (
 	ALBOpenToAnywhere       = "alb-open-to-anywhere"
 	AlertmanagerUnreachable = "alertmanager-unreachable"
 	DesiredIgnored          = "desired-ignored"
+	DisruptionUnserved      = "disruption-unserved"
 	GitopsRootMismatch      = "gitops-root-mismatch"
 	IngressNginxRetired     = "ingress-nginx-retired"
 	NoClusterAdmin          = "no-cluster-admin"
@@ -18,7 +19,7 @@ const (
 
 // WarningIDs are the ids a kuberatorc:accept comment can name.
 var WarningIDs = []string{
-	ALBOpenToAnywhere, AlertmanagerUnreachable, DesiredIgnored, GitopsRootMismatch,
+	ALBOpenToAnywhere, AlertmanagerUnreachable, DesiredIgnored, DisruptionUnserved, GitopsRootMismatch,
 	IngressNginxRetired, NoClusterAdmin, OpsgenieNoClose, PublicCIDRsUnused, VPCOverlap,
 }
 

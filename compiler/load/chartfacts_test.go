@@ -112,6 +112,9 @@ func setPaths(c *model.CatalogAddon) []string {
 	if c.Replicas != "" {
 		out = append(out, c.Replicas)
 	}
+	for _, pods := range c.Pods {
+		out = append(out, pods.Replicas)
+	}
 	slices.Sort(out)
 	return slices.Compact(slices.DeleteFunc(out, func(s string) bool { return s == "" }))
 }
@@ -133,6 +136,40 @@ func TestCatalogMatchesChartFacts(t *testing.T) {
 		for _, p := range setPaths(c) {
 			if !f.has(p) {
 				t.Errorf("%s: chart %s %s has no values path %s", name, c.Chart, c.Version, p)
+			}
+		}
+	}
+}
+
+// TestPodRequestsMatchChartFacts: the requests the disruption arithmetic
+// counts for an add-on's pods are the ones its chart sets, "0" where the
+// chart sets none, and every component it describes is one it places.
+func TestPodRequestsMatchChartFacts(t *testing.T) {
+	cat := testCatalog(t)
+	entries := map[string]*model.CatalogAddon{"ingress-nginx": cat.IngressNginx}
+	for name, c := range cat.Addons {
+		entries[name] = c
+	}
+	for _, name := range model.SortedKeys(entries) {
+		c := entries[name]
+		var f chartFacts
+		readJSON(t, filepath.Join("..", "..", "stdlib", "testdata", "charts", c.Chart+".json"), &f)
+		for _, component := range model.SortedKeys(c.Pods) {
+			if !slices.Contains(c.Placement, component) {
+				t.Errorf("%s: pods describes %q, which placement does not list", name, component)
+			}
+			requests := c.Pods[component].Requests
+			if requests == "" {
+				requests = join(component, "resources.requests")
+			}
+			for field, want := range map[string]string{"cpu": c.Pods[component].CPU, "memory": c.Pods[component].Memory} {
+				got, ok := f.Values[join(requests, field)].(string)
+				if !ok {
+					got = "0"
+				}
+				if got != want {
+					t.Errorf("%s: pods.%q.%s is %s, and chart %s %s requests %s", name, component, field, want, c.Chart, c.Version, got)
+				}
 			}
 		}
 	}

@@ -171,9 +171,14 @@ type NodeGroup struct {
 	Taints          []Taint           `json:"taints"`
 	AMIFamily       string            `json:"amiFamily"`
 	RootVolume      RootVolume        `json:"rootVolume"`
-	InstanceRefresh struct {
-		MinHealthyPercentage int `json:"minHealthyPercentage"`
-	} `json:"instanceRefresh"`
+	InstanceRefresh InstanceRefresh `json:"instanceRefresh"`
+}
+
+// InstanceRefresh is how an ASG replaces its nodes when its launch
+// template changes.
+type InstanceRefresh struct {
+	MinHealthyPercentage int `json:"minHealthyPercentage"`
+	MaxHealthyPercentage int `json:"maxHealthyPercentage"`
 }
 
 type Sizes struct {
@@ -260,6 +265,21 @@ type CatalogAddon struct {
 	HealthPath string `json:"healthPath,omitempty"`
 	// ShipsLogs says the add-on ships the containers' logs.
 	ShipsLogs bool `json:"shipsLogs"`
+	// Pods describes components of Placement for the disruption arithmetic.
+	Pods map[string]CatalogPods `json:"pods"`
+}
+
+// CatalogPods is one component of an add-on as the disruption arithmetic
+// sees it: the values path of its replica count, the requests its chart
+// gives each pod, and what the platform loses while none runs.
+type CatalogPods struct {
+	Replicas string `json:"replicas,omitempty"`
+	// Requests is the values path of the requests, when the chart reads
+	// them elsewhere than at <component>.resources.requests.
+	Requests string `json:"requests,omitempty"`
+	CPU      string `json:"cpu"`
+	Memory   string `json:"memory"`
+	Critical string `json:"critical,omitempty"`
 }
 
 // Logs says where fluent-bit ships the containers' logs.

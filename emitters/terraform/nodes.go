@@ -121,7 +121,10 @@ func (e emitter) autoscalingGroup(g plan.Group, a plan.ASG) obj {
 		"instance_refresh": obj{
 			"strategy": "Rolling",
 			"preferences": obj{
+				// At 100% healthy with room above it, each replacement
+				// launches (and joins) before the node it replaces drains.
 				"min_healthy_percentage": g.Spec.InstanceRefresh.MinHealthyPercentage,
+				"max_healthy_percentage": g.Spec.InstanceRefresh.MaxHealthyPercentage,
 				// Nodes already on the new template stay.
 				"skip_matching": true,
 			},

@@ -47,8 +47,10 @@ func checkOperations(t *testing.T, env string, planned map[string]*tfjson.StateR
 				continue
 			}
 			prefs := ir[0].(map[string]any)["preferences"].([]any)[0].(map[string]any)
-			if prefs["min_healthy_percentage"] != float64(90) {
-				t.Errorf("%s: min healthy %v, want 90", addr, prefs["min_healthy_percentage"])
+			// Launch before terminate: every node stays in service while its
+			// replacement joins (the examples keep the defaults).
+			if prefs["min_healthy_percentage"] != float64(100) || prefs["max_healthy_percentage"] != float64(200) || prefs["skip_matching"] != true {
+				t.Errorf("%s: refresh preferences %v, want min healthy 100, max healthy 200, skip matching", addr, prefs)
 			}
 			lt := config[addr].Expressions["launch_template"]
 			if lt == nil { // a mixed-instances group

@@ -72,6 +72,7 @@ func Description(w io.Writer, d describe.Description) error {
 	}
 	p("  nodes\t%s\n", o.Nodes)
 	p("  logs\t%s\n", o.Logs)
+	disruptions(p, d.Disruptions)
 	if a := d.Alerts; a != nil {
 		p("\nAlerts (%s)\n  RULE\tTHRESHOLD\tWINDOW\tSEVERITY\tNOTIFY\n", deliveryText(a))
 		for _, r := range a.Rules {
@@ -114,4 +115,40 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// disruptions prints what each routine disruption leaves running.
+func disruptions(p func(string, ...any), ds []describe.DisruptionInfo) {
+	if len(ds) == 0 {
+		return
+	}
+	p("\nDisruptions (pods by their requests against what the nodes left offer)\n")
+	p("  SCENARIO\tNODES OUT\tKEEPS RUNNING\tWAITS FOR NEW NODES\tSPARE SYSTEM\tSPARE APP\n")
+	for _, d := range ds {
+		var short, waits []string
+		moved := 0
+		for _, s := range d.Affected {
+			moved += s.Moved
+			if s.Running < s.Replicas {
+				short = append(short, fmt.Sprintf("%s %d/%d", s.Name, s.Running, s.Replicas))
+			}
+			if s.Waiting > 0 {
+				waits = append(waits, fmt.Sprintf("%s ×%d", s.Name, s.Waiting))
+			}
+		}
+		running := fmt.Sprintf("every replica (%d moved)", moved)
+		if len(short) > 0 {
+			running = "short: " + strings.Join(short, ", ")
+		}
+		p("  %s\t%d of %d\t%s\t%s\t%s\t%s\n", d.Scenario, d.NodesOut, d.Nodes, running, orDash(strings.Join(waits, ", ")),
+			room(d.Spare, "system"), room(d.Spare, "app"))
+	}
+}
+
+func room(spare map[string]describe.Room, role string) string {
+	r, ok := spare[role]
+	if !ok {
+		return "-"
+	}
+	return r.String()
 }
