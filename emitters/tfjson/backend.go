@@ -9,10 +9,10 @@ const AWSProviderVersion = ">= 5.100, < 7.0"
 
 // Backend is the terraform block of one module of an environment: the
 // required Terraform and providers, and, when the spec names one, the S3
-// backend with S3-native locking (use_lockfile, Terraform >= 1.10) and
+// backend with S3-native locking (use_lockfile, Terraform >= 1.11) and
 // encryption, at the module's own key.
 func Backend(env *model.Environment, module string, providers Obj) Obj {
-	t := Obj{"required_version": ">= 1.10.0", "required_providers": providers}
+	t := Obj{"required_version": ">= 1.11.0", "required_providers": providers}
 	b := env.Terraform.Backend
 	if b == nil {
 		return t

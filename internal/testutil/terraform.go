@@ -26,7 +26,7 @@ func Terraform(t testing.TB) string {
 	t.Helper()
 	bin, err := exec.LookPath("terraform")
 	if err != nil {
-		t.Fatal("terraform is not on PATH: these acceptance tests need Terraform >= 1.10 (see the README)")
+		t.Fatal("terraform is not on PATH: these acceptance tests need Terraform >= 1.11 (see the README)")
 	}
 	if _, err := os.Stat(filepath.Join(PluginDir(), "registry.terraform.io", "hashicorp", "aws")); err != nil {
 		t.Fatalf("the AWS provider mirror is missing at %s (set KUBERATOR_TF_PLUGIN_DIR): %v", PluginDir(), err)
