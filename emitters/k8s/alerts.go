@@ -76,7 +76,9 @@ func PromQL(namespace string, r model.NamedRule) (expr, hold string) {
 		return fmt.Sprintf(`100 * max by (namespace, pod, container) (container_memory_working_set_bytes{%[1]s, container!="", image!=""})`+
 			` / max by (namespace, pod, container) (kube_pod_container_resource_limits{%[1]s, resource="memory"}) > %s`, ns, num(*r.ThresholdPercent)), r.Window
 	case "nodeNotReady":
-		// Per node, whatever its Ready status is other than true (False or Unknown).
+		// Per node, whatever its Ready status is other than true (False or
+		// Unknown), as the API holds it: a node removed on purpose leaves the
+		// API and its series with it; a draining one stays Ready.
 		return `max by (node) (kube_node_status_condition{condition="Ready", status="true"}) < 1`, r.Window
 	case "nodeAllocatableNearFull":
 		return fmt.Sprintf(`100 * sum by (node) (container_memory_working_set_bytes{container!="", image!=""})`+

@@ -103,14 +103,10 @@ func (e emitter) condition(r model.NamedRule) obj {
 		"expiration_duration":            max(signalLostAfter, 2*model.Seconds(r.Window)),
 		"close_violations_on_expiration": true,
 	}
-	if r.Kind == "nodeNotReady" {
-		// A node whose kubelet stops reporting sends no sample at all: that
-		// pages too, unless the node was shut down on purpose (scale-down).
-		// And a node that is replaced stops reporting for good: its issue
-		// closes when its signal expires rather than after 24 hours.
-		c["open_violation_on_expiration"] = true
-		c["ignore_on_expected_termination"] = true
-	}
+	// No condition opens an issue when a facet goes silent: a node removed
+	// on purpose (a scale-in, a refresh, a spot reclaim) goes silent exactly
+	// like a dead one, and nothing tags it as expected. A cluster that stops
+	// reporting altogether has signalLost.
 	return c
 }
 
@@ -131,12 +127,21 @@ func (e emitter) signal(r model.NamedRule) (query, operator string, threshold fl
 		return "FROM K8sPodSample SELECT uniqueCount(podName) WHERE " + workloads +
 			" AND status = 'Failed' FACET namespaceName, clusterName", "above", *r.Threshold
 	case "podMemoryNearLimit":
-		return "FROM K8sContainerSample SELECT average(memoryWorkingSetUtilization) WHERE " + workloads +
-			" FACET containerName, podName, namespaceName, clusterName", "above", *r.ThresholdPercent
+		// The working set against the limit, as the OOM killer sees it.
+		// nri-kubernetes has no working-set share: its memoryUtilization is
+		// usage (page cache included) over the limit (src/metric/definition.go).
+		return "FROM K8sContainerSample SELECT average(memoryWorkingSetBytes) / average(memoryLimitBytes) * 100 WHERE " + workloads +
+			" AND memoryLimitBytes > 0 FACET containerName, podName, namespaceName, clusterName", "above", *r.ThresholdPercent
 	case "nodeNotReady":
-		// Per node: Ready is 1 (True), 0 (False) or -1 (Unknown).
-		return "FROM K8sNodeSample SELECT latest(`condition.Ready`) WHERE " + cluster +
-			" FACET nodeName, clusterName", "below", 1
+		// A node's own K8sNodeSample stops when the node dies, just as it
+		// stops when the node is removed on purpose. The cluster side tells
+		// them apart: kube-state-metrics reports every pod the API holds,
+		// and the node lifecycle controller marks the pods of a node that is
+		// NotReady or unreachable not ready, while a removed node's pods go
+		// with its Node object. The VPC CNI's aws-node pod runs on every
+		// node, so its readiness is the node's. A draining node stays Ready.
+		return "FROM K8sPodSample SELECT latest(isReady) WHERE " + cluster +
+			" AND namespaceName = 'kube-system' AND createdKind = 'DaemonSet' AND createdBy = 'aws-node' FACET nodeName, clusterName", "below", 1
 	case "nodeAllocatableNearFull":
 		return "FROM K8sNodeSample SELECT max(allocatableMemoryUtilization) WHERE " + cluster +
 			" FACET nodeName, clusterName", "above", *r.ThresholdPercent
@@ -153,7 +158,7 @@ func description(r model.NamedRule) string {
 	case "podMemoryNearLimit":
 		return "A container's working set nears its memory limit; next comes an OOM kill."
 	case "nodeNotReady":
-		return "Nodes report NotReady."
+		return "A node is NotReady or unreachable: the pods the API holds on it are not ready."
 	case "nodeAllocatableNearFull":
 		return "A node's allocatable memory is nearly used up."
 	}
