@@ -36,7 +36,7 @@ func (e emitter) addonIAM() module {
 		}
 		m.Resource("aws_iam_role", key, obj{
 			"name":               plan.RoleName(e.env.Name, name),
-			"assume_role_policy": assumeRolePolicy("pods.eks.amazonaws.com", "sts:AssumeRole", "sts:TagSession"),
+			"assume_role_policy": e.podIdentityTrust(c.Namespace, c.ServiceAccount),
 		})
 		m.Resource("aws_iam_role_policy", key, obj{
 			"name":   name,
@@ -68,7 +68,7 @@ func (e emitter) addonIAM() module {
 	if e.needsEBS() {
 		m.Resource("aws_iam_role", "ebs_csi", obj{
 			"name":               plan.RoleName(e.env.Name, "ebs-csi"),
-			"assume_role_policy": assumeRolePolicy("pods.eks.amazonaws.com", "sts:AssumeRole", "sts:TagSession"),
+			"assume_role_policy": e.podIdentityTrust("kube-system", EBSCSIServiceAccount),
 		})
 		m.Resource("aws_iam_role_policy_attachment", "ebs_csi", obj{
 			"role":       ref("aws_iam_role.ebs_csi.name"),

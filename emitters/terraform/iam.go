@@ -59,6 +59,32 @@ func managedPolicy(name string) string {
 }
 
 // assumeRolePolicy is a trust policy for one AWS service principal.
+// podIdentityTrust lets EKS Pod Identity assume a role for one service
+// account of this cluster alone. pods.eks.amazonaws.com names no cluster,
+// so without conditions any cluster of the account could associate the
+// role. EKS passes the session tags eks-cluster-arn, kubernetes-namespace
+// and kubernetes-service-account when it assumes the role, and the EKS user
+// guide (pod-id-role) conditions the trust policy on them; the account
+// guards against a confused deputy.
+func (e emitter) podIdentityTrust(namespace, serviceAccount string) string {
+	cluster := "arn:" + ref("data.aws_partition.current.partition") + ":eks:" + e.env.AWS.Region + ":" +
+		e.env.AWS.AccountID + ":cluster/" + e.plan.ClusterName
+	return policyJSON(obj{
+		"Version": "2012-10-17",
+		"Statement": []obj{{
+			"Effect":    "Allow",
+			"Principal": obj{"Service": "pods.eks.amazonaws.com"},
+			"Action":    []string{"sts:AssumeRole", "sts:TagSession"},
+			"Condition": obj{"StringEquals": obj{
+				"aws:SourceAccount":                         e.env.AWS.AccountID,
+				"aws:RequestTag/eks-cluster-arn":            cluster,
+				"aws:RequestTag/kubernetes-namespace":       namespace,
+				"aws:RequestTag/kubernetes-service-account": serviceAccount,
+			}},
+		}},
+	})
+}
+
 func assumeRolePolicy(service string, actions ...string) string {
 	doc := obj{
 		"Version": "2012-10-17",

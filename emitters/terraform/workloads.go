@@ -21,7 +21,7 @@ func (e emitter) workloadIAM() module {
 		key := "workload_" + plan.Key(name)
 		m.Resource("aws_iam_role", key, obj{
 			"name":               plan.RoleName(e.env.Name, name),
-			"assume_role_policy": assumeRolePolicy("pods.eks.amazonaws.com", "sts:AssumeRole", "sts:TagSession"),
+			"assume_role_policy": e.podIdentityTrust(e.env.Name, name),
 		})
 		deps := []string{"aws_eks_addon.eks_pod_identity_agent"}
 		if len(w.AWS.Statements) > 0 {
