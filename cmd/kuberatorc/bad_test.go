@@ -81,7 +81,7 @@ var badSpecs = []struct {
 	{"private subnets below 2,000 addresses", "private: prefixLength: 19", "private: prefixLength: 22",
 		"bad.cue:23:26: error: zone eu-west-1a: private subnet 10.20.0.0/22 has 1019 usable addresses; a subnet that holds nodes needs at least 2000", nil},
 	{"node groups outgrow their subnet", "private: prefixLength: 19", "private: prefixLength: 21",
-		"bad.cue:23:26: error: zone eu-west-1a: node groups need up to 2420 addresses (app 40 × (58 pods + 1) = 2360, system 2 × (29 pods + 1) = 60) but private subnet 10.20.0.0/21 has 2043: short by 377",
+		"bad.cue:23:26: error: zone eu-west-1a: node groups need up to 2686 addresses (app (40 + 4 rolling) × (58 pods + 1) = 2596, system (2 + 1 rolling) × (29 pods + 1) = 90) but private subnet 10.20.0.0/21 has 2043: short by 643",
 		[]string{"desired: 2, max: 10}", "desired: 2, max: 40}"}},
 	{"CoreDNS autoscaling off for a large cluster", `version: "1.33"`, `version: "1.33", coreDNS: autoscaling: false`,
 		"bad.cue:33:41: error: the cluster can hold 1914 pods (more than 1000): CoreDNS autoscaling must stay on", nil},
@@ -215,7 +215,18 @@ var badSpecs = []struct {
 			"\thint: run the system node groups in at least two zones, with room for every system pod in the others", nil},
 	{"a maximum healthy share too far above the minimum", "perZone: {min: 1, desired: 1, max: 2}",
 		"perZone: {min: 1, desired: 1, max: 2}, instanceRefresh: {minHealthyPercentage: 50, maxHealthyPercentage: 200}",
-		"bad.cue:53:108: error: maxHealthyPercentage 200 is more than 100 above minHealthyPercentage 50, which AWS refuses", nil},
+		"bad.cue:53:108: error: maxHealthyPercentage 200 is more than 100 above minHealthyPercentage 50, which AWS refuses when the refresh starts", nil},
+	{"a workload with AWS permissions and no path to them", `natGateways: "perZone"`,
+		`natGateways: "perZone", awsAPI: "endpoints", endpoints: ["sts"]`,
+		"bad.cue:121:8: error: workload service2 has managed policies, whose services kuberatorc cannot see, and reaches AWS only through endpoints\n" +
+			"\thint: write the actions in aws.statements, so the services they call are known, or set network.awsAPI: \"public\"", nil},
+	{"a workload that calls a service with no endpoint", `natGateways: "perZone"`,
+		`natGateways: "perZone", awsAPI: "endpoints", endpoints: ["sts"]`,
+		"bad.cue:121:3: error: workload service2 calls sqs, and reaches AWS only through the VPC's interface endpoints, which have none for it: it could never reach it\n" +
+			"\thint: add \"sqs\" to network.endpoints, or set network.awsAPI: \"public\"",
+		[]string{`aws: managedPolicies: ["arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess"]`, `aws: statements: [{actions: ["sqs:ReceiveMessage"], resources: ["*"]}]`}},
+	{"CoreDNS with one replica", `version: "1.33"`, `version: "1.33", coreDNS: minReplicas: 1`,
+		"bad.cue:33:41: error: CoreDNS with 1 replica stops resolving names whenever its node goes (a refresh, a scale-in, a spot reclaim)", nil},
 	{"an instance refresh keeping more than all nodes healthy", "perZone: {min: 1, desired: 1, max: 2}", "perZone: {min: 1, desired: 1, max: 2}, instanceRefresh: minHealthyPercentage: 110",
 		"bad.cue:53:81: error: nodeGroups.system.instanceRefresh.minHealthyPercentage: invalid value 110 (out of bound <=100)", nil},
 }

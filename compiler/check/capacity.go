@@ -55,9 +55,9 @@ func checkIPBudget(env *model.Environment, p *plan.Plan, ds *diag.Diagnostics) {
 		if need := z.Demanded(); need > z.Allocatable {
 			var parts []string
 			for _, d := range z.Demand {
-				parts = append(parts, fmt.Sprintf("%s %d × (%d pods + 1) = %d", d.Group, d.Nodes, d.MaxPods, d.Addresses))
+				parts = append(parts, fmt.Sprintf("%s (%d + %d rolling) × (%d pods + 1) = %d", d.Group, d.Nodes, d.Surge, d.MaxPods, d.Addresses))
 			}
-			ds.Errorf(pos, "use a shorter private prefix length, or lower the groups' perZone.max",
+			ds.Errorf(pos, "use a shorter private prefix length, or lower the groups' perZone.max (an instance refresh launches up to maxHealthyPercentage above it, and at least one node)",
 				"zone %s: node groups need up to %d addresses (%s) but private subnet %s has %d: short by %d",
 				z.Name, need, strings.Join(parts, ", "), z.PrivateCIDR, z.Allocatable, need-z.Allocatable)
 		}

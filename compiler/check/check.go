@@ -24,6 +24,7 @@ func Spec(env *model.Environment, cat *model.Catalog, p *plan.Plan) diag.Diagnos
 	checkAddons(env, cat, p, &ds)
 	checkHosts(env, p, &ds)
 	checkWorkloads(env, &ds)
+	checkAWSPath(env, &ds)
 	checkAlerts(env, p, &ds)
 	checkOperations(env, &ds)
 	return ds

@@ -66,6 +66,10 @@ func checkCluster(env *model.Environment, ds *diag.Diagnostics) {
 			}
 		}
 	}
+	if dns := env.Cluster.CoreDNS; dns.MinReplicas < 2 {
+		ds.Errorf(env.Positions.Of("cluster", "coreDNS", "minReplicas"), "keep minReplicas at 2 or more",
+			"CoreDNS with %d replica stops resolving names whenever its node goes (a refresh, a scale-in, a spot reclaim)", dns.MinReplicas)
+	}
 	if !ep.Public && len(ep.PublicCIDRs) > 0 {
 		ds.Warnf(diag.PublicCIDRsUnused, env.Positions.Of("cluster", "endpoint", "publicCIDRs"), "remove publicCIDRs or set endpoint.public: true",
 			"publicCIDRs has no effect on a private-only endpoint")

@@ -8,21 +8,17 @@ import (
 	"github.com/kuberator/kuberator/compiler/plan"
 )
 
-// checkRefreshPreferences: the ASG takes a maximum healthy share at most
-// 100 points above the minimum, and one of 100% leaves it no room to
-// launch before it terminates, so the minimum must then be below 100%.
+// checkRefreshPreferences: AWS refuses a maximum healthy share more than
+// 100 points above the minimum (RefreshPreferences in the Auto Scaling API
+// reference), when the refresh starts: after apply, for Terraform passes it.
 func checkRefreshPreferences(env *model.Environment, ds *diag.Diagnostics) {
 	for _, name := range model.SortedKeys(env.NodeGroups) {
 		r := env.NodeGroups[name].InstanceRefresh
-		pos := env.Positions.Of("nodeGroups", name, "instanceRefresh", "maxHealthyPercentage")
-		switch {
-		case r.MaxHealthyPercentage-r.MinHealthyPercentage > 100:
-			ds.Errorf(pos, "raise minHealthyPercentage, or lower maxHealthyPercentage to at most 100 above it",
-				"maxHealthyPercentage %d is more than 100 above minHealthyPercentage %d, which AWS refuses",
+		if r.MaxHealthyPercentage-r.MinHealthyPercentage > 100 {
+			ds.Errorf(env.Positions.Of("nodeGroups", name, "instanceRefresh", "maxHealthyPercentage"),
+				"raise minHealthyPercentage, or lower maxHealthyPercentage to at most 100 above it",
+				"maxHealthyPercentage %d is more than 100 above minHealthyPercentage %d, which AWS refuses when the refresh starts",
 				r.MaxHealthyPercentage, r.MinHealthyPercentage)
-		case r.MinHealthyPercentage == 100 && r.MaxHealthyPercentage == 100:
-			ds.Errorf(pos, "set maxHealthyPercentage above 100, so that replacements launch first",
-				"with both healthy shares at 100%% the instance refresh of node group %s can neither launch nor terminate a node", name)
 		}
 	}
 }

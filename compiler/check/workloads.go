@@ -9,6 +9,7 @@ import (
 
 	"github.com/kuberator/kuberator/compiler/diag"
 	"github.com/kuberator/kuberator/compiler/model"
+	"github.com/kuberator/kuberator/compiler/plan"
 	"github.com/kuberator/kuberator/internal/text"
 )
 
@@ -81,3 +82,39 @@ func checkProbes(env *model.Environment, name string, w *model.Workload, ds *dia
 
 // secretName matches env variable names that hold credentials.
 var secretName = regexp.MustCompile(`(?i)(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|ACCESS_?KEY)`)
+
+// checkAWSPath: a workload with AWS permissions must be able to reach the
+// services it calls. With network.awsAPI "endpoints" its only way is an
+// interface endpoint of each (the NetworkPolicy opens nothing else); S3's
+// gateway endpoint routes to public addresses, which that leaves shut.
+func checkAWSPath(env *model.Environment, ds *diag.Diagnostics) {
+	if env.Network.AWSAPI != "endpoints" {
+		return
+	}
+	if len(plan.InterfaceEndpoints(env)) == 0 {
+		ds.Errorf(env.Positions.Of("network", "awsAPI"), `list the services in network.endpoints, or set awsAPI: "public"`,
+			`network.awsAPI is "endpoints", and network.endpoints lists no interface endpoint: no workload could reach AWS`)
+	}
+	for _, name := range model.SortedKeys(env.Workloads) {
+		w := env.Workloads[name]
+		if w.AWS == nil {
+			continue
+		}
+		pos := env.Positions.Of("workloads", name, "aws")
+		if len(w.AWS.ManagedPolicies) > 0 {
+			ds.Errorf(env.Positions.Of("workloads", name, "aws", "managedPolicies"),
+				`write the actions in aws.statements, so the services they call are known, or set network.awsAPI: "public"`,
+				"workload %s has managed policies, whose services kuberatorc cannot see, and reaches AWS only through endpoints", name)
+		}
+		for _, service := range plan.AWSServices(w) {
+			if plan.EndpointCovers(env, service) {
+				continue
+			}
+			hint := fmt.Sprintf(`add %q to network.endpoints, or set network.awsAPI: "public"`, service)
+			if service == "s3" {
+				hint = `S3's gateway endpoint leads to S3's public addresses, which "endpoints" leaves shut: set network.awsAPI: "public"`
+			}
+			ds.Errorf(pos, hint, "workload %s calls %s, and reaches AWS only through the VPC's interface endpoints, which have none for it: it could never reach it", name, service)
+		}
+	}
+}

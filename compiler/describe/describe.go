@@ -293,8 +293,11 @@ func describeOperations(env *model.Environment, p *plan.Plan) OperationsInfo {
 		}
 		o.Access = append(o.Access, fmt.Sprintf("%s: %s, %s", a.Principal, a.Policy, scope))
 	}
-	o.Nodes = "a changed launch template (a new AMI, kubelet settings) replaces each group's nodes in a rolling instance refresh; " +
-		"every termination waits for aws-node-termination-handler to drain the node (5 minutes at most). " +
+	drain := p.DrainBudget(env)
+	o.Nodes = "a changed launch template (a new AMI, kubelet settings) replaces each group's nodes in a rolling instance refresh, " +
+		"launching each replacement before its node goes unless instanceRefresh says otherwise; " +
+		fmt.Sprintf("every termination waits for aws-node-termination-handler to take the node out of the ALB and drain it (%d s at most, the longest pod grace %d s and a margin; the hook holds the node %d s). ",
+			drain.NodeSeconds, drain.PodSeconds, drain.HeartbeatSeconds) +
 		"perZone.desired applies when an ASG is created; after that the cluster autoscaler owns the size, and Terraform leaves it alone"
 	o.Logs = fmt.Sprintf("control plane %s, %d days", plan.ClusterLogGroup(p.ClusterName), env.Cluster.LogRetentionDays)
 	if fl := env.Network.FlowLogs; fl.Enabled && fl.Destination == "cloudwatch" {

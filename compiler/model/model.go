@@ -92,6 +92,10 @@ type Network struct {
 	NATGateways string   `json:"natGateways"` // "perZone" or "single"
 	CNI         CNI      `json:"cni"`
 	FlowLogs    FlowLogs `json:"flowLogs"`
+	// Endpoints are the AWS services the VPC gets endpoints for.
+	Endpoints []string `json:"endpoints"`
+	// AWSAPI is how workloads reach AWS: "public" or "endpoints".
+	AWSAPI string `json:"awsAPI"`
 }
 
 // FlowLogs records the VPC's traffic, to CloudWatch Logs or to S3.
@@ -103,8 +107,9 @@ type FlowLogs struct {
 }
 
 type Subnets struct {
-	Public  SubnetSize `json:"public"`
-	Private SubnetSize `json:"private"`
+	Public    SubnetSize `json:"public"`
+	Private   SubnetSize `json:"private"`
+	Endpoints SubnetSize `json:"endpoints"`
 }
 
 type SubnetSize struct {
@@ -171,7 +176,7 @@ type NodeGroup struct {
 	Taints          []Taint           `json:"taints"`
 	AMIFamily       string            `json:"amiFamily"`
 	RootVolume      RootVolume        `json:"rootVolume"`
-	InstanceRefresh InstanceRefresh `json:"instanceRefresh"`
+	InstanceRefresh InstanceRefresh   `json:"instanceRefresh"`
 }
 
 // InstanceRefresh is how an ASG replaces its nodes when its launch
@@ -277,6 +282,9 @@ type CatalogPods struct {
 	// Requests is the values path of the requests, when the chart reads
 	// them elsewhere than at <component>.resources.requests.
 	Requests string `json:"requests,omitempty"`
+	// Grace is the values path of the pods' terminationGracePeriodSeconds,
+	// when the catalog sets one longer than Kubernetes' default.
+	Grace    string `json:"grace,omitempty"`
 	CPU      string `json:"cpu"`
 	Memory   string `json:"memory"`
 	Critical string `json:"critical,omitempty"`

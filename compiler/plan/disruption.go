@@ -249,3 +249,18 @@ func clonePods(m map[int]int) map[int]int {
 	}
 	return out
 }
+
+// Surge is how many nodes above its size an ASG of n nodes launches at
+// most while an instance refresh rolls it: up to its maximum healthy
+// share, and at least one when it keeps every node healthy, which the
+// Auto Scaling API then does by launching before it terminates.
+func Surge(n int, r model.InstanceRefresh) int {
+	if n == 0 {
+		return 0
+	}
+	extra := n * (r.MaxHealthyPercentage - 100) / 100
+	if r.MinHealthyPercentage >= 100 {
+		return max(1, extra)
+	}
+	return extra
+}

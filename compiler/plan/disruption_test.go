@@ -43,7 +43,7 @@ func group(role, capacity string, min, desired, max, minHealthy int, zones ...st
 	}
 	return &model.NodeGroup{Role: role, Capacity: capacity, InstanceTypes: []string{"t.small"}, Zones: zones,
 		PerZone:         model.Sizes{Min: min, Max: max, Desired: &desired},
-		InstanceRefresh: model.InstanceRefresh{MinHealthyPercentage: minHealthy, MaxHealthyPercentage: 200}}
+		InstanceRefresh: model.InstanceRefresh{MinHealthyPercentage: minHealthy, MaxHealthyPercentage: 110}}
 }
 
 func web(replicas int, cpu string, host bool) *model.Workload {

@@ -101,12 +101,19 @@ func (p *Plan) PodSets(env *model.Environment) []PodSet {
 }
 
 // replicas is the add-on's replica count at a values path: the spec's
-// replicas for the add-on's own path, else the spec's values, the values
-// its Kubernetes minor pins, the catalog's; 1 when none sets it.
+// replicas for the add-on's own path, else as intValue reads it, 1 when
+// nothing sets it.
 func (a *Addon) replicas(minor, path string) int {
 	if a.Replicas != nil && path == a.Catalog.Replicas {
 		return *a.Replicas
 	}
+	return a.intValue(minor, path, 1)
+}
+
+// intValue reads a number at a values path: the spec's values, else the
+// values its Kubernetes minor pins, else the catalog's; def when none sets
+// it.
+func (a *Addon) intValue(minor, path string, def int) int {
 	pin, _ := a.Catalog.Pin(minor)
 	for _, values := range []map[string]any{a.Values, pin.Values, a.Catalog.Values} {
 		// The spec's values come through JSON, the catalog's from CUE.
@@ -119,7 +126,7 @@ func (a *Addon) replicas(minor, path string) int {
 			return n
 		}
 	}
-	return 1
+	return def
 }
 
 // lookup reads a dotted path of nested values.

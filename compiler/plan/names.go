@@ -42,6 +42,12 @@ func TerminationQueueURL(region, account, cluster string) string {
 	return "https://sqs." + region + "." + domain + "/" + account + "/" + TerminationQueue(cluster)
 }
 
+// TerminationManagedTag is the instance tag key the termination handler
+// checks before it drains a node: nodes without it are not its to drain.
+// The handler reads only that the key is there, so each cluster has a key
+// of its own, and clusters in one account leave each other's nodes alone.
+func TerminationManagedTag(cluster string) string { return "aws-node-termination-handler/" + cluster }
+
 // TerminationRules are the keys of the EventBridge rules that fill the
 // termination queue; the Terraform emitter holds their event patterns.
 var TerminationRules = []string{"asg_lifecycle", "spot_interruption", "state_change", "scheduled_change"}

@@ -61,6 +61,8 @@ type Zone struct {
 	Short       string // 1a: the az node label
 	PublicCIDR  string
 	PrivateCIDR string
+	// EndpointCIDR holds the VPC endpoints' interfaces; "" without endpoints.
+	EndpointCIDR string
 	// Allocatable is the private subnet's usable addresses.
 	Allocatable int
 	// Demand is each node group's worst case in this zone's private subnet.
@@ -68,10 +70,13 @@ type Zone struct {
 }
 
 // Demand is the most addresses one node group can take in one zone: every
-// node at max, each with its own address and a full set of pod addresses.
+// node at max, and the replacements an instance refresh launches first,
+// each with its own address and a full set of pod addresses.
 type Demand struct {
-	Group     string
-	Nodes     int
+	Group string
+	Nodes int
+	// Surge is the nodes a refresh launches above Nodes.
+	Surge     int
 	MaxPods   int
 	Addresses int
 }
@@ -207,8 +212,10 @@ func demand(groups []Group, zone string) []Demand {
 		if !slices.Contains(g.Spec.Zones, zone) {
 			continue
 		}
-		nodes := g.Spec.PerZone.Max
-		out = append(out, Demand{Group: g.Name, Nodes: nodes, MaxPods: g.MaxPods, Addresses: nodes * (g.MaxPods + 1)})
+		// A group at its max still rolls: the replacements it launches
+		// first take addresses too.
+		nodes, surge := g.Spec.PerZone.Max, Surge(g.Spec.PerZone.Max, g.Spec.InstanceRefresh)
+		out = append(out, Demand{Group: g.Name, Nodes: nodes, Surge: surge, MaxPods: g.MaxPods, Addresses: (nodes + surge) * (g.MaxPods + 1)})
 	}
 	return out
 }
@@ -288,6 +295,12 @@ func carveSubnets(env *model.Environment) ([]Zone, error) {
 	for i := range zones {
 		blocks = append(blocks, block{pub, &zones[i].PublicCIDR, "public"})
 	}
+	if len(InterfaceEndpoints(env)) > 0 {
+		// Smallest, so laid out last: adding endpoints moves no other subnet.
+		for i := range zones {
+			blocks = append(blocks, block{env.Network.Subnets.Endpoints.PrefixLength, &zones[i].EndpointCIDR, "endpoints"})
+		}
+	}
 	slices.SortStableFunc(blocks, func(a, b block) int { return a.bits - b.bits })
 
 	start := ipv4(vpc.Addr())
@@ -303,8 +316,8 @@ func carveSubnets(env *model.Environment) ([]Zone, error) {
 		cursor = (cursor + size - 1) / size * size
 		if cursor+size > end {
 			return nil, &Error{Path: []string{"network", "vpcCIDR"},
-				Msg: fmt.Sprintf("VPC %s cannot hold %d private /%d and %d public /%d subnets (%d addresses needed, %d available)",
-					vpc, len(zones), priv, len(zones), pub, len(zones)*(1<<(32-priv)+1<<(32-pub)), end-start),
+				Msg: fmt.Sprintf("VPC %s cannot hold %d private /%d and %d public /%d subnets%s (%d addresses needed, %d available)",
+					vpc, len(zones), priv, len(zones), pub, endpointsText(env, len(zones)), needed(env, len(zones)), end-start),
 				Hint: "use a larger VPC CIDR or longer subnet prefix lengths"}
 		}
 		*b.dst = netip.PrefixFrom(addr(cursor), b.bits).String()
@@ -320,4 +333,20 @@ func ipv4(a netip.Addr) uint64 {
 
 func addr(u uint64) netip.Addr {
 	return netip.AddrFrom4([4]byte{byte(u >> 24), byte(u >> 16), byte(u >> 8), byte(u)})
+}
+
+func needed(env *model.Environment, zones int) int {
+	s := env.Network.Subnets
+	per := 1<<(32-s.Private.PrefixLength) + 1<<(32-s.Public.PrefixLength)
+	if len(InterfaceEndpoints(env)) > 0 {
+		per += 1 << (32 - s.Endpoints.PrefixLength)
+	}
+	return zones * per
+}
+
+func endpointsText(env *model.Environment, zones int) string {
+	if len(InterfaceEndpoints(env)) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" and %d endpoint /%d subnets", zones, env.Network.Subnets.Endpoints.PrefixLength)
 }

@@ -70,7 +70,3 @@ func ClusterSecrets(env *model.Environment) []ClusterSecret {
 	}
 	return out
 }
-
-// TerminationManagedTag is the instance tag the handler checks before it
-// drains a node: nodes without it are not its to drain.
-const TerminationManagedTag = "aws-node-termination-handler/managed"

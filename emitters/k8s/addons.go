@@ -135,6 +135,7 @@ func (e *emitter) substitute(v any) any {
 		"$(kubernetesVersion)", e.env.Cluster.Version,
 		"$(logGroup)", plan.ContainerLogGroup(e.plan.ClusterName),
 		"$(terminationQueueURL)", plan.TerminationQueueURL(e.env.AWS.Region, e.env.AWS.AccountID, e.plan.ClusterName),
+		"$(terminationManagedTag)", plan.TerminationManagedTag(e.plan.ClusterName),
 	)
 	switch v := v.(type) {
 	case map[string]any:
@@ -160,6 +161,9 @@ func (e *emitter) substitute(v any) any {
 		}
 		return out
 	case string:
+		if v == "$(drainSeconds)" {
+			return e.plan.DrainBudget(e.env).NodeSeconds
+		}
 		return r.Replace(v)
 	}
 	return v

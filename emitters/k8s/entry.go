@@ -2,6 +2,7 @@ package k8s
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/kuberator/kuberator/compiler/layout"
@@ -33,15 +34,19 @@ func (e *emitter) entry() {
 	annotations := map[string]string{
 		"alb.ingress.kubernetes.io/scheme": "internet-facing",
 		// TLS 1.2 and 1.3 only; the controller's default policy allows 1.0.
-		"alb.ingress.kubernetes.io/ssl-policy":       SSLPolicy,
-		"alb.ingress.kubernetes.io/target-type":      "instance",
-		"alb.ingress.kubernetes.io/listen-ports":     `[{"HTTP": 80}, {"HTTPS": 443}]`,
-		"alb.ingress.kubernetes.io/certificate-arn":  in.CertificateARN,
-		"alb.ingress.kubernetes.io/inbound-cidrs":    strings.Join(in.InboundCIDRs, ","),
-		"alb.ingress.kubernetes.io/healthcheck-path": health,
-		"alb.ingress.kubernetes.io/success-codes":    in.HealthCheck.SuccessCodes,
-		"alb.ingress.kubernetes.io/tags":             "Environment=" + e.env.Name + ",ManagedBy=kuberatorc",
-		"external-dns.alpha.kubernetes.io/hostname":  strings.Join(PublicHosts(e.env), ","),
+		"alb.ingress.kubernetes.io/ssl-policy": SSLPolicy,
+		// A node the termination handler labels out of the target group
+		// finishes its requests in flight within this, well inside the
+		// drain (AWS's default of 300 s would outlast it).
+		"alb.ingress.kubernetes.io/target-group-attributes": "deregistration_delay.timeout_seconds=" + strconv.Itoa(plan.DeregistrationDelaySeconds),
+		"alb.ingress.kubernetes.io/target-type":             "instance",
+		"alb.ingress.kubernetes.io/listen-ports":            `[{"HTTP": 80}, {"HTTPS": 443}]`,
+		"alb.ingress.kubernetes.io/certificate-arn":         in.CertificateARN,
+		"alb.ingress.kubernetes.io/inbound-cidrs":           strings.Join(in.InboundCIDRs, ","),
+		"alb.ingress.kubernetes.io/healthcheck-path":        health,
+		"alb.ingress.kubernetes.io/success-codes":           in.HealthCheck.SuccessCodes,
+		"alb.ingress.kubernetes.io/tags":                    "Environment=" + e.env.Name + ",ManagedBy=kuberatorc",
+		"external-dns.alpha.kubernetes.io/hostname":         strings.Join(PublicHosts(e.env), ","),
 	}
 	if in.SSLRedirect {
 		annotations["alb.ingress.kubernetes.io/ssl-redirect"] = "443"

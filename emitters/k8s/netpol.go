@@ -95,10 +95,7 @@ func (e *emitter) egressRule(name string, w *model.Workload, servers []string) [
 		})
 	}
 	if w.AWS != nil {
-		rules = append(rules, obj{
-			"to":    []obj{{"ipBlock": obj{"cidr": podIdentityAgent}}},
-			"ports": []obj{{"protocol": "TCP", "port": podIdentityAgentPort}},
-		})
+		rules = append(rules, e.awsRules(w)...)
 	}
 	for _, dest := range w.Egress {
 		cidr := dest
@@ -109,6 +106,37 @@ func (e *emitter) egressRule(name string, w *model.Workload, servers []string) [
 	}
 	return rules
 }
+
+// awsRules are a workload's paths to AWS: the Pod Identity agent for its
+// credentials, the VPC's interface endpoints, and (unless every service it
+// calls has one, or the spec keeps AWS to the endpoints) TCP 443 to AWS's
+// public endpoints through NAT: any address outside the VPC, the service
+// range and link-local, so nothing inside the cluster opens up.
+func (e *emitter) awsRules(w *model.Workload) []obj {
+	https := []obj{{"protocol": "TCP", "port": 443}}
+	rules := []obj{{
+		"to":    []obj{{"ipBlock": obj{"cidr": podIdentityAgent}}},
+		"ports": []obj{{"protocol": "TCP", "port": podIdentityAgentPort}},
+	}}
+	if len(plan.InterfaceEndpoints(e.env)) > 0 {
+		var to []obj
+		for _, z := range e.plan.Zones {
+			to = append(to, obj{"ipBlock": obj{"cidr": z.EndpointCIDR}})
+		}
+		rules = append(rules, obj{"to": to, "ports": https})
+	}
+	if plan.PublicAWS(e.env, w) {
+		rules = append(rules, obj{
+			"to": []obj{{"ipBlock": obj{"cidr": "0.0.0.0/0",
+				"except": []string{e.env.Network.VPCCIDR, e.env.Cluster.ServiceCIDR, linkLocal}}}},
+			"ports": https,
+		})
+	}
+	return rules
+}
+
+// linkLocal holds the instance metadata service, which no workload needs.
+const linkLocal = "169.254.0.0/16"
 
 func byName(namespace string) obj {
 	return obj{"matchLabels": map[string]string{"kubernetes.io/metadata.name": namespace}}

@@ -86,9 +86,19 @@ func (e emitter) addons(m module) {
 	m.Resource("aws_eks_addon", "kube_proxy", e.managedAddon(m, "kube-proxy", nil))
 	m.Resource("aws_eks_addon", "eks_pod_identity_agent", e.managedAddon(m, "eks-pod-identity-agent", nil))
 	config := e.systemPlacement()
+	// DNS outlives a node and a zone: at least two replicas, spread over
+	// zones, with a budget. These are the add-on's defaults (EKS user
+	// guide, managing-coredns), said outright so that they hold.
+	config["podDisruptionBudget"] = obj{"enabled": true, "maxUnavailable": 1}
+	config["topologySpreadConstraints"] = []obj{{
+		"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway",
+		"labelSelector": obj{"matchLabels": obj{"k8s-app": "kube-dns"}},
+	}}
 	if e.plan.CoreDNSAutoscaling {
 		dns := e.env.Cluster.CoreDNS
 		config["autoScaling"] = obj{"enabled": true, "minReplicas": dns.MinReplicas, "maxReplicas": dns.MaxReplicas}
+	} else {
+		config["replicaCount"] = 2
 	}
 	coredns := e.managedAddon(m, "coredns", config)
 	var asgs []string

@@ -74,6 +74,7 @@ func (e emitter) network() module {
 			"depends_on":    []string{"aws_internet_gateway.main"},
 		})
 	}
+	e.endpoints(m)
 	e.flowLogs(m)
 	return m
 }

@@ -169,7 +169,7 @@ func (e emitter) asgTags(a plan.ASG) []obj {
 		{"key": "kubernetes.io/cluster/" + cluster, "value": "owned", "propagate_at_launch": true},
 		{"key": "k8s.io/cluster-autoscaler/enabled", "value": "true", "propagate_at_launch": false},
 		// The termination handler drains only nodes whose instance has it.
-		{"key": plan.TerminationManagedTag, "value": "true", "propagate_at_launch": true},
+		{"key": plan.TerminationManagedTag(cluster), "value": "true", "propagate_at_launch": true},
 		{"key": "k8s.io/cluster-autoscaler/" + cluster, "value": "owned", "propagate_at_launch": false},
 		{"key": "k8s.io/cluster-autoscaler/node-template/label/topology.kubernetes.io/zone", "value": a.Zone.Name, "propagate_at_launch": false},
 	}

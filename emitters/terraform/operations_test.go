@@ -9,6 +9,7 @@ import (
 
 	tfjson "github.com/hashicorp/terraform-json"
 
+	"github.com/kuberator/kuberator/compiler/plan"
 	"github.com/kuberator/kuberator/internal/testutil"
 )
 
@@ -49,8 +50,8 @@ func checkOperations(t *testing.T, env string, planned map[string]*tfjson.StateR
 			prefs := ir[0].(map[string]any)["preferences"].([]any)[0].(map[string]any)
 			// Launch before terminate: every node stays in service while its
 			// replacement joins (the examples keep the defaults).
-			if prefs["min_healthy_percentage"] != float64(100) || prefs["max_healthy_percentage"] != float64(200) || prefs["skip_matching"] != true {
-				t.Errorf("%s: refresh preferences %v, want min healthy 100, max healthy 200, skip matching", addr, prefs)
+			if prefs["min_healthy_percentage"] != float64(100) || prefs["max_healthy_percentage"] != float64(110) || prefs["skip_matching"] != true {
+				t.Errorf("%s: refresh preferences %v, want min healthy 100, max healthy 110, skip matching", addr, prefs)
 			}
 			lt := config[addr].Expressions["launch_template"]
 			if lt == nil { // a mixed-instances group
@@ -118,6 +119,28 @@ func checkTags(t *testing.T, _ string, planned map[string]*tfjson.StateResource)
 	}
 }
 
+// checkPodIdentityTrust: every role EKS Pod Identity may assume is
+// conditioned on the account, this cluster's ARN and one service account.
+func checkPodIdentityTrust(t *testing.T, planned map[string]*tfjson.StateResource) {
+	t.Helper()
+	n := 0
+	for addr, r := range planned {
+		doc, _ := r.AttributeValues["assume_role_policy"].(string)
+		if r.Type != "aws_iam_role" || !strings.Contains(doc, "pods.eks.amazonaws.com") {
+			continue
+		}
+		n++
+		for _, key := range []string{"aws:SourceAccount", "aws:RequestTag/eks-cluster-arn", "aws:RequestTag/kubernetes-namespace", "aws:RequestTag/kubernetes-service-account"} {
+			if !strings.Contains(doc, `"`+key+`"`) {
+				t.Errorf("%s: its trust policy has no %s condition: %s", addr, key, doc)
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("no Pod Identity role planned")
+	}
+}
+
 func hasEnvironment(tags map[string]any) bool {
 	for k, v := range tags {
 		if strings.EqualFold(k, "Environment") && v != "" {
@@ -133,6 +156,16 @@ func TestOfflinePlanProd(t *testing.T) {
 	t.Parallel()
 	_, planned, config := offlinePlan(t, "prod")
 	checkOperations(t, "prod", planned, config)
+	checkPodIdentityTrust(t, planned)
+	for _, e := range []string{"sts", "ecr_api", "ecr_dkr"} {
+		ep := planned["aws_vpc_endpoint."+e]
+		if ep == nil || ep.AttributeValues["vpc_endpoint_type"] != "Interface" || ep.AttributeValues["private_dns_enabled"] != true {
+			t.Errorf("prod lists %s among its endpoints: %v", e, ep)
+		}
+	}
+	if s3 := planned["aws_vpc_endpoint.s3"]; s3 == nil || s3.AttributeValues["vpc_endpoint_type"] != "Gateway" {
+		t.Errorf("prod lists s3 among its endpoints: %v", s3)
+	}
 	q := planned["aws_sqs_queue.node_termination"]
 	if q == nil || q.AttributeValues["name"] != "prod-node-termination" || q.AttributeValues["sqs_managed_sse_enabled"] != true {
 		t.Fatalf("termination queue: %v", q)
@@ -156,6 +189,18 @@ func TestOfflinePlanProd(t *testing.T) {
 	if !slices.Equal(rules, want) {
 		t.Errorf("rules %v, want %v", rules, want)
 	}
+	// The ASG rule hears only this cluster's ASGs.
+	var lifecycle struct {
+		Detail struct {
+			Groups []string `json:"AutoScalingGroupName"`
+		} `json:"detail"`
+	}
+	if err := json.Unmarshal([]byte(planned["aws_cloudwatch_event_rule.node_termination_asg_lifecycle"].AttributeValues["event_pattern"].(string)), &lifecycle); err != nil {
+		t.Fatal(err)
+	}
+	if len(lifecycle.Detail.Groups) == 0 || slices.ContainsFunc(lifecycle.Detail.Groups, func(g string) bool { return !strings.HasPrefix(g, "prod-") }) {
+		t.Errorf("the lifecycle rule is not scoped to prod's ASGs: %v", lifecycle.Detail.Groups)
+	}
 	for addr, r := range planned {
 		if r.Type != "aws_autoscaling_group" {
 			continue
@@ -167,7 +212,7 @@ func TestOfflinePlanProd(t *testing.T) {
 		managed := false
 		for _, tag := range r.AttributeValues["tag"].([]any) {
 			tag := tag.(map[string]any)
-			managed = managed || tag["key"] == "aws-node-termination-handler/managed" && tag["propagate_at_launch"] == true
+			managed = managed || tag["key"] == plan.TerminationManagedTag("prod") && tag["propagate_at_launch"] == true
 		}
 		if !managed {
 			t.Errorf("%s: its instances lack the tag the handler checks before draining", addr)

@@ -1,6 +1,9 @@
 package terraform
 
 import (
+	"maps"
+	"slices"
+
 	"github.com/kuberator/kuberator/compiler/plan"
 )
 
@@ -58,10 +61,18 @@ func (e emitter) termination() module {
 		r := terminationRules[rule]
 		key := "node_termination_" + rule
 		name := plan.TerminationRuleName(e.plan.ClusterName, rule)
+		pattern := r.pattern
+		if rule == "asg_lifecycle" {
+			// Only this cluster's ASGs: the EC2 events carry no group and
+			// stay account-wide, and the handler drops those of instances
+			// without this cluster's tag.
+			pattern = maps.Clone(pattern)
+			pattern["detail"] = obj{"AutoScalingGroupName": e.asgNames()}
+		}
 		m.Resource("aws_cloudwatch_event_rule", key, obj{
 			"name":          name,
 			"description":   r.description + ": the node termination handler drains its node.",
-			"event_pattern": policyJSON(r.pattern),
+			"event_pattern": policyJSON(pattern),
 			"tags":          e.nameTags(name),
 		})
 		m.Resource("aws_cloudwatch_event_target", key, obj{
@@ -76,10 +87,23 @@ func (e emitter) termination() module {
 				"name":                   "drain",
 				"autoscaling_group_name": ref("aws_autoscaling_group.%s.name", a.Key),
 				"lifecycle_transition":   "autoscaling:EC2_INSTANCE_TERMINATING",
-				"heartbeat_timeout":      300,
-				"default_result":         "CONTINUE",
+				// Long enough for the whole drain chain (plan.DrainBudget).
+				"heartbeat_timeout": e.plan.DrainBudget(e.env).HeartbeatSeconds,
+				"default_result":    "CONTINUE",
 			})
 		}
 	}
 	return m
+}
+
+// asgNames are every ASG of the environment, by name.
+func (e emitter) asgNames() []string {
+	var out []string
+	for _, g := range e.plan.Groups {
+		for _, a := range g.ASGs {
+			out = append(out, a.Name)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

@@ -26,7 +26,7 @@ func Description(w io.Writer, d describe.Description) error {
 	for _, z := range d.Zones {
 		var parts []string
 		for _, dm := range z.Demand {
-			parts = append(parts, fmt.Sprintf("%s %d×(%d+1)", dm.Group, dm.Nodes, dm.MaxPods))
+			parts = append(parts, fmt.Sprintf("%s (%d+%d)×(%d+1)", dm.Group, dm.Nodes, dm.Surge, dm.MaxPods))
 		}
 		p("  %s\t%s\t%s\t%s\t%d\t%d\t%.1f%%\t%s\n", z.Name, z.PublicCIDR, z.PrivateCIDR, yesNo(z.NATGateway), z.Allocatable, z.WorstCase, z.Headroom, strings.Join(parts, " + "))
 	}
