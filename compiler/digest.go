@@ -9,8 +9,6 @@ import (
 	"strings"
 
 	"github.com/kuberator/kuberator/compiler/load"
-	"github.com/kuberator/kuberator/schema"
-	"github.com/kuberator/kuberator/stdlib"
 )
 
 // inputDigest hashes what an environment's files are generated from: the
@@ -25,7 +23,7 @@ func inputDigest(srcs []load.Source, version string) string {
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "kuberatorc %s\x00", version)
-	for _, fsys := range []fs.FS{schema.FS, stdlib.FS} {
+	for _, fsys := range load.Library {
 		hashFS(h, fsys)
 	}
 	for _, s := range srcs {

@@ -41,7 +41,7 @@ func TestTerminationHandlerSidesAgree(t *testing.T) {
 				Values map[string]any `json:"values"`
 			} `json:"spec"`
 		}
-		patch := res.Files["kubernetes/overlays/"+env+"/infra/patches/helmrelease-aws-node-termination-handler.yaml"]
+		patch := res.Files["kubernetes/overlays/"+env+"/infra/helmrelease-aws-node-termination-handler.yaml"]
 		if err := yaml.Unmarshal(patch, &release); err != nil {
 			t.Fatal(err)
 		}
@@ -107,13 +107,9 @@ func TestDrainChainFitsTheHook(t *testing.T) {
 			}
 			return hr.Spec.Values
 		}
-		handler := values("kubernetes/overlays/" + env + "/infra/patches/helmrelease-aws-node-termination-handler.yaml")
+		handler := values("kubernetes/overlays/" + env + "/infra/helmrelease-aws-node-termination-handler.yaml")
 		drain := int(handler["nodeTerminationGracePeriod"].(float64))
-		if handler["excludeFromLoadBalancers"] != nil {
-			t.Errorf("%s: excludeFromLoadBalancers belongs in the base", env)
-		}
-		base := values("kubernetes/base/aws-node-termination-handler/helmrelease-aws-node-termination-handler.yaml")
-		if base["excludeFromLoadBalancers"] != true {
+		if handler["excludeFromLoadBalancers"] != true {
 			t.Errorf("%s: the handler does not label a node out of the load balancers before it drains it", env)
 		}
 		var entry struct {
@@ -129,7 +125,7 @@ func TestDrainChainFitsTheHook(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: no deregistration delay on the ALB (%q)", env, attrs)
 		}
-		nginx := values("kubernetes/base/nginx-ingress/helmrelease-nginx-ingress.yaml")["controller"].(map[string]any)
+		nginx := values("kubernetes/overlays/" + env + "/infra/helmrelease-nginx-ingress.yaml")["controller"].(map[string]any)
 		nginxGrace := int(nginx["terminationGracePeriodSeconds"].(float64))
 		preStop := int(nginx["lifecycle"].(map[string]any)["preStop"].(map[string]any)["sleep"].(map[string]any)["seconds"].(float64))
 		workerShutdown, err := time.ParseDuration(nginx["config"].(map[string]any)["entries"].(map[string]any)["worker-shutdown-timeout"].(string))

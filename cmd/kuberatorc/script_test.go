@@ -1,23 +1,56 @@
 package main
 
 import (
+	"bytes"
 	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/kuberator/kuberator/compiler/load"
 	"github.com/kuberator/kuberator/internal/testutil"
+	"github.com/kuberator/kuberator/schema"
+	"github.com/kuberator/kuberator/stdlib"
 )
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"kuberatorc": func() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) },
+		// kuberatorc-next stands in a later kuberatorc release, whose catalog
+		// pins the nginx chart at 2.6.5 (this one pins 2.6.4).
+		"kuberatorc-next": func() {
+			load.Library = nextLibrary()
+			os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+		},
 	})
+}
+
+// nextLibrary is the embedded schema and stdlib with the nginx chart's
+// version moved on, as the next release's catalog would pin it.
+func nextLibrary() []fs.FS {
+	catalog, err := fs.ReadFile(stdlib.FS, "addons.cue")
+	if err != nil {
+		panic(err)
+	}
+	const pinned = "chart:      \"nginx-ingress\"\n\t\trepository: \"https://helm.nginx.com/stable\"\n\t\tversion:    \"2.6.4\""
+	if !bytes.Contains(catalog, []byte(pinned)) {
+		panic("the catalog no longer pins nginx-ingress 2.6.4: update kuberatorc-next")
+	}
+	next := fstest.MapFS{}
+	names, _ := fs.Glob(stdlib.FS, "*.cue")
+	for _, name := range names {
+		data, _ := fs.ReadFile(stdlib.FS, name)
+		next[name] = &fstest.MapFile{Data: data}
+	}
+	next["addons.cue"] = &fstest.MapFile{Data: bytes.Replace(catalog, []byte(pinned), []byte(strings.Replace(pinned, "2.6.4", "2.6.5", 1)), 1)}
+	return []fs.FS{schema.FS, next}
 }
 
 // TestScripts runs the CLI behaviours in testdata/script/*.txtar. Each script

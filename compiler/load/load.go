@@ -110,9 +110,14 @@ func load(srcs []Source, user <-chan scanned) (*loaded, diag.Diagnostics) {
 	return &loaded{env: env, lib: lib, data: data}, nil
 }
 
+// Library is the CUE a spec is unified with: the schema and the stdlib's
+// catalogs, embedded in the binary. A kuberatorc release is its Library;
+// tests stand in a later release by replacing it.
+var Library = []fs.FS{schema.FS, stdlib.FS}
+
 func buildEmbedded(ctx *cue.Context) (cue.Value, error) {
 	inst := build.NewContext().NewInstance("", nil)
-	for _, fsys := range []fs.FS{schema.FS, stdlib.FS} {
+	for _, fsys := range Library {
 		names, err := fs.Glob(fsys, "*.cue")
 		if err != nil {
 			return cue.Value{}, err

@@ -134,9 +134,9 @@ var (
 		})
 	}
 	helmReleaseRemoved = func(t *testing.T, f fileset.FileSet) {
-		// As when the add-on leaves the spec: its base and its patch go.
+		// As when the add-on leaves the spec: its base and its release go.
 		remove(t, f, "kubernetes/base/descheduler/")
-		remove(t, f, qaInfra+"patches/helmrelease-descheduler.yaml")
+		remove(t, f, qaInfra+"helmrelease-descheduler.yaml")
 	}
 )
 
@@ -206,9 +206,9 @@ func terraformMore(t *testing.T, f fileset.FileSet) {
 // kubernetesMore changes what the other Kubernetes kinds watch, and what
 // none does.
 func kubernetesMore(t *testing.T, f fileset.FileSet) {
-	// A chart version pinned by the overlay's patch, and a value.
-	replace(t, f, qaInfra+"patches/helmrelease-descheduler.yaml", "version: 0.35.1", "version: 0.35.2")
-	replace(t, f, "kubernetes/base/descheduler/helmrelease-descheduler.yaml", "deschedulingInterval: 5m", "deschedulingInterval: 10m")
+	// A chart version, and a value.
+	replace(t, f, qaInfra+"helmrelease-descheduler.yaml", "version: 0.35.1", "version: 0.35.2")
+	replace(t, f, qaInfra+"helmrelease-descheduler.yaml", "deschedulingInterval: 5m", "deschedulingInterval: 10m")
 	replace(t, f, qaApps+"horizontalpodautoscaler-service1.yaml", "maxReplicas: 6", "maxReplicas: 8")
 	replace(t, f, "kubernetes/clusters/qa/kustomization-qa-apps.yaml", "  - name: qa-configs\n", "  - name: qa-configs\n  - name: qa-infra\n")
 	replace(t, f, qaApps+"networkpolicy-service1-ingress.yaml", "port: 8080", "port: 8081")
