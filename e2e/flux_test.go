@@ -10,7 +10,10 @@ package e2e
 // CRDs a chart would bring, then marks the HelmRelease Ready through the
 // status subresource) and, with no kube-controller-manager, the workload
 // controllers' part (it marks Deployments, StatefulSets and
-// PodDisruptionBudgets as rolled out). Everything else is Flux's own doing.
+// PodDisruptionBudgets as rolled out). With no AWS account to read SSM
+// from, it also plays the External Secrets Operator: it marks every
+// ExternalSecret synced but one of qa's, which it leaves failing, as a
+// missing SSM parameter would. Everything else is Flux's own doing.
 
 import (
 	"context"
@@ -21,6 +24,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -92,10 +96,15 @@ func reconcile(t *testing.T, name string) {
 
 	env, cfg, c := startFluxAPIServer(t, res.Env.Cluster.Version)
 	installed := &crdLog{at: map[string]time.Time{}}
+	// One workload's secret is missing: qa's service2 reads PARTNER_TOKEN
+	// from an SSM parameter nobody created.
+	missing := map[string]string{"qa": "service2"}[name]
 	// The player stops with ctx; the test waits for it, so that it never
 	// reports into a test that has ended.
 	var player sync.WaitGroup
-	player.Go(func() { playHelmController(ctx, t, cfg, c, chartCRDs(os.Getenv("KUBERATOR_E2E_CRDS")), installed) })
+	player.Go(func() {
+		playControllers(ctx, t, cfg, c, chartCRDs(os.Getenv("KUBERATOR_E2E_CRDS")), installed, plan.WorkloadSecret(missing))
+	})
 	defer player.Wait()
 	defer cancel()
 	kubeconfig := writeKubeconfig(t, env)
@@ -124,9 +133,21 @@ func reconcile(t *testing.T, name string) {
 	}))
 
 	// Every Kustomization, the layers and each workload's, becomes Ready
-	// after the one it depends on.
-	units := layout.UnitsOf(res.Files, name)
+	// after the one it depends on; but the workload whose secret is missing,
+	// which holds up no other.
+	units := slices.DeleteFunc(layout.UnitsOf(res.Files, name), func(u layout.Unit) bool {
+		return missing != "" && u.Name == plan.AppName(name, missing)
+	})
 	ready := waitReady(ctx, t, c, units, source, kustomize)
+	if missing != "" {
+		held := get(t, c, "Kustomization/"+k8s.FluxNamespace+"/"+plan.AppName(name, missing))
+		if status, msg := condition(held, "Ready"); status == "True" {
+			t.Errorf("%s is Ready, though its ExternalSecret never synced (%s)", plan.AppName(name, missing), msg)
+		}
+		if len(units) != len(layout.UnitsOf(res.Files, name))-1 {
+			t.Fatalf("no Kustomization of workload %s", missing)
+		}
+	}
 	for _, u := range units {
 		if u.DependsOn != "" && !ready[u.DependsOn].Before(ready[u.Name]) {
 			t.Errorf("%s became Ready at %s, not after %s (%s)", u.Name, ready[u.Name].Format(time.RFC3339Nano), u.DependsOn, ready[u.DependsOn].Format(time.RFC3339Nano))
@@ -499,12 +520,14 @@ func (l *crdLog) time(name string) time.Time {
 	return l.at[name]
 }
 
-// playHelmController stands in for what cannot run here: helm-controller
-// (charts cannot be fetched) and kube-controller-manager (envtest runs
-// none). Until ctx ends it installs the CRDs of every HelmRelease's chart and
-// marks the release and its HelmRepository Ready, and marks workloads rolled
-// out, through the status subresource as the real controllers would.
-func playHelmController(ctx context.Context, t *testing.T, cfg *rest.Config, c client.Client, crds map[string][]string, installed *crdLog) {
+// playControllers stands in for what cannot run here: helm-controller
+// (charts cannot be fetched), kube-controller-manager (envtest runs none)
+// and the External Secrets Operator (no SSM to read). Until ctx ends it
+// installs the CRDs of every HelmRelease's chart and marks the release and
+// its HelmRepository Ready, marks workloads rolled out, and marks every
+// ExternalSecret synced but the one named missing, which it marks failed,
+// through the status subresource as the real controllers would.
+func playControllers(ctx context.Context, t *testing.T, cfg *rest.Config, c client.Client, crds map[string][]string, installed *crdLog, missing string) {
 	for ctx.Err() == nil {
 		for _, u := range list(ctx, c, "HelmRelease") {
 			chart, _, _ := unstructured.NestedString(u.Object, "spec", "chart", "spec", "chart")
@@ -523,6 +546,13 @@ func playHelmController(ctx context.Context, t *testing.T, cfg *rest.Config, c c
 		}
 		for _, u := range list(ctx, c, "HelmRepository") {
 			markReady(ctx, c, &u, "Succeeded", nil)
+		}
+		for _, u := range list(ctx, c, "ExternalSecret") {
+			if u.GetName() == missing {
+				markFailed(ctx, c, &u, "SecretSyncedError", "could not get secret data from provider: ParameterNotFound")
+				continue
+			}
+			markReady(ctx, c, &u, "SecretSynced", nil)
 		}
 		for _, kind := range []string{"Deployment", "StatefulSet", "PodDisruptionBudget"} {
 			for _, u := range list(ctx, c, kind) {
@@ -561,6 +591,20 @@ func markReady(ctx context.Context, c client.Client, u *unstructured.Unstructure
 		status[k] = v
 	}
 	u.Object["status"] = status
+	_ = c.Status().Update(ctx, u)
+}
+
+// markFailed reports an object not Ready, as its controller would.
+func markFailed(ctx context.Context, c client.Client, u *unstructured.Unstructured, reason, message string) {
+	if status, _ := condition(u, "Ready"); status == "False" {
+		return
+	}
+	u.Object["status"] = map[string]any{
+		"conditions": []any{map[string]any{
+			"type": "Ready", "status": "False", "reason": reason, "message": message + " (played by the e2e test)",
+			"lastTransitionTime": time.Now().UTC().Format(time.RFC3339),
+		}},
+	}
 	_ = c.Status().Update(ctx, u)
 }
 

@@ -265,8 +265,12 @@ func readBack(t *testing.T, endpoint string, res *compiler.Result) {
 		t.Fatal(err)
 	}
 	private := map[string]string{} // zone → subnet id
-	if len(subnets.Subnets) != 2*len(p.Zones) {
-		t.Errorf("VPC has %d subnets, want a public and a private one in each of %d zones", len(subnets.Subnets), len(p.Zones))
+	perZone := 2
+	if len(plan.InterfaceEndpoints(env)) > 0 {
+		perZone = 3 // and one for the VPC endpoints
+	}
+	if len(subnets.Subnets) != perZone*len(p.Zones) {
+		t.Errorf("VPC has %d subnets, want %d in each of %d zones", len(subnets.Subnets), perZone, len(p.Zones))
 	}
 	for _, z := range p.Zones {
 		for _, want := range []struct{ cidr, tag string }{{z.PublicCIDR, "kubernetes.io/role/elb"}, {z.PrivateCIDR, "kubernetes.io/role/internal-elb"}} {
@@ -285,9 +289,40 @@ func readBack(t *testing.T, endpoint string, res *compiler.Result) {
 		}
 	}
 
+	checkEndpoints(t, ctx, ec2c, res, vpcID)
 	checkASGs(t, ctx, cfg, ec2c, res, private)
 	checkCluster(t, ctx, cfg, res, private)
 	checkOperations(t, ctx, cfg, res, vpcID)
+}
+
+// checkEndpoints: the VPC endpoints the spec lists exist in the VPC, the
+// interface ones in the endpoint subnets, the S3 gateway on the private
+// route tables.
+func checkEndpoints(t *testing.T, ctx context.Context, ec2c *ec2.Client, res *compiler.Result, vpcID string) {
+	t.Helper()
+	env := res.Env
+	out, err := ec2c.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{Filters: []ec2types.Filter{
+		{Name: aws.String("vpc-id"), Values: []string{vpcID}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byService := map[string]ec2types.VpcEndpoint{}
+	for _, e := range out.VpcEndpoints {
+		byService[aws.ToString(e.ServiceName)] = e
+	}
+	for _, s := range plan.InterfaceEndpoints(env) {
+		e, ok := byService["com.amazonaws."+env.AWS.Region+"."+s]
+		if !ok || e.VpcEndpointType != ec2types.VpcEndpointTypeInterface || len(e.SubnetIds) != len(env.Network.Zones) {
+			t.Errorf("interface endpoint %s: %+v", s, e)
+		}
+	}
+	if plan.GatewayS3(env) {
+		e, ok := byService["com.amazonaws."+env.AWS.Region+".s3"]
+		if !ok || e.VpcEndpointType != ec2types.VpcEndpointTypeGateway || len(e.RouteTableIds) != len(env.Network.Zones) {
+			t.Errorf("S3 gateway endpoint: %+v", e)
+		}
+	}
 }
 
 func ec2Tag(tags []ec2types.Tag, key string) string {

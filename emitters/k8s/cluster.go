@@ -5,6 +5,7 @@ import (
 
 	"github.com/kuberator/kuberator/compiler/layout"
 	"github.com/kuberator/kuberator/compiler/model"
+	"github.com/kuberator/kuberator/compiler/plan"
 )
 
 // FluxNamespace is where Flux runs and keeps its sources.
@@ -18,6 +19,19 @@ const FluxSource = "flux-system"
 // layerTimeouts bound how long Flux waits for a layer to become healthy:
 // charts pull images and run hooks; configs holds New Relic's integration.
 var layerTimeouts = map[string]string{layout.Infra: "15m", layout.Configs: "10m", layout.Apps: "10m"}
+
+// externalSecretHealth tells kustomize-controller when an ExternalSecret is
+// healthy: kstatus's generic rules take one that the operator has not yet
+// reported on as current, so a Kustomization would be Ready while the
+// Secret it needs never arrives. Failed fails the health check at once, not
+// at the timeout (kustomize-controller evaluates inProgress, failed, then
+// current, and falls back to in progress: fluxcd/pkg runtime/cel).
+var externalSecretHealth = []obj{{
+	"apiVersion": "external-secrets.io/v1",
+	"kind":       "ExternalSecret",
+	"current":    "status.conditions.exists(e, e.type == 'Ready' && e.status == 'True')",
+	"failed":     "status.conditions.exists(e, e.type == 'Ready' && e.status == 'False')",
+}}
 
 // cluster writes kubernetes/clusters/<env>, what `flux bootstrap --path`
 // points at: one Flux Kustomization per layer, each waiting for the one
@@ -42,6 +56,9 @@ func (e *emitter) cluster() {
 		}
 		if u.DependsOn != "" {
 			spec["dependsOn"] = []obj{{"name": u.DependsOn}}
+		}
+		if e.plan.Runs(plan.ExternalSecrets) {
+			spec["healthCheckExprs"] = externalSecretHealth
 		}
 		e.put(path.Join(dir, fileName("Kustomization", u.Name)), e.header, obj{
 			"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",

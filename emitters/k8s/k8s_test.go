@@ -294,6 +294,9 @@ func TestEntryIngress(t *testing.T) {
 		"alb.ingress.kubernetes.io/success-codes":    "200",
 		"alb.ingress.kubernetes.io/ssl-policy":       "ELBSecurityPolicy-TLS13-1-2-2021-06",
 		"external-dns.alpha.kubernetes.io/hostname":  "service1.qa.example.com,test-k8.qa.example.com,www.qa.example.com",
+		// A node labelled out of the target group finishes its requests in
+		// flight within this, well inside the drain.
+		"alb.ingress.kubernetes.io/target-group-attributes": "deregistration_delay.timeout_seconds=20",
 	}
 	var entry *object
 	for i, o := range objs {
@@ -336,6 +339,37 @@ func TestEntryIngress(t *testing.T) {
 				t.Errorf("nginx controller service %s is not a NodePort", got)
 			}
 		}
+	}
+}
+
+// TestNodesLeaveTheLoadBalancersFirst: the rendered termination handler
+// labels a node out of the ALB's target groups before it drains it, drains
+// only this cluster's nodes (its own tag key, which every ASG propagates),
+// completes the events of instances that are no node here, and drains for
+// longer than the slowest pod takes to stop; nginx stops gracefully.
+func TestNodesLeaveTheLoadBalancersFirst(t *testing.T) {
+	res, objs := renderQA(t)
+	release := func(name string) map[string]any {
+		for _, o := range objs {
+			if o.Kind == "HelmRelease" && o.name() == name {
+				return o.Spec["values"].(map[string]any)
+			}
+		}
+		t.Fatalf("no HelmRelease %s rendered", name)
+		return nil
+	}
+	handler := release("aws-node-termination-handler")
+	if handler["excludeFromLoadBalancers"] != true || handler["deleteSqsMsgIfNodeNotFound"] != true ||
+		handler["managedTag"] != plan.TerminationManagedTag(res.Plan.ClusterName) || handler["checkTagBeforeDraining"] != true {
+		t.Errorf("termination handler values: %s", asJSON(handler))
+	}
+	drain := res.Plan.DrainBudget(res.Env)
+	if handler["nodeTerminationGracePeriod"] != float64(drain.NodeSeconds) || drain.NodeSeconds <= drain.PodSeconds {
+		t.Errorf("the handler drains for %v s; the slowest pod takes %d s", handler["nodeTerminationGracePeriod"], drain.PodSeconds)
+	}
+	nginx := release("nginx-ingress")["controller"].(map[string]any)
+	if asJSON(nginx["lifecycle"]) != `{"preStop":{"sleep":{"seconds":15}}}` || nginx["terminationGracePeriodSeconds"] != float64(45) {
+		t.Errorf("nginx does not stop gracefully: lifecycle %s, grace %v", asJSON(nginx["lifecycle"]), nginx["terminationGracePeriodSeconds"])
 	}
 }
 
@@ -433,6 +467,13 @@ func TestBasesAreSharedAcrossEnvironments(t *testing.T) {
 	}
 	if shared < 20 {
 		t.Errorf("only %d base files shared between qa and prod", shared)
+	}
+	// What a kuberatorc release changes lives in the overlays: a base holds
+	// a namespace and a Helm repository, no chart version or values.
+	for _, p := range qa.Paths() {
+		if strings.HasPrefix(p, layout.BaseDir+"/") && strings.Contains(string(qa[p]), "kind: HelmRelease") {
+			t.Errorf("%s holds a HelmRelease: its version would reach every environment at once", p)
+		}
 	}
 }
 
