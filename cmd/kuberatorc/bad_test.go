@@ -225,6 +225,8 @@ var badSpecs = []struct {
 		"bad.cue:121:3: error: workload service2 calls sqs, and reaches AWS only through the VPC's interface endpoints, which have none for it: it could never reach it\n" +
 			"\thint: add \"sqs\" to network.endpoints, or set network.awsAPI: \"public\"",
 		[]string{`aws: managedPolicies: ["arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess"]`, `aws: statements: [{actions: ["sqs:ReceiveMessage"], resources: ["*"]}]`}},
+	{"nginx on a Kubernetes without the sleep lifecycle action", `version: "1.33"`, `version: "1.29"`,
+		"bad.cue:33:11: error: add-on nginx needs Kubernetes 1.30 or later, and the cluster runs 1.29\n\thint: upgrade the cluster to 1.30 or later first", nil},
 	{"CoreDNS with one replica", `version: "1.33"`, `version: "1.33", coreDNS: minReplicas: 1`,
 		"bad.cue:33:41: error: CoreDNS with 1 replica stops resolving names whenever its node goes (a refresh, a scale-in, a spot reclaim)", nil},
 	{"an instance refresh keeping more than all nodes healthy", "perZone: {min: 1, desired: 1, max: 2}", "perZone: {min: 1, desired: 1, max: 2}, instanceRefresh: minHealthyPercentage: 110",

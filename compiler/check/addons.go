@@ -92,6 +92,10 @@ func checkImplied(env *model.Environment, p *plan.Plan, ds *diag.Diagnostics) {
 // it, a release tested against it) must know the spec's.
 func checkMinor(env *model.Environment, p *plan.Plan, name string, info *model.CatalogAddon, ds *diag.Diagnostics) {
 	minor := env.Cluster.Version
+	if info.MinKubernetes != "" && minorOf(minor) < minorOf(info.MinKubernetes) {
+		ds.Errorf(env.Positions.Of("cluster", "version"), "upgrade the cluster to "+info.MinKubernetes+" or later first",
+			"add-on %s needs Kubernetes %s or later, and the cluster runs %s", name, info.MinKubernetes, minor)
+	}
 	if _, ok := info.Pin(minor); ok || p.Addons[name].ChartVersion != "" {
 		return
 	}
@@ -165,4 +169,11 @@ func checkPrometheusAdapter(env *model.Environment, p *plan.Plan, ds *diag.Diagn
 	ds.Errorf(env.Positions.Of("addons", "prometheus-adapter"),
 		`enable kube-prometheus-stack: {}, give values: prometheus: url: "http://…" of the Prometheus to read, or use keda`,
 		"prometheus-adapter reads metrics from Prometheus, and no Prometheus runs in the cluster")
+}
+
+// minorOf is the minor number of a "1.N" version the schema has checked.
+func minorOf(version string) int {
+	_, minor, _ := strings.Cut(version, ".")
+	n, _ := strconv.Atoi(minor)
+	return n
 }

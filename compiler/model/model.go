@@ -268,6 +268,8 @@ type CatalogAddon struct {
 	ByKubernetesMinor map[string]MinorPin `json:"byKubernetesMinor,omitempty"`
 	// HealthPath is what the ALB health-checks on the controller (nginx only).
 	HealthPath string `json:"healthPath,omitempty"`
+	// MinKubernetes is the oldest minor the catalog's values work on.
+	MinKubernetes string `json:"minKubernetes,omitempty"`
 	// ShipsLogs says the add-on ships the containers' logs.
 	ShipsLogs bool `json:"shipsLogs"`
 	// Pods describes components of Placement for the disruption arithmetic.
