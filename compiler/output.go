@@ -6,10 +6,12 @@ import (
 	"path/filepath"
 
 	"github.com/kuberator/kuberator/compiler/check"
+	"github.com/kuberator/kuberator/compiler/describe"
 	"github.com/kuberator/kuberator/compiler/fileset"
 	"github.com/kuberator/kuberator/compiler/layout"
 	"github.com/kuberator/kuberator/compiler/model"
 	"github.com/kuberator/kuberator/compiler/outtree"
+	"github.com/kuberator/kuberator/emitters/k8s"
 	"github.com/kuberator/kuberator/emitters/terraform"
 )
 
@@ -133,6 +135,9 @@ func outputFacts(env *model.Environment, outDir string, derived bool) *check.Out
 			out.Desired, _ = terraform.DesiredCapacities(data)
 		}
 	}
+	if data, err := CommittedFile(outDir, path.Join(layout.Terraform(env.Name), terraform.EKSFile)); err == nil && data != nil {
+		out.Kubernetes, _ = terraform.ClusterVersion(data)
+	}
 	return out
 }
 
@@ -164,4 +169,22 @@ func displayPrefix(root string) string {
 		}
 	}
 	return filepath.ToSlash(filepath.Clean(root))
+}
+
+// Before reads what the output directory holds of an environment, as the
+// last build wrote it: nil when it holds none, or cannot be read.
+func Before(env *model.Environment, outDir string) *describe.Before {
+	files, err := Committed(outDir, env.Name)
+	if err != nil {
+		return nil
+	}
+	eks := files[path.Join(layout.Terraform(env.Name), terraform.EKSFile)]
+	if eks == nil {
+		return nil
+	}
+	version, err := terraform.ClusterVersion(eks)
+	if err != nil {
+		return nil
+	}
+	return &describe.Before{Kubernetes: version, Charts: k8s.ChartVersions(files)}
 }

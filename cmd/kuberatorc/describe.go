@@ -11,8 +11,9 @@ import (
 )
 
 func runDescribe(args []string, stdout, stderr io.Writer) int {
-	c := newCommon("describe", "describe SPEC...|DIR [--format text|json]", stderr)
+	c := newCommon("describe", "describe SPEC...|DIR [-o DIR] [--format text|json]", stderr)
 	format := c.flags.String("format", "text", "output format: text or json")
+	out := c.flags.StringP("output", "o", "out", "output directory: an upgrade from the version built there is described, when it exists")
 	if code, ok := c.parse(args); !ok {
 		return code
 	}
@@ -20,11 +21,22 @@ func runDescribe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kuberatorc: --format must be text or json, not %q\n", *format)
 		return exitError
 	}
-	results, code := c.compile(compiler.Options{VetOnly: true}, false, stderr)
+	opts := compiler.Options{VetOnly: true}
+	if isDir(*out) {
+		opts.OutputDir = *out
+	}
+	results, code := c.compile(opts, false, stderr)
 	if results == nil {
 		return code
 	}
-	if err := writeDescriptions(results, *format, stdout); err != nil {
+	describeOne := func(r *compiler.Result) describe.Description {
+		var before *describe.Before
+		if opts.OutputDir != "" {
+			before = compiler.Before(r.Env, opts.OutputDir)
+		}
+		return describe.New(r.Env, r.Plan, before)
+	}
+	if err := writeDescriptions(results, describeOne, *format, stdout); err != nil {
 		fmt.Fprintln(stderr, "kuberatorc:", err)
 		return exitError
 	}
@@ -33,13 +45,13 @@ func runDescribe(args []string, stdout, stderr io.Writer) int {
 
 // writeDescriptions prints one environment's plan as it is, and several
 // one after another under their names (JSON: an object by name).
-func writeDescriptions(results []*compiler.Result, format string, w io.Writer) error {
+func writeDescriptions(results []*compiler.Result, describeOne func(*compiler.Result) describe.Description, format string, w io.Writer) error {
 	if format == "json" {
-		var v any = describe.New(results[0].Env, results[0].Plan)
+		var v any = describeOne(results[0])
 		if len(results) > 1 {
 			byName := map[string]describe.Description{}
 			for _, r := range results {
-				byName[r.Env.Name] = describe.New(r.Env, r.Plan)
+				byName[r.Env.Name] = describeOne(r)
 			}
 			v = byName
 		}
@@ -56,7 +68,7 @@ func writeDescriptions(results []*compiler.Result, format string, w io.Writer) e
 			}
 			fmt.Fprintf(w, "=== environment %s\n", r.Env.Name)
 		}
-		if err := views.Description(w, describe.New(r.Env, r.Plan)); err != nil {
+		if err := views.Description(w, describeOne(r)); err != nil {
 			return err
 		}
 	}

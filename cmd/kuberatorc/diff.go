@@ -68,6 +68,10 @@ func summarize(results []*compiler.Result, c *common, out string, stdout, stderr
 		if len(results) > 1 {
 			fmt.Fprintf(stdout, "=== environment %s\n", r.Env.Name)
 		}
+		if before := compiler.Before(r.Env, out); before != nil && before.Kubernetes != r.Env.Cluster.Version {
+			fmt.Fprintf(stdout, "Kubernetes upgrade %s → %s: the control plane, then the managed add-ons, then every node rolls (kuberatorc describe says how)\n",
+				before.Kubernetes, r.Env.Cluster.Version)
+		}
 		fmt.Fprint(stdout, s)
 	}
 	if drift {

@@ -57,6 +57,9 @@ type Output struct {
 	// Desired holds each existing ASG's desired capacity, by ASG key, as
 	// the committed Terraform sets it.
 	Desired map[string]int
+	// Kubernetes is the version the committed Terraform gives the cluster;
+	// "" when the directory holds none.
+	Kubernetes string
 }
 
 // Against runs the rules that compare the spec with the output directory;
@@ -65,6 +68,7 @@ func Against(env *model.Environment, p *plan.Plan, out *Output) diag.Diagnostics
 	var ds diag.Diagnostics
 	checkGitOpsRoot(env, out, &ds)
 	checkManifests(env, out, &ds)
+	checkUpgrade(env, out, &ds)
 	if p != nil {
 		checkDesired(env, p, out, &ds)
 	}

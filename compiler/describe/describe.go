@@ -36,6 +36,8 @@ type Description struct {
 	Tags           map[string]string `json:"tags"`
 	Operations     OperationsInfo    `json:"operations"`
 	Disruptions    []DisruptionInfo  `json:"disruptions"`
+	// Upgrade is set when cluster.version moves from the committed tree's.
+	Upgrade *UpgradeInfo `json:"upgrade,omitempty"`
 }
 
 // OperationsInfo is how a team runs the environment: where state lives,
@@ -115,8 +117,9 @@ type TargetRef struct {
 	Detail string `json:"detail"`
 }
 
-// New describes a compiled environment.
-func New(env *model.Environment, p *plan.Plan) Description {
+// New describes a compiled environment; before, when set, is what the
+// output directory holds of it.
+func New(env *model.Environment, p *plan.Plan, before *Before) Description {
 	d := Description{
 		Environment: env.Name, Cluster: p.ClusterName, Region: env.AWS.Region, AccountID: env.AWS.AccountID,
 		Kubernetes: env.Cluster.Version, VPC: env.Network.VPCCIDR, PodCapacity: p.PodCapacity, Tags: env.Tags,
@@ -166,6 +169,7 @@ func New(env *model.Environment, p *plan.Plan) Description {
 	d.DisabledAddons = env.DisabledAddons
 	d.Operations = describeOperations(env, p)
 	d.Disruptions = describeDisruptions(env, p)
+	d.Upgrade = describeUpgrade(env, p, before)
 	d.Alerts = describeAlerts(env.Alerts)
 	d.GitOps = describeGitOps(env)
 	return d

@@ -20,6 +20,8 @@ import (
 	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/kuberator/kuberator/compiler"
+	"github.com/kuberator/kuberator/compiler/load"
 	"github.com/kuberator/kuberator/internal/testutil"
 )
 
@@ -247,5 +249,57 @@ func checkSystemUserData(t *testing.T, dir string) {
 		if !strings.Contains(flags, want) {
 			t.Errorf("kubelet flags %q lack %q", flags, want)
 		}
+	}
+}
+
+// TestNodesRollAfterTheControlPlane: with cluster.version bumped, the
+// launch templates' AMI comes from an SSM parameter named by the cluster's
+// version as Terraform holds it, so Terraform reads it, and changes the
+// launch templates (which starts the nodes' refresh), only after the
+// control plane is upgraded. The plan proves the order: it runs with no
+// AWS to answer an SSM read, which only a read deferred to apply allows,
+// and leaves every launch template's image unknown until then.
+func TestNodesRollAfterTheControlPlane(t *testing.T) {
+	t.Parallel()
+	bin := testutil.Terraform(t)
+	spec, err := os.ReadFile(testutil.ExamplePath("qa"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bumped := strings.Replace(string(spec), `version: "1.33"`, `version: "1.34"`, 1)
+	res, diags, err := compiler.Compile([]load.Source{{Path: "qa.cue", Data: []byte(bumped)}}, compiler.Options{})
+	if err != nil || res == nil {
+		t.Fatalf("qa at 1.34 does not compile: %v %v", err, diags)
+	}
+	files := map[string][]byte{"offline_override.tf.json": []byte(offlineOverride)}
+	for _, p := range res.Files.Paths() {
+		if rel, ok := strings.CutPrefix(p, "terraform/qa/"); ok {
+			files[rel] = res.Files[p]
+		}
+	}
+	dir := testutil.WriteModule(t, bin, files)
+	tf(t, bin, dir, "plan", "-input=false", "-no-color", "-refresh=false", "-out=tfplan")
+	var plan tfjson.Plan
+	if err := json.Unmarshal(tf(t, bin, dir, "show", "-json", "tfplan"), &plan); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range plan.Config.RootModule.Resources {
+		if r.Address == "data.aws_ssm_parameter.al2023_x86_64" && !slices.Contains(r.Expressions["name"].References, "aws_eks_cluster.main.version") {
+			t.Errorf("the AMI parameter's name does not follow the cluster's version: %v", r.Expressions["name"].References)
+		}
+	}
+	templates := 0
+	for _, rc := range plan.ResourceChanges {
+		if rc.Type != "aws_launch_template" {
+			continue
+		}
+		templates++
+		unknown, _ := rc.Change.AfterUnknown.(map[string]any)
+		if unknown["image_id"] != true {
+			t.Errorf("%s: its AMI is known before the control plane is upgraded", rc.Address)
+		}
+	}
+	if templates == 0 {
+		t.Fatal("no launch template planned")
 	}
 }

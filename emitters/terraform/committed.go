@@ -28,3 +28,23 @@ func DesiredCapacities(nodes []byte) (map[string]int, error) {
 	}
 	return out, nil
 }
+
+// EKSFile is the file of an environment's module that holds its cluster.
+const EKSFile = "eks.tf.json"
+
+// ClusterVersion reads the Kubernetes version a committed eks.tf.json
+// gives the cluster, "" when it gives none: what the environment's
+// cluster runs once that Terraform is applied.
+func ClusterVersion(eks []byte) (string, error) {
+	var m struct {
+		Resource struct {
+			Cluster map[string]struct {
+				Version string `json:"version"`
+			} `json:"aws_eks_cluster"`
+		} `json:"resource"`
+	}
+	if err := json.Unmarshal(eks, &m); err != nil {
+		return "", err
+	}
+	return m.Resource.Cluster["main"].Version, nil
+}

@@ -21,9 +21,13 @@ func (e emitter) nodes() module {
 			"description": fmt.Sprintf("AMI for %s nodes; empty means the EKS-optimized AL2023 AMI for Kubernetes %s from the public SSM parameter.", arch, e.env.Cluster.Version),
 		})
 		// Read only when no AMI is given, so a pinned AMI needs no SSM access.
+		// The parameter names the cluster's version as Terraform holds it, not
+		// the spec's: in an upgrade the AMI is read (and the nodes roll) only
+		// once the control plane runs the new minor, so kubelets never run
+		// ahead of the API server.
 		m.Data("aws_ssm_parameter", "al2023_"+arch, obj{
 			"count": ref(`var.node_ami_id_%s == "" ? 1 : 0`, arch),
-			"name":  fmt.Sprintf("/aws/service/eks/optimized-ami/%s/amazon-linux-2023/%s/standard/recommended/image_id", e.env.Cluster.Version, arch),
+			"name":  "/aws/service/eks/optimized-ami/" + ref("aws_eks_cluster.main.version") + "/amazon-linux-2023/" + arch + "/standard/recommended/image_id",
 		})
 		m.Local("ami_"+arch, ref(`var.node_ami_id_%[1]s != "" ? var.node_ami_id_%[1]s : nonsensitive(data.aws_ssm_parameter.al2023_%[1]s[0].value)`, arch))
 	}

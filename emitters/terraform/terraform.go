@@ -40,7 +40,7 @@ func Emit(env *model.Environment, p *plan.Plan) (fileset.FileSet, error) {
 		"versions.tf.json":    e.versions(),
 		"network.tf.json":     e.network(),
 		"iam.tf.json":         e.iam(),
-		"eks.tf.json":         e.eks(),
+		EKSFile:               e.eks(),
 		NodesFile:             e.nodes(),
 		"addons.tf.json":      e.addonIAM(),
 		"workloads.tf.json":   e.workloadIAM(),

@@ -73,6 +73,7 @@ func Description(w io.Writer, d describe.Description) error {
 	p("  nodes\t%s\n", o.Nodes)
 	p("  logs\t%s\n", o.Logs)
 	disruptions(p, d.Disruptions)
+	upgrade(p, d.Upgrade)
 	if a := d.Alerts; a != nil {
 		p("\nAlerts (%s)\n  RULE\tTHRESHOLD\tWINDOW\tSEVERITY\tNOTIFY\n", deliveryText(a))
 		for _, r := range a.Rules {
@@ -151,4 +152,23 @@ func room(spare map[string]describe.Room, role string) string {
 		return "-"
 	}
 	return r.String()
+}
+
+// upgrade prints the plan of a Kubernetes minor upgrade.
+func upgrade(p func(string, ...any), u *describe.UpgradeInfo) {
+	if u == nil {
+		return
+	}
+	p("\nUpgrade (Kubernetes %s → %s)\n", u.From, u.To)
+	for i, s := range u.Steps {
+		p("  %d. %s\n", i+1, s)
+	}
+	for _, c := range u.Charts {
+		p("  chart\t%s %s → %s\n", c.Name, c.From, c.To)
+	}
+	p("  nodes\tevery ASG rolls (%s): about %d minutes (%s)\n", strings.Join(u.Roll, ", "), u.RollMinutes, u.RollEstimate)
+	p("  skew\t%s\n", u.KubeletSkew)
+	for _, w := range u.Watch {
+		p("  watch\t%s\n", w)
+	}
 }

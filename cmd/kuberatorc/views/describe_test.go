@@ -19,7 +19,7 @@ import (
 func TestDescribeGolden(t *testing.T) {
 	for _, name := range testutil.Examples {
 		res := testutil.CompileExample(t, name)
-		d := describe.New(res.Env, res.Plan)
+		d := describe.New(res.Env, res.Plan, nil)
 		var text bytes.Buffer
 		if err := views.Description(&text, d); err != nil {
 			t.Fatal(err)

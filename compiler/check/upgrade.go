@@ -1,0 +1,30 @@
+package check
+
+import (
+	"fmt"
+
+	"github.com/kuberator/kuberator/compiler/diag"
+	"github.com/kuberator/kuberator/compiler/model"
+)
+
+// checkUpgrade: EKS moves a control plane one minor at a time and never
+// back, so cluster.version may differ from the version the committed
+// Terraform gives the cluster by one minor up, no more, and never down.
+// Otherwise the apply fails half-way, after other resources changed.
+func checkUpgrade(env *model.Environment, out *Output, ds *diag.Diagnostics) {
+	from, to := out.Kubernetes, env.Cluster.Version
+	if from == "" || from == to {
+		return
+	}
+	pos := env.Positions.Of("cluster", "version")
+	switch step := minorOf(to) - minorOf(from); {
+	case step < 0:
+		ds.Errorf(pos, fmt.Sprintf("set version back to %q: to run %s, create a new cluster (a new environment) and move to it", from, to),
+			"cluster.version goes down from %s (the committed Terraform in %s) to %s: EKS never downgrades a cluster", from, out.Dir, to)
+	case step > 1:
+		next := fmt.Sprintf("1.%d", minorOf(from)+1)
+		ds.Errorf(pos, fmt.Sprintf("set version: %q, build, apply, and let the nodes roll; then the next minor", next),
+			"cluster.version jumps from %s (the committed Terraform in %s) to %s: EKS upgrades a control plane one minor at a time, so the apply would fail half-way",
+			from, out.Dir, to)
+	}
+}
