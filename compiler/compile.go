@@ -24,6 +24,9 @@ type Result struct {
 	// Inputs digests what the files are generated from; "" when the
 	// generator cannot vouch for its own version (a modified checkout).
 	Inputs string
+	// SpecFiles are the absolute paths of the files the environment was
+	// read from, its own file last; nil when it was not read from files.
+	SpecFiles []string
 }
 
 // DefaultEvalLimit bounds how long evaluating a spec may take: a spec is a
@@ -43,6 +46,12 @@ type Options struct {
 	// OutputDir is where the result will be written or compared; when set,
 	// the compile also checks the spec against what it holds.
 	OutputDir string
+	// Specless warns of the environments OutputDir holds whose spec is
+	// gone (a build or a diff, which would leave them running).
+	Specless bool
+	// Directory is the directory of environments compiled, when the
+	// command named one rather than spec files.
+	Directory string
 }
 
 // Input is one environment's spec files.
@@ -85,7 +94,20 @@ func CompileAll(specs []load.EnvSpec, opts Options) ([]EnvResult, diag.Diagnosti
 	if err := cmp.Or(errs...); err != nil {
 		return nil, nil, err
 	}
-	return CompileInputs(inputs, opts)
+	results, diags, err := CompileInputs(inputs, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range results {
+		if r := results[i].Result; r != nil {
+			r.SpecFiles = absolute(specs[i])
+		}
+	}
+	if opts.Specless && opts.OutputDir != "" && !diags.HasErrors(false) {
+		diags = append(diags, speclessWarnings(results, opts)...)
+		diags.Sort()
+	}
+	return results, diags, nil
 }
 
 // CompileInputs compiles several environments in parallel, checks them

@@ -1,14 +1,18 @@
 package compiler
 
 import (
+	"fmt"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 
 	"github.com/kuberator/kuberator/compiler/check"
 	"github.com/kuberator/kuberator/compiler/describe"
+	"github.com/kuberator/kuberator/compiler/diag"
 	"github.com/kuberator/kuberator/compiler/fileset"
 	"github.com/kuberator/kuberator/compiler/layout"
+	"github.com/kuberator/kuberator/compiler/load"
 	"github.com/kuberator/kuberator/compiler/model"
 	"github.com/kuberator/kuberator/compiler/outtree"
 	"github.com/kuberator/kuberator/emitters/k8s"
@@ -84,12 +88,52 @@ func Committed(root string, envs ...string) (fileset.FileSet, error) {
 
 func buildOf(results []*Result, root string, opts WriteOptions) outtree.Build {
 	b := outtree.Build{Envs: map[string]fileset.FileSet{}, Prune: opts.Prune, Version: Version(), Prefix: displayPrefix(root),
-		Inputs: map[string]string{}}
+		Inputs: map[string]string{}, Specs: map[string]outtree.Spec{}, SpecRoot: specRoot(root)}
 	for _, r := range results {
 		b.Envs[r.Env.Name] = r.Files
 		b.Inputs[r.Env.Name] = r.Inputs
+		b.Specs[r.Env.Name] = specOf(r.SpecFiles, b.SpecRoot)
 	}
 	return b
+}
+
+// speclessWarnings warns of each environment the output directory holds
+// whose spec is gone: Flux keeps running it until its files are removed.
+// What cannot be read is left to the write or diff to report.
+func speclessWarnings(envs []EnvResult, opts Options) diag.Diagnostics {
+	var results []*Result
+	for _, e := range envs {
+		if e.Result != nil {
+			results = append(results, e.Result)
+		}
+	}
+	t, err := outtree.OpenReadOnly(opts.OutputDir)
+	if err != nil {
+		return nil
+	}
+	defer t.Close()
+	stale, err := t.Specless(buildOf(results, opts.OutputDir, WriteOptions{}), opts.Directory != "")
+	if err != nil {
+		return nil
+	}
+	var ds diag.Diagnostics
+	pos := model.Pos{File: filepath.Join(opts.OutputDir, outtree.ManifestName), Column: 5}
+	for _, s := range stale {
+		pos.Line = s.Line
+		dir := opts.Directory
+		if dir == "" {
+			dir = filepath.Dir(s.Spec) + string(filepath.Separator)
+		}
+		prune := "kuberatorc build " + dir + " --prune"
+		why := "no spec in " + opts.Directory + " names it"
+		if s.Spec != "" {
+			why = "its spec " + s.Spec + " is gone"
+		}
+		ds.Warnf(diag.EnvironmentWithoutSpec, pos,
+			fmt.Sprintf("remove its files with %s (diff --prune shows them), or restore the spec", prune),
+			"%s holds environment %s (%d files), but %s: Flux keeps running it", opts.OutputDir, s.Env, s.Files, why)
+	}
+	return ds
 }
 
 // Fresh says whether root holds every environment of results exactly as a
@@ -138,6 +182,51 @@ func outputFacts(env *model.Environment, outDir string, derived bool) *check.Out
 	if data, err := CommittedFile(outDir, path.Join(layout.Terraform(env.Name), terraform.EKSFile)); err == nil && data != nil {
 		out.Kubernetes, _ = terraform.ClusterVersion(data)
 	}
+	return out
+}
+
+// absolute lists an environment's spec files as absolute paths, its own
+// file last.
+func absolute(s load.EnvSpec) []string {
+	var out []string
+	for _, f := range append(slices.DeleteFunc(slices.Clone(s.Paths), func(p string) bool { return p == s.Own }), s.Own) {
+		abs, err := filepath.Abs(f)
+		if err != nil {
+			abs = f
+		}
+		out = append(out, abs)
+	}
+	return out
+}
+
+// specRoot is what the manifest names spec files from: the root of the
+// git repository that holds the output directory, or the directory itself
+// outside one; the same however kuberatorc was called.
+func specRoot(outDir string) string {
+	base, err := filepath.Abs(outDir)
+	if err != nil {
+		return ""
+	}
+	if top := repositoryRoot(base); top != "" {
+		return top
+	}
+	return base
+}
+
+// specOf names an environment's spec files from base (see specRoot).
+func specOf(files []string, base string) outtree.Spec {
+	if len(files) == 0 || base == "" {
+		return outtree.Spec{}
+	}
+	out := outtree.Spec{Root: base}
+	for _, f := range files {
+		rel, err := filepath.Rel(base, f)
+		if err != nil {
+			return outtree.Spec{}
+		}
+		out.Files = append(out.Files, filepath.ToSlash(rel))
+	}
+	out.Own = out.Files[len(out.Files)-1]
 	return out
 }
 

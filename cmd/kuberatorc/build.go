@@ -15,9 +15,12 @@ func runBuild(args []string, stdout, stderr io.Writer) int {
 	if code, ok := c.parse(args); !ok {
 		return code
 	}
+	if *prune && !c.repository() {
+		return c.usageError("--prune removes the environments whose spec is gone from a directory of environments; give that directory (kuberatorc build envs/ --prune), not spec files")
+	}
 	// Check first; emit only when the tree does not already hold exactly
 	// what these inputs make (a rebuild then costs a vet and a read).
-	results, code := c.compile(compiler.Options{OutputDir: *out, VetOnly: true}, false, stderr)
+	results, code := c.compile(compiler.Options{OutputDir: *out, VetOnly: true, Specless: !*prune, Directory: c.directory()}, false, stderr)
 	if results == nil {
 		return code
 	}
@@ -33,6 +36,9 @@ func runBuild(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	sum, err := compiler.Write(results, *out, compiler.WriteOptions{Prune: *prune})
+	if f := sum.Finished; f != nil {
+		fmt.Fprintf(stdout, "kuberatorc: %s: finished a build that was interrupted: %d written, %d removed\n", *out, len(f.Written), len(f.Removed))
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "kuberatorc:", err)
 		return exitError

@@ -17,7 +17,10 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 	if code, ok := c.parse(args); !ok {
 		return code
 	}
-	results, code := c.compile(compiler.Options{OutputDir: *out}, false, stderr)
+	if *prune && !c.repository() {
+		return c.usageError("--prune counts the environments whose spec is gone from a directory of environments; give that directory (kuberatorc diff envs/ --prune), not spec files")
+	}
+	results, code := c.compile(compiler.Options{OutputDir: *out, Specless: !*prune, Directory: c.directory()}, false, stderr)
 	if results == nil {
 		if code == exitInvalid {
 			fmt.Fprintln(stderr, "kuberatorc: the spec is invalid; nothing was compared")

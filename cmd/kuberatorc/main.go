@@ -164,6 +164,26 @@ func (c *common) parse(args []string) (int, bool) {
 	return 0, true
 }
 
+// repository reports whether the arguments name a directory of
+// environments, rather than spec files.
+func (c *common) repository() bool {
+	return len(c.args) == 1 && isDir(c.args[0])
+}
+
+// directory is the directory of environments the arguments name, or "".
+func (c *common) directory() string {
+	if c.repository() {
+		return c.args[0]
+	}
+	return ""
+}
+
+// usageError prints a misuse of the command's flags.
+func (c *common) usageError(msg string) int {
+	fmt.Fprintln(c.flags.Output(), "kuberatorc:", msg)
+	return exitError
+}
+
 // compile compiles every environment and prints the diagnostics. It returns
 // the results, or an exit code when there is nothing to go on with: a build
 // of several environments writes none of them if any has an error.

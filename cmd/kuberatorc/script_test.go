@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -77,8 +79,10 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exits":   exits,
-			"replace": replace,
+			"exits":     exits,
+			"replace":   replace,
+			"snapshot":  snapshot,
+			"unchanged": unchanged,
 		},
 	})
 }
@@ -119,4 +123,48 @@ func replace(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("replace: %q occurs %d times in %s, want once", old, n, args[0])
 	}
 	ts.Check(os.WriteFile(path, []byte(strings.Replace(string(data), old, new, 1)), 0o644))
+}
+
+// snapshot DIR records every file under DIR, path and bytes, for a later
+// unchanged DIR.
+func snapshot(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: snapshot DIR")
+	}
+	ts.Setenv("SNAPSHOT_"+args[0], treeDigest(ts, args[0]))
+}
+
+// unchanged DIR asserts that no file under DIR was written, added or
+// removed since snapshot DIR.
+func unchanged(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: unchanged DIR")
+	}
+	want := ts.Getenv("SNAPSHOT_" + args[0])
+	if want == "" {
+		ts.Fatalf("unchanged %s: no snapshot of it", args[0])
+	}
+	if got := treeDigest(ts, args[0]); got != want {
+		ts.Fatalf("%s changed since its snapshot:\n%s\nwas\n%s", args[0], got, want)
+	}
+}
+
+// treeDigest lists a directory's files with a hash of each, one per line.
+func treeDigest(ts *testscript.TestScript, dir string) string {
+	var b strings.Builder
+	root := ts.MkAbs(dir)
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		fmt.Fprintf(&b, "%x %s\n", sha256.Sum256(data), filepath.ToSlash(rel))
+		return nil
+	})
+	ts.Check(err)
+	return b.String()
 }

@@ -98,7 +98,7 @@ func (d Diagnostic) String() string {
 	if d.Hint != "" {
 		s += "\n\thint: " + d.Hint
 	}
-	if d.ID != "" && d.ID != AcceptUnused {
+	if d.ID != "" && d.ID != AcceptUnused && d.ID != EnvironmentWithoutSpec {
 		s += "\n\tto accept it: // " + AcceptMarker + " " + d.ID + " (on this line or the line above)"
 	}
 	return s

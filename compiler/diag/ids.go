@@ -6,12 +6,15 @@ const (
 	AlertmanagerUnreachable = "alertmanager-unreachable"
 	DesiredIgnored          = "desired-ignored"
 	DisruptionUnserved      = "disruption-unserved"
-	GitopsRootMismatch      = "gitops-root-mismatch"
-	IngressNginxRetired     = "ingress-nginx-retired"
-	NoClusterAdmin          = "no-cluster-admin"
-	OpsgenieNoClose         = "opsgenie-no-close"
-	PublicCIDRsUnused       = "public-cidrs-unused"
-	VPCOverlap              = "vpc-overlap"
+	// EnvironmentWithoutSpec points into the output's manifest, where no
+	// comment can accept it: pruning or restoring the spec resolves it.
+	EnvironmentWithoutSpec = "environment-without-spec"
+	GitopsRootMismatch     = "gitops-root-mismatch"
+	IngressNginxRetired    = "ingress-nginx-retired"
+	NoClusterAdmin         = "no-cluster-admin"
+	OpsgenieNoClose        = "opsgenie-no-close"
+	PublicCIDRsUnused      = "public-cidrs-unused"
+	VPCOverlap             = "vpc-overlap"
 	// AcceptUnused is an acceptance that accepts nothing; it cannot be
 	// accepted itself.
 	AcceptUnused = "accept-unused"
@@ -19,15 +22,16 @@ const (
 
 // WarningIDs are the ids a kuberatorc:accept comment can name.
 var WarningIDs = []string{
-	ALBOpenToAnywhere, AlertmanagerUnreachable, DesiredIgnored, DisruptionUnserved, GitopsRootMismatch,
+	ALBOpenToAnywhere, AlertmanagerUnreachable, DesiredIgnored, DisruptionUnserved, EnvironmentWithoutSpec, GitopsRootMismatch,
 	IngressNginxRetired, NoClusterAdmin, OpsgenieNoClose, PublicCIDRsUnused, VPCOverlap,
 }
 
 // Situational warnings depend on more than the spec: on the output
-// directory (gitops-root-mismatch, desired-ignored) or on the environments
-// compiled beside it (vpc-overlap). A run without what they compare cannot
-// tell that an acceptance of one is stale, so it never says so.
-var Situational = []string{DesiredIgnored, GitopsRootMismatch, VPCOverlap}
+// directory (gitops-root-mismatch, desired-ignored, environment-without-spec)
+// or on the environments compiled beside it (vpc-overlap). A run without
+// what they compare cannot tell that an acceptance of one is stale, so it
+// never says so.
+var Situational = []string{DesiredIgnored, EnvironmentWithoutSpec, GitopsRootMismatch, VPCOverlap}
 
 // AcceptMarker begins a comment that accepts warnings: on a line of its own
 // it accepts those of the next line, after a field those of its own line.

@@ -126,6 +126,26 @@ func IsLayer(env, dir string) bool {
 	return slices.ContainsFunc(Layers, func(l string) bool { return dir == Layer(env, l) })
 }
 
+// Owns says whether an environment may own a generated path: one of its
+// own directories (terraform/E, newrelic/E, kubernetes/overlays/E,
+// kubernetes/clusters/E), or a shared base.
+func Owns(env, p string) bool {
+	return Generated(p) && (EnvOf(p) == env || strings.HasPrefix(p, BaseDir+"/"))
+}
+
+// TerraformWorkingFile says whether a file name is one Terraform itself
+// writes into a module directory (its lock file, local state, a saved plan,
+// a crash log): never a stray in a generated directory.
+func TerraformWorkingFile(name string) bool {
+	switch {
+	case name == ".terraform" || name == ".terraform.lock.hcl" || name == "crash.log" || name == ".terraform.tfstate.lock.info":
+		return true
+	case strings.HasPrefix(name, "terraform.tfstate"), strings.HasSuffix(name, ".tfplan"):
+		return true
+	}
+	return false
+}
+
 // EnvOf is the environment a generated path belongs to, or "" for a shared
 // one: terraform/<env>/, newrelic/<env>/, kubernetes/{overlays,clusters}/<env>/.
 func EnvOf(p string) string {
@@ -140,14 +160,24 @@ func EnvOf(p string) string {
 }
 
 // Generated says whether a path is one the generator could have produced:
-// Terraform JSON or YAML under one of its three trees, with no hidden or
-// parent component.
+// Terraform JSON under terraform/ or newrelic/, YAML under kubernetes/base,
+// overlays or clusters (never the team's kubernetes/custom), with no hidden
+// or parent component.
 func Generated(p string) bool {
-	if !fs.ValidPath(p) || !(strings.HasSuffix(p, ".tf.json") || strings.HasSuffix(p, ".yaml")) {
+	if !fs.ValidPath(p) {
 		return false
 	}
 	parts := strings.Split(p, "/")
-	if len(parts) < 3 || !slices.Contains([]string{TerraformDir, KubernetesDir, NewRelicDir}, parts[0]) {
+	switch {
+	case len(parts) >= 3 && (parts[0] == TerraformDir || parts[0] == NewRelicDir):
+		if !strings.HasSuffix(p, ".tf.json") {
+			return false
+		}
+	case len(parts) >= 3 && parts[0] == KubernetesDir && slices.Contains([]string{"base", "overlays", "clusters"}, parts[1]):
+		if !strings.HasSuffix(p, ".yaml") {
+			return false
+		}
+	default:
 		return false
 	}
 	for _, part := range parts {

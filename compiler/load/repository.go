@@ -30,15 +30,15 @@ func Resolve(args, shared []string) ([]EnvSpec, error) {
 		}
 	}
 	if slices.ContainsFunc(args, func(a string) bool { return slices.Contains(shared, filepath.Base(a)) }) {
-		return []EnvSpec{{Label: label(args, shared), Paths: args}}, nil
+		return []EnvSpec{envSpec(args, shared)}, nil
 	}
 	common := sharedBeside(args, shared)
 	if common == nil {
-		return []EnvSpec{{Label: label(args, shared), Paths: args}}, nil
+		return []EnvSpec{envSpec(args, shared)}, nil
 	}
 	specs := make([]EnvSpec, 0, len(args))
 	for _, a := range args {
-		specs = append(specs, EnvSpec{Label: label([]string{a}, shared), Paths: append(slices.Clone(common), a)})
+		specs = append(specs, envSpec(append(slices.Clone(common), a), shared))
 	}
 	return specs, nil
 }
@@ -62,14 +62,16 @@ func sharedBeside(files, shared []string) []string {
 	return out
 }
 
-// label names an environment by its last own file.
-func label(paths, shared []string) string {
+// envSpec is the environment of paths, named by its last own file.
+func envSpec(paths, shared []string) EnvSpec {
+	own := paths[len(paths)-1]
 	for _, p := range slices.Backward(paths) {
 		if !slices.Contains(shared, filepath.Base(p)) {
-			return strings.TrimSuffix(filepath.Base(p), ".cue")
+			own = p
+			break
 		}
 	}
-	return strings.TrimSuffix(filepath.Base(paths[len(paths)-1]), ".cue")
+	return EnvSpec{Label: strings.TrimSuffix(filepath.Base(own), ".cue"), Paths: paths, Own: own}
 }
 
 // EnvSpec is one environment's spec files: the shared ones first, then its own.
@@ -78,6 +80,9 @@ type EnvSpec struct {
 	// without .cue.
 	Label string
 	Paths []string
+	// Own is the file the environment is named by: its last file that is
+	// not a shared one.
+	Own string
 }
 
 // Discover lists the environments of a directory: each .cue file in it,
@@ -110,7 +115,7 @@ func Discover(dir string, shared []string) ([]EnvSpec, error) {
 	}
 	specs := make([]EnvSpec, 0, len(own))
 	for _, p := range own {
-		specs = append(specs, EnvSpec{Label: strings.TrimSuffix(filepath.Base(p), ".cue"), Paths: append(slices.Clone(common), p)})
+		specs = append(specs, envSpec(append(slices.Clone(common), p), shared))
 	}
 	return specs, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/aymanbagabas/go-udiff"
 
 	"github.com/kuberator/kuberator/compiler/fileset"
+	"github.com/kuberator/kuberator/compiler/layout"
 )
 
 // Diff returns a unified diff that turns the directory's generated files
@@ -29,6 +30,9 @@ func (t *Tree) Diff(b Build) (string, error) {
 	}
 	old, err := t.manifest()
 	if err != nil {
+		return "", err
+	}
+	if err := checkSpecs(b, old); err != nil {
 		return "", err
 	}
 	paths := append(files.Paths(), removed(old, b.next(old))...)
@@ -126,7 +130,9 @@ func (t *Tree) strays(files fileset.FileSet, owned map[string]bool) ([]string, e
 			return nil, err
 		}
 		for _, e := range entries {
-			if p := path.Join(dir, e.Name()); !e.IsDir() && !known[p] {
+			// Terraform's own working files (terraform init and apply in a
+			// module directory) are never strays.
+			if p := path.Join(dir, e.Name()); !e.IsDir() && !known[p] && !layout.TerraformWorkingFile(e.Name()) {
 				out = append(out, p)
 			}
 		}

@@ -31,6 +31,7 @@ import (
 	"maps"
 	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -58,6 +59,10 @@ type manifest struct {
 	// and what they held, so a rebuild of unchanged inputs over an intact
 	// tree can stop after reading it.
 	Digests map[string]Digest `json:"digests,omitempty"`
+	// Specs names, per environment, the spec file it is built from, by its
+	// path from the repository root: a second spec claiming the name is
+	// another environment, not this one.
+	Specs map[string]string `json:"specs,omitempty"`
 	// Files is the single list kuberatorc wrote before environments had
 	// their own: read, never written.
 	Files []string `json:"files,omitempty"`
@@ -85,8 +90,12 @@ type Build struct {
 	// Envs holds each built environment's files.
 	Envs map[string]fileset.FileSet
 	// Prune drops the environments the manifest lists and Envs lacks, with
-	// their files; without it they are left as they are.
+	// their files, unless the spec the manifest records for one still
+	// exists (it was built from elsewhere); without it they are left as
+	// they are.
 	Prune bool
+	// SpecRoot is what the manifest's spec paths are relative to.
+	SpecRoot string
 	// Version is the generator's, recorded in the manifest.
 	Version string
 	// Inputs digests, by environment, what each was generated from; "" for
@@ -95,6 +104,66 @@ type Build struct {
 	// Prefix is where the directory sits in its repository; a diff prints
 	// paths under it.
 	Prefix string
+	// Specs names each built environment's spec files.
+	Specs map[string]Spec
+}
+
+// Spec is where an environment is built from.
+type Spec struct {
+	// Own is its own spec file, from the repository root ("" when unknown);
+	// the manifest records it.
+	Own string
+	// Files are all its spec files, shared ones included, from the
+	// repository root.
+	Files []string
+	// Root is the repository root the paths are relative to ("" for the
+	// working directory).
+	Root string
+}
+
+// supersedes reports whether the environment may take over a tree that
+// the manifest says was built from recorded: the file is one of its own,
+// or it is gone (the spec moved). A recorded file that still exists and is
+// not part of this build is a second spec claiming the name.
+func (s Spec) supersedes(recorded string) bool {
+	return recorded == "" || s.Own == "" || slices.Contains(s.Files, recorded) || Gone(s.Root, recorded)
+}
+
+// Gone reports whether a spec file the manifest records, relative to
+// root, no longer exists; "" (no record) is not gone.
+func Gone(root, recorded string) bool {
+	if recorded == "" {
+		return false
+	}
+	_, err := os.Lstat(filepath.Join(root, filepath.FromSlash(recorded)))
+	return errors.Is(err, fs.ErrNotExist)
+}
+
+// SpecConflictError is an environment name that a spec other than the one
+// the tree was built from claims.
+type SpecConflictError struct {
+	// Built and Claimed are the two specs as the manifest names them.
+	Env, Built, Claimed string
+	// root is what those paths are relative to.
+	root string
+}
+
+func (e *SpecConflictError) Error() string {
+	built, claimed := shown(e.root, e.Built), shown(e.root, e.Claimed)
+	return fmt.Sprintf("%s names environment %s, but the output of %s was built from %s, which still names it: two specs cannot be one environment (give one of them another name; if %s is an old copy, delete it)",
+		claimed, e.Env, e.Env, built, claimed)
+}
+
+// shown is a spec path of the manifest as the user would type it: from
+// the working directory when it lies below it.
+func shown(root, p string) string {
+	abs := filepath.Join(root, filepath.FromSlash(p))
+	if wd, err := os.Getwd(); err == nil && filepath.IsAbs(abs) {
+		if rel, err := filepath.Rel(wd, abs); err == nil && filepath.IsLocal(rel) {
+			return rel
+		}
+	}
+	return abs
 }
 
 // SharedConflictError is a file two environments both generate, with
@@ -114,11 +183,16 @@ func (e *SharedConflictError) Error() string {
 }
 
 // journal is the committed intent of a build: the moves from the stage into
-// place, the removals, and last the new manifest.
+// place, the removals, and last the new manifest. It is bound to the
+// manifest it starts from and the one it stages (their digests), so that a
+// journal that did not come from an interrupted build of this tree (one
+// committed, merged or planted) is never carried out.
 type journal struct {
 	Moves    []move   `json:"moves"`
 	Removes  []string `json:"removes"`
 	Manifest string   `json:"manifest"`
+	From     string   `json:"from"`
+	To       string   `json:"to"`
 }
 
 type move struct {
@@ -129,6 +203,8 @@ type move struct {
 // Summary says what a write did, path by path.
 type Summary struct {
 	Written, Unchanged, Removed []string
+	// Finished is what opening the tree finished of an interrupted build.
+	Finished *Summary
 }
 
 func (s Summary) String() string {
@@ -167,6 +243,8 @@ type Tree struct {
 	// missing counts, per directory, that noSymlinks found a component of
 	// it missing (so nothing below it exists).
 	missing map[string]int
+	// finished is what recovery finished of an interrupted build.
+	finished *Summary
 }
 
 // Open opens dir for a build: it creates the directory, waits for any other
@@ -256,6 +334,10 @@ func (t *Tree) Write(b Build) (Summary, error) {
 	if err != nil {
 		return sum, err
 	}
+	sum.Finished = t.finished
+	if err := checkSpecs(b, old); err != nil {
+		return sum, err
+	}
 	next := b.next(old)
 	if err := t.checkShared(b, old, next, files); err != nil {
 		return sum, err
@@ -285,6 +367,10 @@ func (t *Tree) Write(b Build) (Summary, error) {
 		return sum, err
 	}
 	j.Removes = removes
+	if cur, err := t.root.ReadFile(ManifestName); err == nil {
+		j.From = digest(cur)
+	}
+	j.To = digest(man)
 	if err := t.commit(j); err != nil {
 		return sum, err
 	}
@@ -311,9 +397,29 @@ func (b Build) merged() (fileset.FileSet, error) {
 // replaced, the others kept unless pruned.
 func (b Build) next(old manifest) manifest {
 	m := manifest{Generator: "kuberatorc", Version: b.Version, Environments: map[string][]string{}, Digests: map[string]Digest{}}
-	if !b.Prune {
-		maps.Copy(m.Environments, old.Environments)
-		maps.Copy(m.Digests, old.Digests)
+	for env, files := range old.Environments {
+		if b.Prune && b.specless(env, old, true) {
+			continue
+		}
+		m.Environments[env] = files
+		if d, ok := old.Digests[env]; ok {
+			m.Digests[env] = d
+		}
+		if spec := old.Specs[env]; spec != "" {
+			if m.Specs == nil {
+				m.Specs = map[string]string{}
+			}
+			m.Specs[env] = spec
+		}
+	}
+	for env, spec := range b.Specs {
+		if spec.Own == "" {
+			continue
+		}
+		if m.Specs == nil {
+			m.Specs = map[string]string{}
+		}
+		m.Specs[env] = spec.Own
 	}
 	for env, files := range b.Envs {
 		m.Environments[env] = files.Paths()
@@ -352,6 +458,86 @@ func removed(old, next manifest) []string {
 	return out
 }
 
+// specless reports whether an environment of the tree, not built now, has
+// lost its spec: the file the manifest records is gone, or is built now
+// as another environment (its name changed). One without a record counts
+// as specless when unrecorded says so: a build of a whole directory of
+// environments knows every spec there is.
+func (b Build) specless(env string, old manifest, unrecorded bool) bool {
+	if _, built := b.Envs[env]; built {
+		return false
+	}
+	rec := old.Specs[env]
+	if rec == "" {
+		return unrecorded
+	}
+	return Gone(b.SpecRoot, rec) || slices.ContainsFunc(slices.Collect(maps.Values(b.Specs)), func(s Spec) bool { return s.Own == rec })
+}
+
+// Specless is an environment the tree holds whose spec is gone.
+type Specless struct {
+	Env string
+	// Spec is the file the manifest records, as the user would type it;
+	// "" when it records none.
+	Spec  string
+	Files int
+	// Line is where the manifest lists the environment's files.
+	Line int
+}
+
+// Specless lists the environments the tree holds that lost their spec
+// (see Build.specless); directory says the build is of a whole directory
+// of environments.
+func (t *Tree) Specless(b Build, directory bool) ([]Specless, error) {
+	if t.root == nil {
+		return nil, nil
+	}
+	data, err := t.root.ReadFile(ManifestName)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	old, err := t.parseManifest(data)
+	if err != nil {
+		return nil, err
+	}
+	var out []Specless
+	for _, env := range slices.Sorted(maps.Keys(old.Environments)) {
+		if b.specless(env, old, directory) {
+			spec := old.Specs[env]
+			if spec != "" {
+				spec = shown(b.SpecRoot, spec)
+			}
+			out = append(out, Specless{Env: env, Spec: spec, Files: len(old.onlyOf(env)), Line: lineOf(data, fmt.Sprintf("%q: [", env))})
+		}
+	}
+	return out, nil
+}
+
+// onlyOf lists the files of env that no other environment lists: those
+// removing it removes.
+func (m manifest) onlyOf(env string) []string {
+	var out []string
+	for _, p := range m.Environments[env] {
+		if !slices.ContainsFunc(slices.Collect(maps.Keys(m.Environments)), func(other string) bool {
+			return other != env && slices.Contains(m.Environments[other], p)
+		}) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// lineOf is the 1-based line of the first occurrence of s in data, or 1.
+func lineOf(data []byte, s string) int {
+	i := bytes.Index(data, []byte(s))
+	if i < 0 {
+		return 1
+	}
+	return bytes.Count(data[:i], []byte("\n")) + 1
+}
+
 // checkShared refuses to change a file that an environment not being built
 // also owns: its overlay refers to that base too.
 func (t *Tree) checkShared(b Build, old, next manifest, files fileset.FileSet) error {
@@ -374,6 +560,23 @@ func (t *Tree) checkShared(b Build, old, next manifest, files fileset.FileSet) e
 		}
 	}
 	return nil
+}
+
+// checkSpecs refuses to build an environment from a spec other than the
+// one the tree's files of that environment came from: a copy of one spec
+// with the same name would overwrite the other environment.
+func checkSpecs(b Build, old manifest) error {
+	for _, env := range slices.Sorted(maps.Keys(b.Envs)) {
+		if built, claimed := old.Specs[env], b.Specs[env]; !claimed.supersedes(built) {
+			return &SpecConflictError{Env: env, Built: built, Claimed: claimed.Own, root: claimed.Root}
+		}
+	}
+	return nil
+}
+
+func digest(data []byte) string {
+	sum := sha256.Sum256(data)
+	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 func builtOwner(b Build, p string) string {
@@ -561,16 +764,30 @@ func (mv *mover) close() {
 
 // recover finishes a committed journal and clears what an interrupted build
 // staged but never committed (including the stage directories of earlier
-// versions of kuberatorc).
+// versions of kuberatorc). A journal is carried out only when it is bound
+// to this tree: see bound.
 func (t *Tree) recover() error {
 	if data, err := t.root.ReadFile(journalName); err == nil {
 		var j journal
 		if err := json.Unmarshal(data, &j); err != nil || !j.valid() {
-			return fmt.Errorf("%s is not a journal kuberatorc wrote; remove it, and check the tree by hand", path.Join(t.dir, journalName))
+			return t.refuseJournal("it is not a journal kuberatorc wrote")
+		}
+		pending, err := t.bound(j)
+		if err != nil {
+			return err
+		}
+		if !pending {
+			// The manifest is in place: only the journal and stage remain.
+			j.Moves, j.Removes = nil, nil
 		}
 		if err := t.apply(j); err != nil {
 			return fmt.Errorf("finishing an interrupted build: %w", err)
 		}
+		t.finished = &Summary{}
+		for _, m := range j.Moves {
+			t.finished.Written = append(t.finished.Written, m.To)
+		}
+		t.finished.Removed = j.Removes
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
@@ -589,6 +806,61 @@ func (t *Tree) recover() error {
 		}
 	}
 	return nil
+}
+
+// bound checks a journal against the tree before anything of it is
+// carried out: it started from the manifest in place (its digest), every
+// file it removes is one that manifest lists, and every file it moves into
+// place is one the manifest it staged lists. pending says the build
+// stopped before its manifest moved into place; after that, nothing is
+// left but to clear the journal.
+func (t *Tree) bound(j journal) (pending bool, err error) {
+	cur, err := t.root.ReadFile(ManifestName)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return false, err
+	}
+	from := ""
+	if cur != nil {
+		from = digest(cur)
+	}
+	staged, err := t.root.ReadFile(j.Manifest)
+	if errors.Is(err, fs.ErrNotExist) {
+		if j.To == "" || from != j.To {
+			return false, t.refuseJournal("it stages no manifest, and the manifest in place is not the one it wrote")
+		}
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if j.To == "" || digest(staged) != j.To || from != j.From {
+		return false, t.refuseJournal("it did not start from the manifest in place")
+	}
+	old, err := t.parseManifest(cur)
+	if err != nil {
+		return false, err
+	}
+	next, err := t.parseManifest(staged)
+	if err != nil {
+		return false, err
+	}
+	owned, kept := old.owned(), next.owned()
+	for _, p := range j.Removes {
+		if !owned[p] {
+			return false, t.refuseJournal(fmt.Sprintf("it removes %s, which the manifest does not list", p))
+		}
+	}
+	for _, m := range j.Moves {
+		if !kept[m.To] {
+			return false, t.refuseJournal(fmt.Sprintf("it writes %s, which the manifest it stages does not list", m.To))
+		}
+	}
+	return true, nil
+}
+
+func (t *Tree) refuseJournal(why string) error {
+	return fmt.Errorf("%s is not the journal of an interrupted build of this tree (%s); nothing was changed. If no build of %s was interrupted, delete %s and %s",
+		path.Join(t.dir, journalName), why, t.dir, path.Join(t.dir, journalName), path.Join(t.dir, stageName))
 }
 
 // valid says a journal only moves staged files to generated paths and
@@ -614,34 +886,53 @@ func (j journal) valid() bool {
 	return true
 }
 
-// manifest reads what earlier builds generated, refusing a manifest that
-// names a path the generator could not have produced. A manifest from before
-// environments had their own lists gives each environment the files under
-// its name, and the shared ones to all of them.
+// manifest reads what earlier builds generated: see parseManifest.
 func (t *Tree) manifest() (manifest, error) {
-	none := manifest{Environments: map[string][]string{}}
 	if t.root == nil {
-		return none, nil
+		return manifest{Environments: map[string][]string{}}, nil
 	}
 	if err := t.noSymlinks(ManifestName); err != nil {
-		return none, err
+		return manifest{}, err
 	}
 	data, err := t.root.ReadFile(ManifestName)
 	if errors.Is(err, fs.ErrNotExist) {
-		return none, nil
+		data, err = nil, nil
 	}
 	if err != nil {
-		return none, err
+		return manifest{}, err
 	}
+	return t.parseManifest(data)
+}
+
+// parseManifest reads a manifest (nil: none), refusing one that names a
+// path the generator could not have produced, or gives an environment a
+// path outside its own directories and the shared bases (a bad merge of two
+// branches' manifests could otherwise remove another environment's files,
+// or the team's own). A manifest from before environments had their own
+// lists gives each environment the files under its name, and the shared
+// ones to all of them.
+func (t *Tree) parseManifest(data []byte) (manifest, error) {
+	none := manifest{Environments: map[string][]string{}}
+	if data == nil {
+		return none, nil
+	}
+	where := path.Join(t.dir, ManifestName)
 	var m manifest
 	if err := json.Unmarshal(data, &m); err != nil || m.Generator != "kuberatorc" {
-		return none, fmt.Errorf("%s is not a kuberatorc manifest; remove it or choose another output directory", path.Join(t.dir, ManifestName))
+		return none, fmt.Errorf("%s is not a kuberatorc manifest; remove it or choose another output directory", where)
 	}
-	for _, files := range append(slices.Collect(maps.Values(m.Environments)), m.Files) {
-		for _, p := range files {
-			if !layout.Generated(p) {
-				return none, fmt.Errorf("%s lists %q, which kuberatorc never generates; remove the manifest or fix it by hand",
-					path.Join(t.dir, ManifestName), p)
+	for _, p := range m.Files {
+		if !layout.Generated(p) {
+			return none, fmt.Errorf("%s lists %q, which kuberatorc never generates; nothing was changed (fix the entry by hand, or remove the manifest to rebuild the tree from scratch)", where, p)
+		}
+	}
+	for _, env := range slices.Sorted(maps.Keys(m.Environments)) {
+		for _, p := range m.Environments[env] {
+			switch {
+			case !layout.Generated(p):
+				return none, fmt.Errorf("%s lists %q, which kuberatorc never generates; nothing was changed (fix the entry by hand, or remove the manifest to rebuild the tree from scratch)", where, p)
+			case !layout.Owns(env, p):
+				return none, fmt.Errorf("%s lists %q for environment %s, outside its own directories and the shared bases; nothing was changed (a bad merge of the manifest? fix the entry by hand)", where, p, env)
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package outtree
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -558,5 +559,189 @@ func TestLegacyManifest(t *testing.T) {
 	}
 	if diff := cmp.Diff(want(v2), contents(t, dir)); diff != "" {
 		t.Errorf("tree (-want +got):\n%s", diff)
+	}
+}
+
+// TestJournalMustBeBoundToTheTree: a journal in the format kuberatorc
+// writes, committed or planted, that removes files the manifest does not
+// list (the team's own), moves a file the staged manifest does not list,
+// or did not start from the manifest in place, is refused and changes
+// nothing; the message says how to discard it.
+func TestJournalMustBeBoundToTheTree(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		journal func(man, staged string) journal
+		want    string
+	}{
+		{"removes the team's files", func(man, staged string) journal {
+			return journal{Removes: []string{"terraform/qa/handwritten.tf.json"}, Manifest: stageName + "/m", From: man, To: staged}
+		}, "it removes terraform/qa/handwritten.tf.json, which the manifest does not list"},
+		{"plants a file", func(man, staged string) journal {
+			return journal{Moves: []move{{From: stageName + "/x", To: "terraform/qa/zz.tf.json"}}, Manifest: stageName + "/m", From: man, To: staged}
+		}, "it writes terraform/qa/zz.tf.json, which the manifest it stages does not list"},
+		{"started elsewhere", func(man, staged string) journal {
+			return journal{Removes: []string{"terraform/qa/nodes.tf.json"}, Manifest: stageName + "/m", From: "sha256:00", To: staged}
+		}, "it did not start from the manifest in place"},
+		{"no digests", func(man, staged string) journal {
+			return journal{Removes: []string{"terraform/qa/nodes.tf.json"}, Manifest: stageName + "/m"}
+		}, "it did not start from the manifest in place"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if _, err := write(t, dir, v1); err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range []string{"terraform/qa/handwritten.tf.json"} {
+				if err := os.WriteFile(filepath.Join(dir, p), []byte("ours"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			man, err := os.ReadFile(filepath.Join(dir, ManifestName))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.MkdirAll(filepath.Join(dir, stageName), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			for name, data := range map[string][]byte{"m": man, "x": []byte("planted")} {
+				if err := os.WriteFile(filepath.Join(dir, stageName, name), data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			data, _ := json.Marshal(tc.journal(digest(man), digest(man)))
+			if err := os.WriteFile(filepath.Join(dir, journalName), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			before := contents(t, dir)
+			_, err = Open(dir)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "nothing was changed") ||
+				!strings.Contains(err.Error(), "delete "+filepath.Join(dir, journalName)) {
+				t.Errorf("Open: %v, want a refusal saying %q", err, tc.want)
+			}
+			if d := cmp.Diff(before, contents(t, dir)); d != "" {
+				t.Errorf("a refused journal changed the tree:\n%s", d)
+			}
+		})
+	}
+}
+
+// TestRecoveryReportsWhatItFinished: opening a tree that holds an
+// interrupted, committed build finishes it and says so.
+func TestRecoveryReportsWhatItFinished(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := write(t, dir, v1); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$", dir)
+	cmd.Env = append(os.Environ(), crashEnv+"=3") // killed after the journal commits
+	if out, err := cmd.CombinedOutput(); err == nil {
+		t.Fatalf("the build was not killed: %s", out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, journalName)); err != nil {
+		t.Fatalf("no committed journal to finish: %v", err)
+	}
+	tree, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := tree.Write(Build{Envs: map[string]fileset.FileSet{"qa": v2}})
+	tree.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Finished == nil || len(sum.Finished.Written)+len(sum.Finished.Removed) == 0 {
+		t.Errorf("the write does not say what recovery finished: %+v", sum.Finished)
+	}
+}
+
+// TestManifestEntriesStayInTheirEnvironment: a manifest that gives an
+// environment a path of another environment, or of the team's own
+// kubernetes/custom, is refused before anything is removed.
+func TestManifestEntriesStayInTheirEnvironment(t *testing.T) {
+	for _, planted := range []string{"kubernetes/custom/jobs/a.yaml", "terraform/prod/main.tf.json", "kubernetes/overlays/prod/apps/x.yaml"} {
+		dir := t.TempDir()
+		if _, err := write(t, dir, v1); err != nil {
+			t.Fatal(err)
+		}
+		target := filepath.Join(dir, filepath.FromSlash(planted))
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(target, []byte("theirs"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		man := `{"generator": "kuberatorc", "environments": {"qa": [` + strconv.Quote(planted) + `, "terraform/qa/nodes.tf.json"]}}`
+		if err := os.WriteFile(filepath.Join(dir, ManifestName), []byte(man), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := write(t, dir, v2)
+		if err == nil || !strings.Contains(err.Error(), strconv.Quote(planted)) {
+			t.Errorf("manifest giving qa %s: %v, want a refusal naming it", planted, err)
+		}
+		if data, _ := os.ReadFile(target); string(data) != "theirs" {
+			t.Errorf("%s was removed", planted)
+		}
+	}
+}
+
+// TestOneSpecPerEnvironment: the manifest remembers the spec each
+// environment was built from; another spec that claims the name is refused
+// while the first one exists, and takes over once it is gone (a move).
+func TestOneSpecPerEnvironment(t *testing.T) {
+	repo := t.TempDir()
+	dir := filepath.Join(repo, "deploy")
+	for _, f := range []string{"envs/qa.cue", "envs/staging-copy.cue"} {
+		if err := os.MkdirAll(filepath.Join(repo, "envs"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(repo, f), []byte("name: \"qa\"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	specOf := func(own string) Spec { return Spec{Own: own, Files: []string{own}, Root: repo} }
+	b := Build{Envs: map[string]fileset.FileSet{"qa": v1}, Specs: map[string]Spec{"qa": specOf("envs/qa.cue")}}
+	if _, err := writeEnvs(t, dir, b); err != nil {
+		t.Fatal(err)
+	}
+	before := contents(t, dir)
+	b = Build{Envs: map[string]fileset.FileSet{"qa": v2}, Specs: map[string]Spec{"qa": specOf("envs/staging-copy.cue")}}
+	_, err := writeEnvs(t, dir, b)
+	var conflict *SpecConflictError
+	if !errors.As(err, &conflict) || conflict.Built != "envs/qa.cue" || conflict.Claimed != "envs/staging-copy.cue" {
+		t.Fatalf("a second spec claiming qa: %v", err)
+	}
+	if d := cmp.Diff(before, contents(t, dir)); d != "" {
+		t.Errorf("the refused build changed the tree:\n%s", d)
+	}
+	b.Specs["qa"] = Spec{Own: "envs/staging-copy.cue", Files: []string{"envs/qa.cue", "envs/staging-copy.cue"}, Root: repo}
+	if _, err := writeEnvs(t, dir, b); err != nil {
+		t.Errorf("a spec built together with the recorded one: %v", err)
+	}
+	if err := os.Rename(filepath.Join(repo, "envs/staging-copy.cue"), filepath.Join(repo, "envs/qa-moved.cue")); err != nil {
+		t.Fatal(err)
+	}
+	b.Specs["qa"] = specOf("envs/qa-moved.cue")
+	if _, err := writeEnvs(t, dir, b); err != nil {
+		t.Errorf("the recorded spec moved: %v", err)
+	}
+}
+
+// TestTerraformWorkingFilesAreNotStrays: what terraform init and apply
+// leave in a module directory is Terraform's, not drift.
+func TestTerraformWorkingFilesAreNotStrays(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := write(t, dir, v1); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{".terraform.lock.hcl", "terraform.tfstate", "terraform.tfstate.backup", "qa.tfplan", "crash.log"} {
+		if err := os.WriteFile(filepath.Join(dir, "terraform", "qa", name), []byte("tf"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "terraform", "qa", ".terraform", "providers"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := diff(t, dir, v1); err != nil || d != "" {
+		t.Errorf("Terraform's working files show as drift: %v\n%s", err, d)
 	}
 }
