@@ -56,12 +56,22 @@ func Write(results []*Result, root string, opts WriteOptions) (Summary, error) {
 // is empty when they agree. Paths are relative to the git repository that
 // holds root, when there is one.
 func Diff(results []*Result, root string, opts WriteOptions) (string, error) {
-	t, err := outtree.OpenReadOnly(root)
+	c, err := Changes(results, root, opts)
 	if err != nil {
 		return "", err
 	}
+	return c.Unified(), nil
+}
+
+// Changes is what writing the results under root would change: the
+// files, the strays beside them and the environments pruned.
+func Changes(results []*Result, root string, opts WriteOptions) (outtree.Changes, error) {
+	t, err := outtree.OpenReadOnly(root)
+	if err != nil {
+		return outtree.Changes{}, err
+	}
 	defer t.Close()
-	return t.Diff(buildOf(results, root, opts))
+	return t.Changes(buildOf(results, root, opts))
 }
 
 // CommittedFile returns one generated file as it is under root, nil when

@@ -63,6 +63,8 @@ func TestScripts(t *testing.T) {
 		Dir:           "testdata/script",
 		UpdateScripts: testutil.Update(),
 		Setup: func(env *testscript.Env) error {
+			// Scripts that run terraform init find the AWS provider here.
+			env.Setenv("TF_PLUGIN_DIR", testutil.PluginDir())
 			dst := filepath.Join(env.WorkDir, "examples")
 			if err := os.MkdirAll(dst, 0o755); err != nil {
 				return err

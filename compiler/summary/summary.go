@@ -14,9 +14,12 @@ package summary
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
+
+	"sigs.k8s.io/yaml"
 
 	"github.com/kuberator/kuberator/compiler/fileset"
 )
@@ -136,4 +139,38 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// Unreadable lists the files of a set that cannot be summarized, with
+// why: a hand edit can break a committed file, and the summary must say
+// so rather than fail or count its objects as added.
+func Unreadable(fs fileset.FileSet) map[string]string {
+	out := map[string]string{}
+	for _, p := range fs.Paths() {
+		if _, err := load(fileset.FileSet{p: fs[p]}, normalizer{}); err != nil {
+			out[p] = whyUnreadable(p, fs[p], err)
+		}
+	}
+	return out
+}
+
+// whyUnreadable says in a few words what is wrong with a file.
+func whyUnreadable(p string, data []byte, err error) string {
+	switch {
+	case strings.HasSuffix(p, ".json") && !json.Valid(data):
+		return "not valid JSON"
+	case groupOf(p) == groupKubernetes && !validYAML(data):
+		return "not valid YAML"
+	}
+	return err.Error()
+}
+
+// validYAML reports whether every document of a stream parses.
+func validYAML(data []byte) bool {
+	for _, doc := range docSeparator.Split(string(data), -1) {
+		if _, err := yaml.YAMLToJSON([]byte(doc)); err != nil {
+			return false
+		}
+	}
+	return true
 }
