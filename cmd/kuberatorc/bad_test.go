@@ -45,6 +45,16 @@ var badSpecs = []struct {
 		`bad.cue:19:9: error: network.zones: invalid value ["eu-west-1a","eu-west-1b","eu-west-1a"] (does not satisfy list.UniqueItems)`, nil},
 	{"malformed certificate ARN", "certificate/0f1e", "cert/0f1e",
 		`bad.cue:84:18: error: ingress.certificateARN: invalid value "arn:aws:acm:eu-west-1:123456789012:cert/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b" (not an ACM certificate ARN such as arn:aws:acm:eu-west-1:123456789012:certificate/<uuid>)`, nil},
+	{"certificate of another region", "acm:eu-west-1:123456789012", "acm:us-east-1:123456789012",
+		"bad.cue:84:18: error: the certificate is in us-east-1, but the ALB is in eu-west-1: an ALB can only use a certificate of its own region\n" +
+			"\thint: request or import the certificate in ACM in eu-west-1 and use its ARN", nil},
+	{"certificate of another account", "acm:eu-west-1:123456789012", "acm:eu-west-1:210987654321",
+		"bad.cue:84:18: error: the certificate belongs to account 210987654321, but the environment is in account 123456789012", nil},
+	{"health check of a workload path", "allowFromAnywhere: true\n}", "allowFromAnywhere: true\n\thealthCheck: path: \"/healthz\"\n}",
+		"bad.cue:87:21: error: the ALB checks the nginx controller on its traffic port, not a workload, and there /healthz answers only /nginx-health: every target would be unhealthy\n" +
+			"\thint: leave path out, or set it to \"/nginx-health\", the controller's health endpoint", nil},
+	{"gitops root outside the repository", `branch: "main"`, `branch: "main", root: "../../.."`,
+		`bad.cue:91:24: error: gitops.root "../../.." leaves the repository: Flux reads paths inside its checkout`, nil},
 	{"bad region", `region:    "eu-west-1"`, `region:    "Europe"`,
 		`bad.cue:8:13: error: aws.region: invalid value "Europe" (not an AWS region such as eu-west-1)`, nil},
 	{"bad account ID", `accountID: "123456789012"`, `accountID: "12345"`,

@@ -23,6 +23,7 @@ func Spec(env *model.Environment, cat *model.Catalog, p *plan.Plan) diag.Diagnos
 	checkInstanceTypes(env, cat, &ds)
 	checkAddons(env, cat, p, &ds)
 	checkHosts(env, p, &ds)
+	checkGitOpsRootInside(env, &ds)
 	checkWorkloads(env, &ds)
 	checkAWSPath(env, &ds)
 	checkAlerts(env, p, &ds)

@@ -40,3 +40,16 @@ func checkManifests(env *model.Environment, out *Output, ds *diag.Diagnostics) {
 		"write a kustomization.yaml listing your manifests there (kuberatorc never writes into it), or remove manifests",
 		"the apps layer includes %s, and %s does not exist", env.Manifests, k)
 }
+
+// checkGitOpsRootInside: gitops.root is a directory of the repository;
+// one that leaves it makes Flux paths such as ../../kubernetes/clusters/qa
+// that no repository checkout holds.
+func checkGitOpsRootInside(env *model.Environment, ds *diag.Diagnostics) {
+	if env.GitOps == nil {
+		return
+	}
+	if root := env.GitOps.Root; path.IsAbs(root) || !filepath.IsLocal(path.Clean(root)) && path.Clean(root) != "." {
+		ds.Errorf(env.Positions.Of("gitops", "root"), `give the output directory's path from the repository root, such as "deploy", or "." for the root itself`,
+			"gitops.root %q leaves the repository: Flux reads paths inside its checkout", root)
+	}
+}
