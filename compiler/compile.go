@@ -243,6 +243,12 @@ func merge(results []EnvResult) diag.Diagnostics {
 	for _, r := range results {
 		for _, d := range r.Diags {
 			key := d.Pos.String() + "\x00" + string(d.Severity) + "\x00" + d.Message + "\x00" + d.Hint
+			if d.Severity == diag.Note {
+				// A note says what kuberatorc chose; the same choice in
+				// every environment of a repository is said once, at the
+				// first environment's line.
+				key = string(d.Severity) + "\x00" + d.Message + "\x00" + d.Hint
+			}
 			if i, ok := index[key]; ok {
 				out[i].Envs = append(out[i].Envs, d.Envs...)
 				continue

@@ -10,11 +10,13 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/kuberator/kuberator/compiler"
+	"github.com/kuberator/kuberator/compiler/diag"
 	"github.com/kuberator/kuberator/compiler/load"
 )
 
@@ -110,6 +112,7 @@ type common struct {
 	diagnostics string
 	evalLimit   time.Duration
 	shared      []string
+	quiet       bool
 	args        []string
 	envs        []load.EnvSpec
 }
@@ -120,6 +123,7 @@ func newCommon(name, synopsis string, stderr io.Writer) *common {
 	c.flags.StringVar(&c.diagnostics, "diagnostics", "text", "diagnostics format on stderr: text or json")
 	c.flags.DurationVar(&c.evalLimit, "eval-limit", compiler.DefaultEvalLimit, "give up evaluating a spec after this long")
 	c.flags.StringSliceVar(&c.shared, "shared", load.DefaultShared, "names of the files every environment of a directory shares")
+	c.flags.BoolVarP(&c.quiet, "quiet", "q", false, "print errors and warnings only, not the notes that say what kuberatorc chose")
 	c.flags.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: kuberatorc %s\n\nFlags:\n%s", synopsis, c.flags.FlagUsages())
 	}
@@ -193,6 +197,9 @@ func (c *common) compile(opts compiler.Options, strict bool, stderr io.Writer) (
 	if err != nil {
 		fmt.Fprintln(stderr, "kuberatorc:", err)
 		return nil, exitError
+	}
+	if c.quiet {
+		diags = slices.DeleteFunc(diags, func(d diag.Diagnostic) bool { return d.Severity == diag.Note })
 	}
 	write := diags.WriteText
 	if c.diagnostics == "json" {
