@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"path"
 
 	"github.com/kuberator/kuberator/compiler"
 	"github.com/kuberator/kuberator/compiler/render"
@@ -24,6 +26,11 @@ func runRender(args []string, stdout, stderr io.Writer) int {
 	}
 	res := results[0]
 	files, err := render.WithManifests(res.Files, res.Env, *dir)
+	var bad *render.ManifestError
+	if errors.As(err, &bad) {
+		fmt.Fprintln(stderr, path.Join(*dir, bad.File)+": error:", bad.Err)
+		return exitInvalid
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "kuberatorc:", err)
 		return exitError

@@ -13,8 +13,11 @@ import (
 	"slices"
 	"strings"
 
+	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/yaml"
 
 	"github.com/kuberator/kuberator/compiler/fileset"
 	"github.com/kuberator/kuberator/compiler/layout"
@@ -46,7 +49,72 @@ func WithManifests(files fileset.FileSet, env *model.Environment, outDir string)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", env.Manifests, err)
 	}
+	if err := checkManifests(out, env.Manifests); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// ManifestError is a fault in the team's own manifests, at the file it is
+// in: the team's to fix, not a fault of kuberatorc.
+type ManifestError struct {
+	File string
+	Err  error
+}
+
+func (e *ManifestError) Error() string { return e.File + ": " + e.Err.Error() }
+
+func (e *ManifestError) Unwrap() error { return e.Err }
+
+// checkManifests reads every kustomization of the team's manifests and
+// builds their root alone, so that a fault there is reported at its file.
+// A remote resource is refused: a cluster whose kustomize-controller runs
+// with --no-remote-bases (see docs/gitops.md) refuses it, and render must
+// not reach the network.
+func checkManifests(files fileset.FileSet, dir string) error {
+	for _, p := range files.Paths() {
+		if !strings.HasPrefix(p, dir+"/") || !isKustomization(path.Base(p)) {
+			continue
+		}
+		var k types.Kustomization
+		if err := yaml.UnmarshalStrict(files[p], &k); err != nil {
+			return &ManifestError{File: p, Err: fmt.Errorf("not a kustomization kustomize reads: %w", err)}
+		}
+		for _, ref := range slices.Concat(k.Resources, k.Components, k.Bases, k.Crds) {
+			if isRemote(ref) {
+				return &ManifestError{File: p, Err: fmt.Errorf("%q is a remote resource; Flux's kustomize-controller with --no-remote-bases refuses it, and render never fetches it (vendor it into %s)", ref, dir)}
+			}
+		}
+	}
+	own := fileset.FileSet{}
+	for _, p := range files.Paths() {
+		if strings.HasPrefix(p, dir+"/") {
+			own[p] = files[p]
+		}
+	}
+	fs := filesys.MakeFsInMemory()
+	for p, data := range own {
+		if err := fs.WriteFile(path.Join("/", p), data); err != nil {
+			return err
+		}
+	}
+	if _, err := kustomizeBuild(fs, dir); err != nil {
+		return &ManifestError{File: path.Join(dir, "kustomization.yaml"), Err: err}
+	}
+	return nil
+}
+
+// isKustomization reports whether a file name is one kustomize reads as a
+// directory's kustomization.
+func isKustomization(name string) bool {
+	return slices.Contains(konfig.RecognizedKustomizationFileNames(), name)
+}
+
+// isRemote reports whether a kustomization entry names something outside
+// the repository: a URL, or a git repository kustomize would clone.
+func isRemote(ref string) bool {
+	return strings.Contains(ref, "://") || strings.HasPrefix(ref, "git@") || strings.HasPrefix(ref, "github.com/") ||
+		strings.Contains(ref, "?ref=") || strings.Contains(ref, ".git/") || strings.HasSuffix(ref, ".git")
 }
 
 // Build builds each Flux Kustomization of an environment with kustomize,
