@@ -3,6 +3,9 @@ package compiler
 import (
 	"runtime/debug"
 	"sync"
+
+	"golang.org/x/mod/module"
+	"golang.org/x/mod/semver"
 )
 
 // Version is kuberatorc's own: the module version when installed with
@@ -36,4 +39,31 @@ func versionOf(info *debug.BuildInfo) string {
 		v += "+dirty"
 	}
 	return v
+}
+
+// Pin is what a repository should install to run this kuberatorc, as a
+// git ref: its release tag, or the full commit it was built from. A
+// pseudo-version names only a prefix of a commit, and a modified checkout
+// no commit at all; for those, and a build that records neither, ok is
+// false.
+func Pin() (ref string, ok bool) {
+	info, found := debug.ReadBuildInfo()
+	if !found {
+		return "", false
+	}
+	return pinOf(info)
+}
+
+func pinOf(info *debug.BuildInfo) (string, bool) {
+	if v := info.Main.Version; semver.IsValid(v) && !module.IsPseudoVersion(v) {
+		return v, true
+	}
+	settings := map[string]string{}
+	for _, s := range info.Settings {
+		settings[s.Key] = s.Value
+	}
+	if rev := settings["vcs.revision"]; len(rev) == 40 && settings["vcs.modified"] != "true" {
+		return rev, true
+	}
+	return "", false
 }

@@ -21,3 +21,27 @@ func TestVersionOf(t *testing.T) {
 		}
 	}
 }
+
+// TestPinOf: init pins a release tag or a full commit, never a branch, a
+// pseudo-version's commit prefix or a modified checkout.
+func TestPinOf(t *testing.T) {
+	full := "0123456789abcdef0123456789abcdef01234567"
+	clean := []debug.BuildSetting{{Key: "vcs.revision", Value: full}}
+	dirty := append(clean, debug.BuildSetting{Key: "vcs.modified", Value: "true"})
+	for _, c := range []struct {
+		info debug.BuildInfo
+		want string
+		ok   bool
+	}{
+		{debug.BuildInfo{Main: debug.Module{Version: "v1.2.3"}}, "v1.2.3", true},
+		{debug.BuildInfo{Main: debug.Module{Version: "v0.0.0-20261204081500-0123456789ab"}}, "", false},
+		{debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: clean}, full, true},
+		{debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: dirty}, "", false},
+		{debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "0123456"}}}, "", false},
+		{debug.BuildInfo{}, "", false},
+	} {
+		if got, ok := pinOf(&c.info); got != c.want || ok != c.ok {
+			t.Errorf("pinOf(%v, %v) = %q, %v; want %q, %v", c.info.Main, c.info.Settings, got, ok, c.want, c.ok)
+		}
+	}
+}
