@@ -80,6 +80,7 @@ func checkManifests(files fileset.FileSet, dir string) error {
 		if err := yaml.UnmarshalStrict(files[p], &k); err != nil {
 			return &ManifestError{File: p, Err: fmt.Errorf("not a kustomization kustomize reads: %w", err)}
 		}
+		//lint:ignore SA1019 kustomize still reads the deprecated bases, remote ones too
 		for _, ref := range slices.Concat(k.Resources, k.Components, k.Bases, k.Crds) {
 			if isRemote(ref) {
 				return &ManifestError{File: p, Err: fmt.Errorf("%q is a remote resource; Flux's kustomize-controller with --no-remote-bases refuses it, and render never fetches it (vendor it into %s)", ref, dir)}
