@@ -43,7 +43,7 @@ func TestPreCommitHooks(t *testing.T) {
 	}
 	dir := t.TempDir()
 	var out, errs bytes.Buffer
-	if code := run([]string{"init", dir}, &out, &errs); code != exitOK {
+	if code := run([]string{"init", dir, "--pin", "v1.0.0"}, &out, &errs); code != exitOK {
 		t.Fatalf("init: %d\n%s", code, errs.String())
 	}
 	wd, _ := os.Getwd()

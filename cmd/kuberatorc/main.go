@@ -37,6 +37,7 @@ Usage:
   kuberatorc describe SPEC...|DIR         print the plan: subnets, ASGs, capacity, add-ons, alerts
   kuberatorc render SPEC...               print an environment's final Kubernetes manifests (kustomize, in memory)
   kuberatorc compare A B                  what environment B changes against environment A, object by object
+  kuberatorc preflight SPEC...|DIR        check, read-only, that the AWS account holds what the first apply needs
   kuberatorc init [DIR]                   scaffold a platform repository: envs/, pre-commit, CI
   kuberatorc schema                       print the schema specs are checked against
   kuberatorc version                      print the version
@@ -48,8 +49,9 @@ file beside a shared file it does not name is that directory's environment:
 envs/qa.cue means envs/common.cue + envs/qa.cue.
 Run 'kuberatorc COMMAND --help' for a command's flags.
 
-Exit codes: 0 success; 1 invalid spec, or drift (diff); 2 usage, I/O or
-internal error; 3 diff could not compare because a spec is invalid.
+Exit codes: 0 success; 1 invalid spec, drift (diff), or something missing
+in AWS (preflight); 2 usage, I/O, AWS or internal error; 3 diff could not
+compare because a spec is invalid.
 `
 
 func main() {
@@ -88,6 +90,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runDescribe(rest, stdout, stderr)
 	case "render":
 		return runRender(rest, stdout, stderr)
+	case "preflight":
+		return runPreflight(rest, stdout, stderr)
 	case "compare":
 		return runCompare(rest, stdout, stderr)
 	case "init":

@@ -38,6 +38,21 @@ type Description struct {
 	Disruptions    []DisruptionInfo  `json:"disruptions"`
 	// Upgrade is set when cluster.version moves from the committed tree's.
 	Upgrade *UpgradeInfo `json:"upgrade,omitempty"`
+	// BeforeFirstApply is what the account must hold before the first
+	// apply; kuberatorc preflight checks it.
+	BeforeFirstApply []PrerequisiteInfo `json:"beforeFirstApply"`
+}
+
+// PrerequisiteInfo is one thing the account must hold: what, where, who
+// reads it and where the spec names it.
+type PrerequisiteInfo struct {
+	Kind   string   `json:"kind"`
+	Name   string   `json:"name"`
+	Region string   `json:"region,omitempty"`
+	ID     string   `json:"id,omitempty"`
+	Hosts  []string `json:"hosts,omitempty"`
+	For    string   `json:"for"`
+	Field  string   `json:"field"`
 }
 
 // OperationsInfo is how a team runs the environment: where state lives,
@@ -170,6 +185,11 @@ func New(env *model.Environment, p *plan.Plan, before *Before) Description {
 	d.Operations = describeOperations(env, p)
 	d.Disruptions = describeDisruptions(env, p)
 	d.Upgrade = describeUpgrade(env, p, before)
+	d.BeforeFirstApply = []PrerequisiteInfo{}
+	for _, r := range plan.Prerequisites(env) {
+		d.BeforeFirstApply = append(d.BeforeFirstApply, PrerequisiteInfo{Kind: r.Kind, Name: r.Name, Region: r.Region, ID: r.ID,
+			Hosts: r.Hosts, For: r.For, Field: plan.FieldPath(r.Field)})
+	}
 	d.Alerts = describeAlerts(env.Alerts)
 	d.GitOps = describeGitOps(env)
 	return d

@@ -1,12 +1,10 @@
 package k8s
 
 import (
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/kuberator/kuberator/compiler/layout"
-	"github.com/kuberator/kuberator/compiler/model"
 	"github.com/kuberator/kuberator/compiler/plan"
 )
 
@@ -46,7 +44,7 @@ func (e *emitter) entry() {
 		"alb.ingress.kubernetes.io/healthcheck-path":        health,
 		"alb.ingress.kubernetes.io/success-codes":           in.HealthCheck.SuccessCodes,
 		"alb.ingress.kubernetes.io/tags":                    "Environment=" + e.env.Name + ",ManagedBy=kuberatorc",
-		"external-dns.alpha.kubernetes.io/hostname":         strings.Join(PublicHosts(e.env), ","),
+		"external-dns.alpha.kubernetes.io/hostname":         strings.Join(plan.PublicHosts(e.env), ","),
 	}
 	if in.SSLRedirect {
 		annotations["alb.ingress.kubernetes.io/ssl-redirect"] = "443"
@@ -64,22 +62,4 @@ func (e *emitter) entry() {
 	}
 	// Configs: the load balancer controller's webhook validates it.
 	e.add(layout.Configs, fileName("Ingress", EntryName), ingress)
-}
-
-// PublicHosts are the names external-dns points at the ALB: the ingress's
-// hosts and every workload's host, sorted.
-func PublicHosts(env *model.Environment) []string {
-	var hosts []string
-	if env.Ingress != nil {
-		hosts = append(hosts, env.Ingress.Hosts...)
-	}
-	for _, w := range env.Workloads {
-		for _, h := range w.AllHosts() {
-			if !slices.Contains(hosts, h) {
-				hosts = append(hosts, h)
-			}
-		}
-	}
-	slices.Sort(hosts)
-	return hosts
 }

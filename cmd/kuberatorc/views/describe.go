@@ -72,6 +72,7 @@ func Description(w io.Writer, d describe.Description) error {
 	}
 	p("  nodes\t%s\n", o.Nodes)
 	p("  logs\t%s\n", o.Logs)
+	beforeFirstApply(p, d.BeforeFirstApply)
 	disruptions(p, d.Disruptions)
 	upgrade(p, d.Upgrade)
 	if a := d.Alerts; a != nil {
@@ -170,5 +171,25 @@ func upgrade(p func(string, ...any), u *describe.UpgradeInfo) {
 	p("  skew\t%s\n", u.KubeletSkew)
 	for _, w := range u.Watch {
 		p("  watch\t%s\n", w)
+	}
+}
+
+// beforeFirstApply lists what the account must hold before the first
+// apply, as kuberatorc preflight checks it.
+func beforeFirstApply(p func(string, ...any), items []describe.PrerequisiteInfo) {
+	if len(items) == 0 {
+		return
+	}
+	p("\nBefore first apply (in the account; kuberatorc preflight checks them)\n")
+	p("  KIND\tNAME\tSPEC FIELD\tFOR\n")
+	for _, r := range items {
+		name, reader := r.Name, r.For
+		if r.ID != "" {
+			name += " (" + r.ID + ")"
+		}
+		if len(r.Hosts) > 0 {
+			reader += ", covering " + strings.Join(r.Hosts, ", ")
+		}
+		p("  %s\t%s\t%s\t%s\n", r.Kind, name, r.Field, reader)
 	}
 }
