@@ -31,19 +31,25 @@ func TestMain(m *testing.M) {
 			load.Library = nextLibrary()
 			os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 		},
+		// kuberatorc-grafana-strict stands in a release whose grafana chart
+		// declares kubeVersion ">=1.25.0", without the -0 that admits
+		// EKS's pre-release-suffixed versions.
+		"kuberatorc-grafana-strict": func() {
+			load.Library = patchedLibrary(`kubeVersion: "^1.25.0-0"`, `kubeVersion: ">=1.25.0"`)
+			os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+		},
 	})
 }
 
-// nextLibrary is the embedded schema and stdlib with the nginx chart's
-// version moved on, as the next release's catalog would pin it.
-func nextLibrary() []fs.FS {
+// patchedLibrary is the embedded schema and stdlib with one piece of the
+// add-on catalog replaced, as another release's catalog would have it.
+func patchedLibrary(old, new string) []fs.FS {
 	catalog, err := fs.ReadFile(stdlib.FS, "addons.cue")
 	if err != nil {
 		panic(err)
 	}
-	const pinned = "chart:      \"nginx-ingress\"\n\t\trepository: \"https://helm.nginx.com/stable\"\n\t\tversion:    \"2.6.4\""
-	if !bytes.Contains(catalog, []byte(pinned)) {
-		panic("the catalog no longer pins nginx-ingress 2.6.4: update kuberatorc-next")
+	if bytes.Count(catalog, []byte(old)) != 1 {
+		panic(fmt.Sprintf("the catalog holds %q not exactly once: update the test program", old))
 	}
 	next := fstest.MapFS{}
 	names, _ := fs.Glob(stdlib.FS, "*.cue")
@@ -51,8 +57,15 @@ func nextLibrary() []fs.FS {
 		data, _ := fs.ReadFile(stdlib.FS, name)
 		next[name] = &fstest.MapFile{Data: data}
 	}
-	next["addons.cue"] = &fstest.MapFile{Data: bytes.Replace(catalog, []byte(pinned), []byte(strings.Replace(pinned, "2.6.4", "2.6.5", 1)), 1)}
+	next["addons.cue"] = &fstest.MapFile{Data: bytes.Replace(catalog, []byte(old), []byte(new), 1)}
 	return []fs.FS{schema.FS, next}
+}
+
+// nextLibrary is the embedded schema and stdlib with the nginx chart's
+// version moved on, as the next release's catalog would pin it.
+func nextLibrary() []fs.FS {
+	const pinned = "chart:      \"nginx-ingress\"\n\t\trepository: \"https://helm.nginx.com/stable\"\n\t\tversion:    \"2.6.4\""
+	return patchedLibrary(pinned, strings.Replace(pinned, "2.6.4", "2.6.5", 1))
 }
 
 // TestScripts runs the CLI behaviours in testdata/script/*.txtar. Each script

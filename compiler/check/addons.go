@@ -88,20 +88,74 @@ func checkImplied(env *model.Environment, p *plan.Plan, ds *diag.Diagnostics) {
 	}
 }
 
-// checkMinor: an add-on that follows the cluster's minor (an image built for
-// it, a release tested against it) must know the spec's.
+// checkMinor: an add-on's pinned chart must be ready for the cluster's
+// minor (see Readiness); a chart version the spec sets is the team's own
+// choice, and only the catalog's minimum applies to it.
 func checkMinor(env *model.Environment, p *plan.Plan, name string, info *model.CatalogAddon, ds *diag.Diagnostics) {
 	minor := env.Cluster.Version
-	if info.MinKubernetes != "" && minorOf(minor) < minorOf(info.MinKubernetes) {
-		ds.Errorf(env.Positions.Of("cluster", "version"), "upgrade the cluster to "+info.MinKubernetes+" or later first",
-			"add-on %s needs Kubernetes %s or later, and the cluster runs %s", name, info.MinKubernetes, minor)
-	}
-	if _, ok := info.Pin(minor); ok || p.Addons[name].ChartVersion != "" {
+	pos := env.Positions.Of("cluster", "version")
+	r := Readiness(info, minor)
+	if p.Addons[name].ChartVersion != "" && r.Kind != NeedsNewerMinor {
 		return
 	}
-	ds.Errorf(env.Positions.Of("cluster", "version"),
-		fmt.Sprintf("use one of %s, or set addons.%q.chartVersion (and its image in values) to a release you have tested", strings.Join(model.SortedKeys(info.ByKubernetesMinor), ", "), name),
-		"add-on %s has no release in the catalog for Kubernetes %s", name, minor)
+	switch r.Kind {
+	case Ready:
+	case Untested:
+		ds.Warnf(diag.ChartUntested, pos, r.Hint, "add-on %s: %s", name, r.Why)
+	default:
+		ds.Errorf(pos, r.Hint, "add-on %s: %s", name, r.Why)
+	}
+}
+
+// Verdicts on a chart for a Kubernetes minor, worst last.
+const (
+	Ready           = "ready"
+	Untested        = "untested"
+	NoRelease       = "no release"
+	Excluded        = "excluded"
+	NeedsNewerMinor = "needs a newer minor"
+)
+
+// ChartReadiness says whether an add-on's catalog chart is ready for a
+// Kubernetes minor, and if not why, with a hint.
+type ChartReadiness struct {
+	Kind, Why, Hint string
+}
+
+// Readiness judges the catalog's chart of an add-on for a minor:
+//   - the catalog's values may need a newer minor (minKubernetes);
+//   - an add-on that follows the minor (byKubernetesMinor) needs a release
+//     picked for it, which is then ready by that choice;
+//   - Helm refuses a chart whose kubeVersion constraint excludes the
+//     cluster's version as EKS reports it (v1.N.P-eks-…, a semver
+//     pre-release, which only a constraint with -0 admits);
+//   - a minor outside the range upstream says it tested is a warning.
+func Readiness(info *model.CatalogAddon, minor string) ChartReadiness {
+	if info.MinKubernetes != "" && minorOf(minor) < minorOf(info.MinKubernetes) {
+		return ChartReadiness{NeedsNewerMinor, fmt.Sprintf("the catalog's values need Kubernetes %s or later, and the cluster runs %s", info.MinKubernetes, minor),
+			"upgrade the cluster to " + info.MinKubernetes + " or later first"}
+	}
+	if len(info.ByKubernetesMinor) > 0 {
+		if _, ok := info.ByKubernetesMinor[minor]; ok {
+			return ChartReadiness{Kind: Ready}
+		}
+		return ChartReadiness{NoRelease, "no release in the catalog for Kubernetes " + minor,
+			fmt.Sprintf("use one of %s, or set chartVersion (and its image in values) to a release you have tested", strings.Join(model.SortedKeys(info.ByKubernetesMinor), ", "))}
+	}
+	if ok, err := plan.AdmitsKubernetes(info.KubeVersion, minor); err != nil || !ok {
+		return ChartReadiness{Excluded, fmt.Sprintf("chart %s %s requires kubeVersion %s, which excludes Kubernetes %s as EKS reports it (%s): Helm refuses to install it",
+			info.Chart, info.Version, info.KubeVersion, minor, plan.EKSVersion(minor)),
+			"stay on a minor the chart admits, or set chartVersion to a release whose kubeVersion admits " + minor}
+	}
+	if t := info.Tested; t != nil && (minorOf(minor) < minorOf(t.From) || t.To != "" && minorOf(minor) > minorOf(t.To)) {
+		span := t.From + "–" + t.To
+		if t.To == "" {
+			span = t.From + " and later"
+		}
+		return ChartReadiness{Untested, fmt.Sprintf("chart %s %s is tested on Kubernetes %s, and the cluster runs %s", info.Chart, info.Version, span, minor),
+			fmt.Sprintf("upstream says so in %s; test the add-on on %s before prod, then accept this at cluster.version, or set chartVersion to a release tested on %s", t.Source, minor, minor)}
+	}
+	return ChartReadiness{Kind: Ready}
 }
 
 // checkHostedZones: external-dns writes only the spec's hosted zones, so

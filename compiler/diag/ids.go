@@ -4,6 +4,7 @@ package diag
 const (
 	ALBOpenToAnywhere       = "alb-open-to-anywhere"
 	AlertmanagerUnreachable = "alertmanager-unreachable"
+	ChartUntested           = "chart-untested"
 	DesiredIgnored          = "desired-ignored"
 	DisruptionUnserved      = "disruption-unserved"
 	// EnvironmentWithoutSpec points into the output's manifest, where no
@@ -22,7 +23,7 @@ const (
 
 // WarningIDs are the ids a kuberatorc:accept comment can name.
 var WarningIDs = []string{
-	ALBOpenToAnywhere, AlertmanagerUnreachable, DesiredIgnored, DisruptionUnserved, EnvironmentWithoutSpec, GitopsRootMismatch,
+	ALBOpenToAnywhere, AlertmanagerUnreachable, ChartUntested, DesiredIgnored, DisruptionUnserved, EnvironmentWithoutSpec, GitopsRootMismatch,
 	IngressNginxRetired, NoClusterAdmin, OpsgenieNoClose, PublicCIDRsUnused, VPCOverlap,
 }
 

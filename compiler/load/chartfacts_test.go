@@ -27,6 +27,10 @@ type chartFacts struct {
 	Values        map[string]any    `json:"values"`
 	OpenMaps      []string          `json:"openMaps"`
 	TemplatePaths map[string]string `json:"templatePaths"`
+	// KubeVersion is the Chart.yaml constraint at the version, Tested the
+	// range upstream says it tested the release on, with where it says so.
+	KubeVersion string             `json:"kubeVersion"`
+	Tested      *model.TestedRange `json:"tested"`
 }
 
 func readJSON(t *testing.T, path string, v any) {
@@ -137,6 +141,12 @@ func TestCatalogMatchesChartFacts(t *testing.T) {
 			if !f.has(p) {
 				t.Errorf("%s: chart %s %s has no values path %s", name, c.Chart, c.Version, p)
 			}
+		}
+		if c.KubeVersion != f.KubeVersion {
+			t.Errorf("%s: the catalog says chart %s %s requires kubeVersion %q, its Chart.yaml says %q", name, c.Chart, c.Version, c.KubeVersion, f.KubeVersion)
+		}
+		if d := cmp.Diff(f.Tested, c.Tested); d != "" {
+			t.Errorf("%s: the tested range differs from the chart facts (-facts +catalog):\n%s", name, d)
 		}
 	}
 }

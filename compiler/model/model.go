@@ -270,10 +270,23 @@ type CatalogAddon struct {
 	HealthPath string `json:"healthPath,omitempty"`
 	// MinKubernetes is the oldest minor the catalog's values work on.
 	MinKubernetes string `json:"minKubernetes,omitempty"`
+	// KubeVersion is the chart's Chart.yaml constraint, which Helm checks
+	// against the cluster; "" for none.
+	KubeVersion string `json:"kubeVersion,omitempty"`
+	// Tested is the minors upstream says it tested the release on.
+	Tested *TestedRange `json:"tested,omitempty"`
 	// ShipsLogs says the add-on ships the containers' logs.
 	ShipsLogs bool `json:"shipsLogs"`
 	// Pods describes components of Placement for the disruption arithmetic.
 	Pods map[string]CatalogPods `json:"pods"`
+}
+
+// TestedRange is a span of Kubernetes minors upstream tested a release on;
+// To is "" when the range is open.
+type TestedRange struct {
+	From   string `json:"from"`
+	To     string `json:"to,omitempty"`
+	Source string `json:"source"`
 }
 
 // CatalogPods is one component of an add-on as the disruption arithmetic
