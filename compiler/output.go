@@ -1,11 +1,16 @@
 package compiler
 
 import (
+	"bytes"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/kuberator/kuberator/compiler/check"
 	"github.com/kuberator/kuberator/compiler/describe"
@@ -183,6 +188,7 @@ func outputFacts(env *model.Environment, outDir string, derived bool) *check.Out
 	if env.Manifests != "" {
 		_, err := os.Stat(filepath.Join(outDir, filepath.FromSlash(env.Manifests), "kustomization.yaml"))
 		out.ManifestsPresent = err == nil
+		out.Custom = customObjects(outDir, env.Manifests)
 	}
 	if derived {
 		if data, err := CommittedFile(outDir, path.Join(layout.Terraform(env.Name), terraform.NodesFile)); err == nil && data != nil {
@@ -286,4 +292,58 @@ func Before(env *model.Environment, outDir string) *describe.Before {
 		return nil
 	}
 	return &describe.Before{Kubernetes: version, Charts: k8s.ChartVersions(files)}
+}
+
+// customObjects reads the apiVersion and kind of every object in the
+// team's manifests under the output directory (never leaving it), with
+// the position of its apiVersion. A file that does not parse is left to
+// kustomize and render to report.
+func customObjects(outDir, dir string) []check.CustomObject {
+	root, err := os.OpenRoot(outDir)
+	if err != nil {
+		return nil
+	}
+	defer root.Close()
+	var out []check.CustomObject
+	_ = fs.WalkDir(root.FS(), dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".yaml") && !strings.HasSuffix(p, ".yml") {
+			return nil
+		}
+		data, err := root.ReadFile(p)
+		if err != nil {
+			return nil
+		}
+		out = append(out, objectsOf(data, filepath.Join(outDir, filepath.FromSlash(p)))...)
+		return nil
+	})
+	return out
+}
+
+// objectsOf lists the objects of a YAML stream that name an apiVersion
+// and a kind.
+func objectsOf(data []byte, file string) []check.CustomObject {
+	var out []check.CustomObject
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var doc yaml.Node
+		if err := dec.Decode(&doc); err != nil {
+			return out // io.EOF, or a document kustomize will report
+		}
+		if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+			continue
+		}
+		m := doc.Content[0]
+		var o check.CustomObject
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			switch k, v := m.Content[i], m.Content[i+1]; k.Value {
+			case "apiVersion":
+				o.APIVersion, o.Pos = v.Value, model.Pos{File: file, Line: v.Line, Column: v.Column}
+			case "kind":
+				o.Kind = v.Value
+			}
+		}
+		if o.APIVersion != "" && o.Kind != "" {
+			out = append(out, o)
+		}
+	}
 }

@@ -61,6 +61,16 @@ type Output struct {
 	// Kubernetes is the version the committed Terraform gives the cluster;
 	// "" when the directory holds none.
 	Kubernetes string
+	// Custom are the objects of the team's own manifests (the spec's
+	// manifests directory), where their files say them.
+	Custom []CustomObject
+}
+
+// CustomObject is one object of a hand-written manifest: its apiVersion
+// and kind, at the position of its apiVersion.
+type CustomObject struct {
+	APIVersion, Kind string
+	Pos              model.Pos
 }
 
 // Against runs the rules that compare the spec with the output directory;
@@ -69,6 +79,7 @@ func Against(env *model.Environment, p *plan.Plan, out *Output) diag.Diagnostics
 	var ds diag.Diagnostics
 	checkGitOpsRoot(env, out, &ds)
 	checkManifests(env, out, &ds)
+	checkCustomAPIs(env, out, &ds)
 	checkUpgrade(env, out, &ds)
 	if p != nil {
 		checkDesired(env, p, out, &ds)
