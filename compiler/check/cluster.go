@@ -1,10 +1,13 @@
 package check
 
 import (
+	"fmt"
 	"net/netip"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/kuberator/kuberator/compiler/diag"
 	"github.com/kuberator/kuberator/compiler/model"
@@ -25,6 +28,35 @@ func checkTags(env *model.Environment, ds *diag.Diagnostics) {
 			ds.Errorf(pos, "keep one of them", "tag %q collides with tag %q: AWS compares tag keys without case", k, seen[lower])
 		}
 		seen[lower] = k
+		checkTag(k, env.Tags[k], pos, ds)
+	}
+}
+
+// tagText is what AWS allows in tag keys and values across services:
+// letters, digits, spaces and _ . : / = + - @ (the Tag Editor's quotas and
+// the EKS user guide's tag restrictions).
+var tagText = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+
+// checkTag: a key of 1 to 128 characters, a value of at most 256, neither
+// beginning with aws: (reserved for AWS, in any case), from tagText. AWS
+// refuses anything else at apply, on the first resource it tags.
+func checkTag(k, v string, pos model.Pos, ds *diag.Diagnostics) {
+	keyLen, valueLen := utf8.RuneCountInString(k), utf8.RuneCountInString(v)
+	switch {
+	case keyLen > 128:
+		ds.Errorf(pos, fmt.Sprintf("shorten the key by %d characters", keyLen-128), "tag key %.40q… has %d characters; AWS allows 128", k, keyLen)
+	case strings.HasPrefix(strings.ToLower(k), "aws:"):
+		ds.Errorf(pos, "use another prefix, such as your company's", "tag key %q begins with aws:, which AWS reserves for its own tags", k)
+	case !tagText.MatchString(k):
+		ds.Errorf(pos, "use letters, digits, spaces and _ . : / = + - @", "tag key %q has characters AWS does not accept in tags", k)
+	}
+	switch {
+	case valueLen > 256:
+		ds.Errorf(pos, fmt.Sprintf("shorten the value by %d characters", valueLen-256), "the value of tag %q has %d characters; AWS allows 256", k, valueLen)
+	case strings.HasPrefix(strings.ToLower(v), "aws:"):
+		ds.Errorf(pos, "use a value that does not begin with aws:", "the value of tag %q begins with aws:, which AWS reserves", k)
+	case !tagText.MatchString(v):
+		ds.Errorf(pos, "use letters, digits, spaces and _ . : / = + - @", "the value of tag %q has characters AWS does not accept in tags", k)
 	}
 }
 
