@@ -61,6 +61,13 @@ var badSpecs = []struct {
 		`bad.cue:14:14: error: the value of tag "costCenter" has 300 characters; AWS allows 256` + "\n\thint: shorten the value by 44 characters", nil},
 	{"tag value with a character AWS refuses", `costCenter: "eng-42"`, `costCenter: "eng#42"`,
 		`bad.cue:14:14: error: the value of tag "costCenter" has characters AWS does not accept in tags`, nil},
+	{"a workload whose Flux Kustomization name is over 63", "\tservice2: {", "\t\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-service\": {",
+		"bad.cue:109:2: error: the Flux Kustomization name (a label on every object it applies) \"qa-app-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-service\" has 65 characters; Kubernetes allows 63\n" +
+			"\thint: shorten workload aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-service's name by 2 characters (to at most 56), or the environment's", nil},
+	{"a workload whose files label is over 63", "\tservice1: {", "\t\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-service\": {",
+		"bad.cue:95:2: error: the label app.kubernetes.io/name \"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-service-files\" has 64 characters; Kubernetes allows 63", nil},
+	{"a stateful workload over 52", "\tpostgres: {", "\t\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-postgre\": {",
+		"bad.cue:123:2: error: the StatefulSet name (its pods' controller-revision-hash label adds up to 11 characters) \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-postgre\" has 55 characters; Kubernetes allows 52", nil},
 	{"bad region", `region:    "eu-west-1"`, `region:    "Europe"`,
 		`bad.cue:8:13: error: aws.region: invalid value "Europe" (not an AWS region such as eu-west-1)`, nil},
 	{"bad account ID", `accountID: "123456789012"`, `accountID: "12345"`,

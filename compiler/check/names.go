@@ -89,3 +89,24 @@ func checkNames(env *model.Environment, p *plan.Plan, ds *diag.Diagnostics) {
 			"the %s %q has %d characters; AWS allows %d", n.what, n.name, len(n.name), n.limit)
 	}
 }
+
+// checkKubeNames reports every Kubernetes name or label value kuberatorc
+// derives (plan.KubeNames) over its limit, at the field that makes it
+// long: the API refuses it, or (a StatefulSet's revision label, a Flux
+// Kustomization's name on its objects) refuses what it makes, and the
+// deploy fails with nothing applied.
+func checkKubeNames(env *model.Environment, ds *diag.Diagnostics) {
+	seen := map[string]bool{}
+	for _, n := range plan.KubeNames(env) {
+		over := len(n.Name) - n.Limit
+		if over <= 0 || seen[n.What+n.Name] {
+			continue
+		}
+		seen[n.What+n.Name] = true
+		hint := fmt.Sprintf("shorten the environment's name by %d characters (to at most %d)", over, len(env.Name)-over)
+		if n.Field[0] == "workloads" {
+			hint = fmt.Sprintf("shorten workload %s's name by %d characters (to at most %d), or the environment's", n.Field[1], over, len(n.Field[1])-over)
+		}
+		ds.Errorf(env.Positions.Of(n.Field...), hint, "the %s %q has %d characters; Kubernetes allows %d", n.What, n.Name, len(n.Name), n.Limit)
+	}
+}

@@ -1,6 +1,10 @@
 package plan
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/kuberator/kuberator/compiler/model"
+)
 
 // Every name kuberatorc generates from the spec lives here, so the emitters
 // that write a name and the checks that bound its length use one spelling.
@@ -83,3 +87,57 @@ func SignalLostName(env string) string { return env + ": cluster stopped reporti
 
 // ConditionName is what New Relic shows for a rule.
 func ConditionName(env, rule string) string { return env + ": " + rule }
+
+// Kubernetes limits on the names kuberatorc derives.
+const (
+	// LabelValueMax is a label value's limit (apimachinery's
+	// LabelValueMaxLength), and a DNS label's.
+	LabelValueMax = 63
+	// StatefulSetNameMax leaves room for the controller-revision-hash
+	// label every pod of a StatefulSet gets, <name>-<hash>: the hash is a
+	// 32-bit number in decimal, up to 10 characters
+	// (pkg/controller/history.ControllerRevisionName, Kubernetes v1.36.2).
+	// The API does not check it, and no pod is ever created.
+	StatefulSetNameMax = LabelValueMax - 1 - 10
+	// CronJobNameMax leaves room for the -<minutes> suffix of its Jobs; the
+	// API refuses a longer CronJob (ValidateCronJobCreate, v1.36.2).
+	CronJobNameMax = LabelValueMax - 11
+)
+
+// KubeName is a Kubernetes name or label value kuberatorc derives from the
+// spec, with its limit and the spec field whose length makes it long.
+type KubeName struct {
+	What  string
+	Name  string
+	Limit int
+	Field []string
+}
+
+// KubeNames lists every name and label value the Kubernetes emitter
+// derives from spec names (a test keeps the two in step): the Flux
+// Kustomizations, whose names kustomize-controller puts on every object
+// it applies as the label kustomize.toolkit.fluxcd.io/name; each object's
+// app.kubernetes.io/name; and the workload kinds' own limits.
+func KubeNames(env *model.Environment) []KubeName {
+	label := func(what, name string, field ...string) KubeName {
+		return KubeName{what, name, LabelValueMax, field}
+	}
+	out := []KubeName{label("namespace", env.Name, "name")}
+	for _, layer := range []string{"infra", "configs", "apps"} {
+		out = append(out, label("Flux Kustomization name (a label on every object it applies)", LayerName(env.Name, layer), "name"))
+	}
+	for _, name := range model.SortedKeys(env.Workloads) {
+		w := env.Workloads[name]
+		field := []string{"workloads", name}
+		out = append(out,
+			label("Flux Kustomization name (a label on every object it applies)", AppName(env.Name, name), field...),
+			label("label app.kubernetes.io/name", name, field...))
+		if len(w.Files) > 0 {
+			out = append(out, label("label app.kubernetes.io/name", name+"-files", field...))
+		}
+		if w.Stateful {
+			out = append(out, KubeName{"StatefulSet name (its pods' controller-revision-hash label adds up to 11 characters)", name, StatefulSetNameMax, field})
+		}
+	}
+	return out
+}
