@@ -2,9 +2,9 @@ package compiler_test
 
 import (
 	"bytes"
-	"maps"
 	"errors"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"testing"

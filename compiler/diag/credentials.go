@@ -2,6 +2,7 @@ package diag
 
 import (
 	"regexp"
+	"strings"
 	"unicode"
 )
 
@@ -15,7 +16,17 @@ var secretPatterns = []struct {
 	re    *regexp.Regexp
 	check func(string) bool
 }{
-	{"a New Relic API key", regexp.MustCompile(`\b(NRAK-[A-Z0-9]{27})\b`), nil},
+	// Prefixed formats, after gitleaks v8.30.1's default rules (see
+	// testdata/gitleaks-rules.json, where each is kept with its source).
+	{"a New Relic user API key", regexp.MustCompile(`(?i)\b(NRAK-[a-z0-9]{27})\b`), nil},
+	{"a New Relic insert key", regexp.MustCompile(`(?i)\b(NRII-[a-z0-9-]{32})\b`), nil},
+	{"a New Relic browser key", regexp.MustCompile(`(?i)\b(NRJS-[a-f0-9]{19})\b`), nil},
+	{"a Stripe key", regexp.MustCompile(`\b((?:sk|rk)_(?:test|live|prod)_[a-zA-Z0-9]{10,99})`), nil},
+	{"a Google API key", regexp.MustCompile(`\b(AIza[\w-]{35})`), nil},
+	{"a GitLab token", regexp.MustCompile(`\b(glpat-[\w-]{20,})`), nil},
+	{"a SendGrid API key", regexp.MustCompile(`\b(SG\.[A-Za-z0-9=_\-.]{66})`), nil},
+	{"an npm token", regexp.MustCompile(`(?i)\b(npm_[a-z0-9]{36})`), nil},
+	{"a JSON Web Token", regexp.MustCompile(`\b(ey[a-zA-Z0-9]{17,}\.ey[a-zA-Z0-9/\\_-]{17,}\.(?:[a-zA-Z0-9/\\_-]{10,}={0,2})?)`), nil},
 	{"a New Relic license key", regexp.MustCompile(`\b([0-9a-f]{36}NRAL|eu01xx[0-9a-f]{34})\b`), nil},
 	{"a Slack webhook URL", regexp.MustCompile(`(hooks\.slack\.com/(?:services|workflows)/\S+)`), nil},
 	{"a Slack token", regexp.MustCompile(`\b((?:xox[a-z]|xapp)-[0-9A-Za-z-]{10,})`), nil},
@@ -32,6 +43,20 @@ var secretPatterns = []struct {
 	{"an AWS secret access key", regexp.MustCompile(`(?:^|[^A-Za-z0-9/+=])([A-Za-z0-9/+]{40})(?:$|[^A-Za-z0-9/+=])`), mixed},
 	// 32 hex characters with letters and digits: a PagerDuty integration key.
 	{"a PagerDuty integration key", regexp.MustCompile(`\b([0-9a-f]{32})\b`), mixed},
+}
+
+// assignedSecret is a value assigned to a key that names a secret, as a
+// config file writes one (password: Hunter2, API_KEY=…); a reference to
+// one ($VAR, ${VAR}, {{ .Value }}, <placeholder>) is not a secret.
+var assignedSecret = regexp.MustCompile(`(?i)(?:password|passwd|secret|token|api[_-]?key)\s*[:=]\s*["']?([^\s"'$<{%][^\s"']{5,})`)
+
+// FindAssignedSecret returns the span of a secret assigned in a file's
+// content (see assignedSecret), or -1, -1.
+func FindAssignedSecret(s string) (start, end int) {
+	if m := assignedSecret.FindStringSubmatchIndex(s); m != nil {
+		return m[2], m[3]
+	}
+	return -1, -1
 }
 
 // mixed says a candidate mixes letters and digits (and, for base64, both
@@ -77,9 +102,22 @@ func Redact(s string) string {
 	for {
 		what, start, end := FindSecret(s)
 		if what == "" {
-			return s
+			break
 		}
 		s = s[:start] + Abbreviate(s[start:end]) + "[redacted]" + s[end:]
+	}
+	for from := 0; ; {
+		start, end := FindAssignedSecret(s[from:])
+		if start < 0 {
+			return s
+		}
+		start, end = from+start, from+end
+		if strings.HasSuffix(s[start:end], "[redacted]") {
+			from = end
+			continue
+		}
+		s = s[:start] + Abbreviate(s[start:end]) + "[redacted]" + s[end:]
+		from = start
 	}
 }
 

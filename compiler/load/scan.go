@@ -68,6 +68,9 @@ func scanSpec(spec cue.Value, srcs []Source) scanned {
 		case cue.StringKind:
 			if str, err := v.String(); err == nil {
 				checkLiteral(&s.secrets, str, fieldPos(v))
+				if isFileContent(path) {
+					checkAssigned(&s.secrets, str, fieldPos(v))
+				}
 			}
 		case cue.BytesKind:
 			// A bytes literal ('…') is written out base64-encoded, where no

@@ -33,3 +33,23 @@ func labelPos(v cue.Value) model.Pos {
 	}
 	return posOf(v.Pos())
 }
+
+// isFileContent says a spec path is a file a workload mounts:
+// workloads.<name>.files.<path>.
+func isFileContent(path []string) bool {
+	return len(path) == 4 && path[0] == "workloads" && path[2] == "files"
+}
+
+// checkAssigned reports a secret a file's content assigns to a key that
+// names one (password: …, api_key = …): the file becomes a ConfigMap,
+// which anyone who may read the namespace reads.
+func checkAssigned(ds *diag.Diagnostics, content string, pos model.Pos) {
+	if what, _, _ := diag.FindSecret(content); what != "" {
+		return // checkLiteral has reported it
+	}
+	if start, end := diag.FindAssignedSecret(content); start >= 0 {
+		ds.Errorf(pos, `deliver it as an env value from SSM ({ssmParameter: "/path"}) and read it from the environment, or mount a Secret`,
+			"the file assigns a secret (%s): a file becomes a ConfigMap, readable by anyone who may read the namespace",
+			strconv.Quote(diag.Redact(content[max(0, start-20):end])))
+	}
+}
