@@ -3,9 +3,11 @@ package compiler_test
 import (
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/kuberator/kuberator/compiler"
+	"github.com/kuberator/kuberator/compiler/check"
 	"github.com/kuberator/kuberator/compiler/load"
 	"github.com/kuberator/kuberator/compiler/render"
 	"github.com/kuberator/kuberator/internal/testutil"
@@ -149,4 +151,31 @@ func BenchmarkBuildRepository(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkCompileAtBounds is qa with one workload at every bound of
+// check/bounds.go at once: 10 hosts × 100 paths (1,000 routes in one
+// Ingress), files of just under 1 MiB, add-on values 32 levels deep. Its
+// B/op is the allocation of the largest spec vet accepts of this shape.
+func BenchmarkCompileAtBounds(b *testing.B) {
+	qa := string(qaSources(b)[0].Data)
+	hosts := make([]string, 9)
+	for i := range hosts {
+		hosts[i] = fmt.Sprintf("%q", fmt.Sprintf("h%d.qa.example.com", i))
+	}
+	paths := make([]string, 100)
+	for i := range paths {
+		paths[i] = fmt.Sprintf("%q", fmt.Sprintf("/p%d", i))
+	}
+	spec := strings.NewReplacer(
+		`hosts: ["www.qa.example.com"]`, "hosts: ["+strings.Join(hosts, ", ")+"]",
+		`paths: ["/", "/api"]`, "paths: ["+strings.Join(paths, ", ")+"]",
+		`"listen: :8080\nlog: json\n"`, `"`+strings.Repeat("x", check.ConfigMapDataMax-1)+`"`,
+		"grafana: {}", "grafana: {values: "+strings.Repeat("{a: ", check.ValuesDepthMax-1)+"1"+strings.Repeat("}", check.ValuesDepthMax-1)+"}",
+	).Replace(qa)
+	srcs := []load.Source{{Path: "examples/qa.cue", Data: []byte(spec)}}
+	b.ReportAllocs()
+	for b.Loop() {
+		compileOrFail(b, srcs, compiler.Options{})
+	}
 }

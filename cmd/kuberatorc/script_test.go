@@ -98,6 +98,8 @@ func TestScripts(t *testing.T) {
 			"replace":   replace,
 			"snapshot":  snapshot,
 			"unchanged": unchanged,
+			"readonly":  readonly,
+			"writable":  writable,
 		},
 	})
 }
@@ -182,4 +184,35 @@ func treeDigest(ts *testscript.TestScript, dir string) string {
 	})
 	ts.Check(err)
 	return b.String()
+}
+
+// readonly DIR makes a directory refuse new entries, even to root (who
+// ignores permission bits): chmod for anyone else, the immutable
+// attribute (chattr +i) for root. A machine where neither works fails the
+// test; it never passes silently.
+func readonly(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: readonly DIR")
+	}
+	if os.Geteuid() != 0 {
+		ts.Check(os.Chmod(ts.MkAbs(args[0]), 0o555))
+		return
+	}
+	if out, err := exec.Command("chattr", "+i", ts.MkAbs(args[0])).CombinedOutput(); err != nil {
+		ts.Fatalf("chattr +i %s: %v\n%s", args[0], err, out)
+	}
+}
+
+// writable DIR undoes readonly.
+func writable(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: writable DIR")
+	}
+	if os.Geteuid() != 0 {
+		ts.Check(os.Chmod(ts.MkAbs(args[0]), 0o755))
+		return
+	}
+	if out, err := exec.Command("chattr", "-i", ts.MkAbs(args[0])).CombinedOutput(); err != nil {
+		ts.Fatalf("chattr -i %s: %v\n%s", args[0], err, out)
+	}
 }

@@ -25,6 +25,7 @@ func Spec(env *model.Environment, cat *model.Catalog, p *plan.Plan) diag.Diagnos
 	checkHosts(env, p, &ds)
 	checkGitOpsRootInside(env, &ds)
 	checkWorkloads(env, &ds)
+	checkBounds(env, &ds)
 	checkKubeNames(env, &ds)
 	checkAWSPath(env, &ds)
 	checkAlerts(env, p, &ds)

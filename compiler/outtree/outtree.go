@@ -364,7 +364,7 @@ func (t *Tree) Write(b Build) (Summary, error) {
 	}
 	j, err := t.stage(changed, man)
 	if err != nil {
-		return sum, err
+		return sum, t.unstage(err)
 	}
 	j.Removes = removes
 	if cur, err := t.root.ReadFile(ManifestName); err == nil {
@@ -372,10 +372,35 @@ func (t *Tree) Write(b Build) (Summary, error) {
 	}
 	j.To = digest(man)
 	if err := t.commit(j); err != nil {
-		return sum, err
+		return sum, t.unstage(err)
 	}
-	return sum, t.apply(j)
+	if err := t.apply(j); err != nil {
+		return sum, &InterruptedError{Dir: t.dir, Err: err}
+	}
+	return sum, nil
 }
+
+// unstage clears what a write that failed before its commit point staged
+// (a full disk leaves no stage behind), and says the tree is unchanged.
+func (t *Tree) unstage(cause error) error {
+	_ = t.root.RemoveAll(stageName)
+	_ = t.root.Remove(journalName + ".tmp")
+	return fmt.Errorf("writing %s: %w; nothing in it was changed", t.dir, cause)
+}
+
+// InterruptedError is a write that failed after its commit point: the
+// tree is journaled, half old and half new, and the next build finishes
+// it.
+type InterruptedError struct {
+	Dir string
+	Err error
+}
+
+func (e *InterruptedError) Error() string {
+	return fmt.Sprintf("writing %s stopped part-way: %v. The build is journaled: fix the cause (permissions, disk space), then run kuberatorc build again, which finishes it first; diff refuses the tree until then", e.Dir, e.Err)
+}
+
+func (e *InterruptedError) Unwrap() error { return e.Err }
 
 // merged is every built environment's files in one set; a path two of them
 // generate must have the same bytes in both.
@@ -652,7 +677,22 @@ func (t *Tree) stage(changed map[string][]byte, man []byte) (journal, error) {
 		}
 		j.Moves = append(j.Moves, move{From: staged, To: p})
 	}
-	return j, t.root.WriteFile(j.Manifest, man, 0o644)
+	if err := t.root.WriteFile(j.Manifest, man, 0o644); err != nil {
+		return j, err
+	}
+	return j, syncFS(stage)
+}
+
+// syncFS flushes the file system that holds dir to disk, so the staged
+// files are durable before the journal that moves them commits: one
+// syncfs, not an fsync per file.
+func syncFS(dir *os.Root) error {
+	f, err := dir.Open(".")
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return unix.Syncfs(int(f.Fd()))
 }
 
 // commit makes the journal the tree's intent: written aside, synced, then
@@ -677,6 +717,10 @@ func (t *Tree) commit(j journal) error {
 	}
 	step("staged")
 	if err := t.root.Rename(journalName+".tmp", journalName); err != nil {
+		return err
+	}
+	// The rename is durable once the directory is: t.lock is its handle.
+	if err := t.lock.Sync(); err != nil {
 		return err
 	}
 	step("committed")
