@@ -75,6 +75,11 @@ var badSpecs = []struct {
 		"bad.cue:103:3: error: the files of workload service1 hold 2.0 MiB; they become one ConfigMap, which holds at most 1 MiB", nil},
 	{"values 300 deep", "grafana: {}", "grafana: {values: " + strings.Repeat("{a: ", 300) + "1" + strings.Repeat("}", 300) + "}",
 		"bad.cue:72:12: error: the values of add-on grafana nest 300 levels deep; kuberatorc takes at most 32", nil},
+	{"replicas with autoscaling", "replicas: 2\n\t\tport:     8080", "replicas: 3\n\t\tport:     8080",
+		"bad.cue:97:13: error: workload service1 sets replicas: 3 and autoscaling (min 2, max 6): the autoscaler ignores replicas\n" +
+			"\thint: remove replicas, or make it 2: the autoscaler owns the count, and autoscaling.min is its floor", nil},
+	{"a capability the namespace's level forbids", `capabilities: ["CHOWN", "DAC_OVERRIDE"`, `capabilities: ["NET_ADMIN", "CHOWN", "DAC_OVERRIDE"`,
+		"bad.cue:138:18: error: capability NET_ADMIN is not one the namespace's Pod Security level (baseline) lets a pod add: the API server refuses the pod", nil},
 	{"bad region", `region:    "eu-west-1"`, `region:    "Europe"`,
 		`bad.cue:8:13: error: aws.region: invalid value "Europe" (not an AWS region such as eu-west-1)`, nil},
 	{"bad account ID", `accountID: "123456789012"`, `accountID: "12345"`,

@@ -32,6 +32,8 @@ func checkWorkloads(env *model.Environment, ds *diag.Diagnostics) {
 				"workload %s has a volume but is not stateful", name)
 		}
 		checkProbes(env, name, w, ds)
+		checkSecurity(env, name, w, ds)
+		checkReplicas(env, name, w, ds)
 		keys := map[string]string{}
 		for _, p := range model.SortedKeys(w.Files) {
 			k := model.FileKey(p)

@@ -15,6 +15,7 @@ const (
 	NoClusterAdmin         = "no-cluster-admin"
 	OpsgenieNoClose        = "opsgenie-no-close"
 	PublicCIDRsUnused      = "public-cidrs-unused"
+	SecurityRelaxed        = "security-relaxed"
 	VPCOverlap             = "vpc-overlap"
 	// AcceptUnused is an acceptance that accepts nothing; it cannot be
 	// accepted itself.
@@ -24,7 +25,7 @@ const (
 // WarningIDs are the ids a kuberatorc:accept comment can name.
 var WarningIDs = []string{
 	ALBOpenToAnywhere, AlertmanagerUnreachable, ChartUntested, DesiredIgnored, DisruptionUnserved, EnvironmentWithoutSpec, GitopsRootMismatch,
-	IngressNginxRetired, NoClusterAdmin, OpsgenieNoClose, PublicCIDRsUnused, VPCOverlap,
+	IngressNginxRetired, NoClusterAdmin, OpsgenieNoClose, PublicCIDRsUnused, SecurityRelaxed, VPCOverlap,
 }
 
 // Situational warnings depend on more than the spec: on the output

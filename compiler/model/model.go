@@ -381,7 +381,9 @@ type Workload struct {
 	NodeGroup                     string       `json:"nodeGroup,omitempty"`
 	Capacity                      string       `json:"capacity,omitempty"`
 	Capabilities                  []string     `json:"capabilities"`
-	Security                      *PodSecurity `json:"securityContext,omitempty"`
+	// KubernetesAPI says the pods get a service account token.
+	KubernetesAPI bool         `json:"kubernetesAPI"`
+	Security      *PodSecurity `json:"securityContext,omitempty"`
 	// Env values are literal strings or {ssmParameter: …} references.
 	Env     map[string]any `json:"env"`
 	AWS     *WorkloadAWS   `json:"aws,omitempty"`
@@ -488,9 +490,11 @@ func (w *Workload) EnvRef(name string) *SecretRef {
 }
 
 type PodSecurity struct {
-	RunAsUser              *int64 `json:"runAsUser,omitempty"`
-	FSGroup                *int64 `json:"fsGroup,omitempty"`
-	ReadOnlyRootFilesystem bool   `json:"readOnlyRootFilesystem,omitempty"`
+	RunAsUser                *int64 `json:"runAsUser,omitempty"`
+	FSGroup                  *int64 `json:"fsGroup,omitempty"`
+	ReadOnlyRootFilesystem   bool   `json:"readOnlyRootFilesystem,omitempty"`
+	RunAsNonRoot             *bool  `json:"runAsNonRoot,omitempty"`
+	AllowPrivilegeEscalation *bool  `json:"allowPrivilegeEscalation,omitempty"`
 }
 
 type Resources struct {

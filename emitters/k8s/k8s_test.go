@@ -944,7 +944,7 @@ func TestNamespaceIsIsolated(t *testing.T) {
 		"postgres-ingress": `"from":[{"podSelector":{"matchLabels":{"app.kubernetes.io/name":"service1"}}}],"ports":[{"port":5432,"protocol":"TCP"}]`,
 		"service1-egress":  `"to":[{"podSelector":{"matchLabels":{"app.kubernetes.io/name":"postgres"}}}]`,
 		"service1-ingress": `"from":[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"nginx-ingress"}}}]`,
-		"service2-egress":  `{"ipBlock":{"cidr":"0.0.0.0/0"}}`,
+		"service2-egress":  `{"ipBlock":{"cidr":"0.0.0.0/0","except":["10.20.0.0/16","172.20.0.0/16","169.254.0.0/16"]}}`,
 		"allow-dns":        `"ports":[{"port":53,"protocol":"UDP"},{"port":53,"protocol":"TCP"}]`,
 	} {
 		if !strings.Contains(policies[name], want) {

@@ -98,11 +98,14 @@ func (e *emitter) egressRule(name string, w *model.Workload, servers []string) [
 		rules = append(rules, e.awsRules(w)...)
 	}
 	for _, dest := range w.Egress {
-		cidr := dest
+		block := obj{"cidr": dest}
 		if dest == "internet" {
-			cidr = "0.0.0.0/0"
+			// The internet, not the cluster: the VPC policy agent applies
+			// ipBlock to pod IPs too, so 0.0.0.0/0 alone would open every pod
+			// and node of the VPC, the services, and the metadata service.
+			block = obj{"cidr": "0.0.0.0/0", "except": []string{e.env.Network.VPCCIDR, e.env.Cluster.ServiceCIDR, linkLocal}}
 		}
-		rules = append(rules, obj{"to": []obj{{"ipBlock": obj{"cidr": cidr}}}})
+		rules = append(rules, obj{"to": []obj{{"ipBlock": block}}})
 	}
 	return rules
 }

@@ -214,9 +214,12 @@ func (e *emitter) podSpec(name string, w *model.Workload) obj {
 	spec := obj{
 		"terminationGracePeriodSeconds": w.TerminationGracePeriodSeconds,
 		"serviceAccountName":            name,
-		"affinity":                      requireNodeRole(w.Role, pin...),
-		"containers":                    []obj{container},
-		"securityContext":               podSecurity,
+		// Workloads use Pod Identity for AWS and have no RBAC: a token would
+		// only be something to steal.
+		"automountServiceAccountToken": w.KubernetesAPI,
+		"affinity":                     requireNodeRole(w.Role, pin...),
+		"containers":                   []obj{container},
+		"securityContext":              podSecurity,
 	}
 	if volumes != nil {
 		spec["volumes"] = volumes
@@ -252,8 +255,16 @@ func containerSecurity(w *model.Workload) obj {
 	if !w.Stateful {
 		sc["runAsNonRoot"] = true
 	}
-	if w.Security != nil && w.Security.ReadOnlyRootFilesystem {
-		sc["readOnlyRootFilesystem"] = true
+	if s := w.Security; s != nil {
+		if s.ReadOnlyRootFilesystem {
+			sc["readOnlyRootFilesystem"] = true
+		}
+		if s.RunAsNonRoot != nil {
+			sc["runAsNonRoot"] = *s.RunAsNonRoot
+		}
+		if s.AllowPrivilegeEscalation != nil {
+			sc["allowPrivilegeEscalation"] = *s.AllowPrivilegeEscalation
+		}
 	}
 	return sc
 }

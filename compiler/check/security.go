@@ -1,0 +1,59 @@
+package check
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/kuberator/kuberator/compiler/diag"
+	"github.com/kuberator/kuberator/compiler/model"
+)
+
+// baselineCapabilities are the capabilities the Pod Security Standards'
+// baseline level lets a container add (kubernetes/pod-security-admission
+// v0.36.2, policy/check_capabilities_baseline.go): the environment's
+// namespace enforces baseline, and the API refuses a pod that adds any
+// other.
+var baselineCapabilities = []string{"AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
+	"NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"}
+
+// checkSecurity: capabilities the namespace's Pod Security level admits,
+// and a warning for each default a workload turns off.
+func checkSecurity(env *model.Environment, name string, w *model.Workload, ds *diag.Diagnostics) {
+	for i, c := range w.Capabilities {
+		if !slices.Contains(baselineCapabilities, strings.TrimPrefix(c, "CAP_")) {
+			ds.Errorf(env.Positions.Of("workloads", name, "capabilities", strconv.Itoa(i)),
+				"the baseline level admits only "+strings.Join(baselineCapabilities, ", "),
+				"capability %s is not one the namespace's Pod Security level (baseline) lets a pod add: the API server refuses the pod", c)
+		}
+	}
+	s := w.Security
+	if s == nil {
+		return
+	}
+	if s.RunAsNonRoot != nil && !*s.RunAsNonRoot && !w.Stateful {
+		ds.Warnf(diag.SecurityRelaxed, env.Positions.Of("workloads", name, "securityContext", "runAsNonRoot"),
+			"prefer an image that runs as a numeric non-root user (USER 10001), or set securityContext.runAsUser",
+			"workload %s may run as root: a process that escapes its container is root on the node's kernel", name)
+	}
+	if s.AllowPrivilegeEscalation != nil && *s.AllowPrivilegeEscalation {
+		ds.Warnf(diag.SecurityRelaxed, env.Positions.Of("workloads", name, "securityContext", "allowPrivilegeEscalation"),
+			"leave it false unless the image runs setuid programs it cannot do without",
+			"workload %s lets its processes gain privileges (setuid binaries, file capabilities)", name)
+	}
+}
+
+// checkReplicas: with autoscaling the autoscaler owns the replica count;
+// replicas that differ from its floor would be silently ignored.
+func checkReplicas(env *model.Environment, name string, w *model.Workload, ds *diag.Diagnostics) {
+	if w.Autoscaling == nil || w.Replicas == w.Autoscaling.Min {
+		return
+	}
+	if _, written := env.Positions["workloads."+name+".replicas"]; !written {
+		return
+	}
+	ds.Errorf(env.Positions.Of("workloads", name, "replicas"),
+		fmt.Sprintf("remove replicas, or make it %d: the autoscaler owns the count, and autoscaling.min is its floor", w.Autoscaling.Min),
+		"workload %s sets replicas: %d and autoscaling (min %d, max %d): the autoscaler ignores replicas", name, w.Replicas, w.Autoscaling.Min, w.Autoscaling.Max)
+}
