@@ -25,6 +25,7 @@ func Spec(env *model.Environment, cat *model.Catalog, p *plan.Plan) diag.Diagnos
 	checkHosts(env, p, &ds)
 	checkGitOpsRootInside(env, &ds)
 	checkWorkloads(env, &ds)
+	checkImages(env, cat, &ds)
 	checkBounds(env, &ds)
 	checkAddresses(env, &ds)
 	checkKubeNames(env, &ds)

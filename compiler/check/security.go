@@ -57,3 +57,42 @@ func checkReplicas(env *model.Environment, name string, w *model.Workload, ds *d
 		fmt.Sprintf("remove replicas, or make it %d: the autoscaler owns the count, and autoscaling.min is its floor", w.Autoscaling.Min),
 		"workload %s sets replicas: %d and autoscaling (min %d, max %d): the autoscaler ignores replicas", name, w.Replicas, w.Autoscaling.Min, w.Autoscaling.Max)
 }
+
+// checkImages warns of a workload that runs an image whose entrypoint
+// needs root (stdlib imageFacts) with neither capabilities nor a
+// securityContext: every capability is dropped, so it fails at start.
+func checkImages(env *model.Environment, cat *model.Catalog, ds *diag.Diagnostics) {
+	for _, name := range model.SortedKeys(env.Workloads) {
+		w := env.Workloads[name]
+		if len(w.Capabilities) > 0 || w.Security != nil {
+			continue
+		}
+		repo := imageRepository(w.Image)
+		for _, image := range model.SortedKeys(cat.Images) {
+			f := cat.Images[image]
+			if !slices.Contains(f.Repositories, repo) {
+				continue
+			}
+			ds.Warnf(diag.ImageNeedsRoot, env.Positions.Of("workloads", name, "image"),
+				fmt.Sprintf("run it as non-root: %s; or add capabilities: [%s] (upstream: %s)", f.Instead, quoteAll(f.Capabilities), f.Source),
+				"workload %s runs %s, which needs root to start: %s; kuberatorc drops every capability", name, image, f.Needs)
+		}
+	}
+}
+
+// imageRepository is an image reference without its tag or digest.
+func imageRepository(image string) string {
+	image, _, _ = strings.Cut(image, "@")
+	if i := strings.LastIndex(image, ":"); i > strings.LastIndex(image, "/") {
+		image = image[:i]
+	}
+	return image
+}
+
+func quoteAll(list []string) string {
+	quoted := make([]string, len(list))
+	for i, s := range list {
+		quoted[i] = strconv.Quote(s)
+	}
+	return strings.Join(quoted, ", ")
+}

@@ -11,6 +11,7 @@ const (
 	// comment can accept it: pruning or restoring the spec resolves it.
 	EnvironmentWithoutSpec = "environment-without-spec"
 	GitopsRootMismatch     = "gitops-root-mismatch"
+	ImageNeedsRoot         = "image-needs-root"
 	IngressNginxRetired    = "ingress-nginx-retired"
 	NoClusterAdmin         = "no-cluster-admin"
 	OpsgenieNoClose        = "opsgenie-no-close"
@@ -25,7 +26,7 @@ const (
 // WarningIDs are the ids a kuberatorc:accept comment can name.
 var WarningIDs = []string{
 	ALBOpenToAnywhere, AlertmanagerUnreachable, ChartUntested, DesiredIgnored, DisruptionUnserved, EnvironmentWithoutSpec, GitopsRootMismatch,
-	IngressNginxRetired, NoClusterAdmin, OpsgenieNoClose, PublicCIDRsUnused, SecurityRelaxed, VPCOverlap,
+	ImageNeedsRoot, IngressNginxRetired, NoClusterAdmin, OpsgenieNoClose, PublicCIDRsUnused, SecurityRelaxed, VPCOverlap,
 }
 
 // Situational warnings depend on more than the spec: on the output

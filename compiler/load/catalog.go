@@ -12,7 +12,7 @@ func catalogOf(lib cue.Value, env *model.Environment) *model.Catalog {
 	c := &model.Catalog{}
 	// Decode only the parts read here: the instance catalog is large.
 	for path, dst := range map[string]any{"addonCatalog": &c.Addons, "ingressNginx": &c.IngressNginx,
-		"bootstrapAddons": &c.Bootstrap, "retiredAddons": &c.Retired} {
+		"bootstrapAddons": &c.Bootstrap, "retiredAddons": &c.Retired, "imageFacts": &c.Images} {
 		if err := lib.LookupPath(cue.ParsePath(path)).Decode(dst); err != nil {
 			panic("kuberatorc: embedded stdlib does not decode: " + err.Error())
 		}

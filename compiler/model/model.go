@@ -229,6 +229,8 @@ type Catalog struct {
 	Bootstrap []string `json:"bootstrapAddons"`
 	// Retired maps a retired add-on to its successor.
 	Retired map[string]string `json:"retiredAddons"`
+	// Images are the images whose entrypoint needs root, by name.
+	Images map[string]ImageFact `json:"imageFacts"`
 	// Instances holds the figures of the instance types the node groups
 	// name, from the spec's instanceCatalog or else the stdlib's; a type
 	// neither knows is missing.
@@ -279,6 +281,16 @@ type CatalogAddon struct {
 	ShipsLogs bool `json:"shipsLogs"`
 	// Pods describes components of Placement for the disruption arithmetic.
 	Pods map[string]CatalogPods `json:"pods"`
+}
+
+// ImageFact is what an image's entrypoint needs to start as root, and
+// the way to run it without.
+type ImageFact struct {
+	Repositories []string `json:"repositories"`
+	Needs        string   `json:"needs"`
+	Capabilities []string `json:"capabilities"`
+	Instead      string   `json:"instead"`
+	Source       string   `json:"source"`
 }
 
 // TestedRange is a span of Kubernetes minors upstream tested a release on;
