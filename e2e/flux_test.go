@@ -439,6 +439,7 @@ var kinds = map[string]schema.GroupVersionKind{
 	"Deployment":          {Group: "apps", Version: "v1", Kind: "Deployment"},
 	"StatefulSet":         {Group: "apps", Version: "v1", Kind: "StatefulSet"},
 	"PodDisruptionBudget": {Group: "policy", Version: "v1", Kind: "PodDisruptionBudget"},
+	"Job":                 {Group: "batch", Version: "v1", Kind: "Job"},
 	"GitRepository":       {Group: "source.toolkit.fluxcd.io", Version: "v1", Kind: "GitRepository"},
 	"HelmRepository":      {Group: "source.toolkit.fluxcd.io", Version: "v1", Kind: "HelmRepository"},
 	"HelmRelease":         {Group: "helm.toolkit.fluxcd.io", Version: "v2", Kind: "HelmRelease"},
@@ -554,7 +555,7 @@ func playControllers(ctx context.Context, t *testing.T, cfg *rest.Config, c clie
 			}
 			markReady(ctx, c, &u, "SecretSynced", nil)
 		}
-		for _, kind := range []string{"Deployment", "StatefulSet", "PodDisruptionBudget"} {
+		for _, kind := range []string{"Deployment", "StatefulSet", "PodDisruptionBudget", "Job"} {
 			for _, u := range list(ctx, c, kind) {
 				rollOut(ctx, c, &u)
 			}
@@ -630,6 +631,18 @@ func rollOut(ctx context.Context, c client.Client, u *unstructured.Unstructured)
 	case "StatefulSet":
 		status = map[string]any{"observedGeneration": gen, "replicas": replicas, "readyReplicas": replicas, "currentReplicas": replicas,
 			"updatedReplicas": replicas, "availableReplicas": replicas, "currentRevision": "r1", "updateRevision": "r1"}
+	case "Job":
+		// A Job the API server will take as complete: it ran and met its
+		// success criteria (the API checks their order).
+		if _, done, _ := unstructured.NestedFieldNoCopy(u.Object, "status", "completionTime"); done {
+			return
+		}
+		now := time.Now().UTC().Format(time.RFC3339)
+		status = map[string]any{"startTime": now, "completionTime": now, "succeeded": int64(1), "active": int64(0), "ready": int64(0),
+			"terminating": int64(0), "uncountedTerminatedPods": map[string]any{}, "conditions": []any{
+				map[string]any{"type": "SuccessCriteriaMet", "status": "True", "reason": "CompletionsReached", "lastTransitionTime": now},
+				map[string]any{"type": "Complete", "status": "True", "reason": "CompletionsReached", "lastTransitionTime": now},
+			}}
 	case "PodDisruptionBudget":
 		status = map[string]any{"observedGeneration": gen, "currentHealthy": int64(2), "desiredHealthy": int64(1),
 			"disruptionsAllowed": int64(1), "expectedPods": int64(2)}

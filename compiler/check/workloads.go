@@ -33,6 +33,7 @@ func checkWorkloads(env *model.Environment, ds *diag.Diagnostics) {
 		}
 		checkProbes(env, name, w, ds)
 		checkSecurity(env, name, w, ds)
+		checkKinds(env, name, w, ds)
 		checkReplicas(env, name, w, ds)
 		keys := map[string]string{}
 		for _, p := range model.SortedKeys(w.Files) {
@@ -69,6 +70,17 @@ func checkProbes(env *model.Environment, name string, w *model.Workload, ds *dia
 		{[]string{"probes", "liveness"}, w.Probes.Liveness}, {[]string{"probes", "startup"}, w.Probes.Startup},
 	} {
 		if p.probe == nil {
+			continue
+		}
+		pos := env.Positions.Of(append([]string{"workloads", name}, p.field...)...)
+		if w.Batch() {
+			ds.Errorf(pos, "remove it: a "+w.Kind+"'s pods run to completion", "a %s is not probed: workload %s runs to completion", w.Kind, name)
+			continue
+		}
+		if w.Port == 0 {
+			if p.probe.Exec == nil && p.probe.PortOr(0) == 0 {
+				ds.Errorf(pos, "give the probe a port, or check with exec", "workload %s has no port (a worker), so the probe checks none", name)
+			}
 			continue
 		}
 		if port := p.probe.PortOr(w.Port); port != 0 && port != w.Port {

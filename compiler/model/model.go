@@ -370,16 +370,29 @@ type GitOps struct {
 }
 
 type Workload struct {
-	Image    string   `json:"image"`
-	Replicas int      `json:"replicas"`
-	Port     int      `json:"port"`
-	Host     string   `json:"host,omitempty"`
-	Hosts    []string `json:"hosts"`
-	Paths    []string `json:"paths"`
-	Command  []string `json:"command,omitempty"`
-	Args     []string `json:"args,omitempty"`
-	Probe    *Probe   `json:"probe,omitempty"`
-	Probes   Probes   `json:"probes"`
+	Image string `json:"image"`
+	// Kind is "Job", "CronJob", or "" for a long-running service (a worker
+	// when Port is 0).
+	Kind     string `json:"kind,omitempty"`
+	Replicas int    `json:"replicas"`
+	Port     int    `json:"port,omitempty"`
+	// The CronJob's schedule and policies, and a Job's retries and bounds.
+	Schedule                   string   `json:"schedule,omitempty"`
+	TimeZone                   *string  `json:"timeZone,omitempty"`
+	ConcurrencyPolicy          string   `json:"concurrencyPolicy,omitempty"`
+	StartingDeadlineSeconds    *int     `json:"startingDeadlineSeconds,omitempty"`
+	SuccessfulJobsHistoryLimit *int     `json:"successfulJobsHistoryLimit,omitempty"`
+	FailedJobsHistoryLimit     *int     `json:"failedJobsHistoryLimit,omitempty"`
+	BackoffLimit               *int     `json:"backoffLimit,omitempty"`
+	ActiveDeadlineSeconds      *int     `json:"activeDeadlineSeconds,omitempty"`
+	TTLSecondsAfterFinished    *int     `json:"ttlSecondsAfterFinished,omitempty"`
+	Host                       string   `json:"host,omitempty"`
+	Hosts                      []string `json:"hosts"`
+	Paths                      []string `json:"paths"`
+	Command                    []string `json:"command,omitempty"`
+	Args                       []string `json:"args,omitempty"`
+	Probe                      *Probe   `json:"probe,omitempty"`
+	Probes                     Probes   `json:"probes"`
 	// TerminationGracePeriodSeconds bounds a stop; PreStopSeconds is nil
 	// when the spec leaves the drain delay to the compiler.
 	TerminationGracePeriodSeconds int          `json:"terminationGracePeriodSeconds"`
@@ -407,6 +420,9 @@ type Workload struct {
 	AllowFrom []string `json:"allowFrom"`
 	Egress    []string `json:"egress"`
 }
+
+// Batch says the workload runs to completion: a Job or a CronJob.
+func (w *Workload) Batch() bool { return w.Kind == "Job" || w.Kind == "CronJob" }
 
 // AllHosts are the names a workload serves, host first.
 func (w *Workload) AllHosts() []string {

@@ -135,6 +135,9 @@ func KubeNames(env *model.Environment) []KubeName {
 		if len(w.Files) > 0 {
 			out = append(out, label("label app.kubernetes.io/name", name+"-files", field...))
 		}
+		if w.Kind == "CronJob" {
+			out = append(out, KubeName{"CronJob name (its Jobs add an 11-character suffix)", name, CronJobNameMax, field})
+		}
 		if w.Stateful {
 			out = append(out, KubeName{"StatefulSet name (its pods' controller-revision-hash label adds up to 11 characters)", name, StatefulSetNameMax, field})
 		}

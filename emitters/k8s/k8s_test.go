@@ -49,7 +49,7 @@ import (
 // is what keeps them out.
 var allowed = map[string]bool{
 	"v1/Namespace": true, "v1/Service": true, "v1/ServiceAccount": true, "v1/ConfigMap": true,
-	"apps/v1/Deployment": true, "apps/v1/StatefulSet": true,
+	"apps/v1/Deployment": true, "apps/v1/StatefulSet": true, "batch/v1/Job": true, "batch/v1/CronJob": true,
 	"networking.k8s.io/v1/Ingress":                      true,
 	"networking.k8s.io/v1/NetworkPolicy":                true,
 	"autoscaling/v2/HorizontalPodAutoscaler":            true,
@@ -941,7 +941,7 @@ func TestNamespaceIsIsolated(t *testing.T) {
 	}
 	for name, want := range map[string]string{
 		"default-deny":     `{"podSelector":{},"policyTypes":["Ingress","Egress"]}`,
-		"postgres-ingress": `"from":[{"podSelector":{"matchLabels":{"app.kubernetes.io/name":"service1"}}}],"ports":[{"port":5432,"protocol":"TCP"}]`,
+		"postgres-ingress": `"from":[{"podSelector":{"matchLabels":{"app.kubernetes.io/name":"service1"}}},{"podSelector":{"matchLabels":{"app.kubernetes.io/name":"migrate"}}}],"ports":[{"port":5432,"protocol":"TCP"}]`,
 		"service1-egress":  `"to":[{"podSelector":{"matchLabels":{"app.kubernetes.io/name":"postgres"}}}]`,
 		"service1-ingress": `"from":[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"nginx-ingress"}}}]`,
 		"service2-egress":  `{"ipBlock":{"cidr":"0.0.0.0/0","except":["10.20.0.0/16","172.20.0.0/16","169.254.0.0/16"]}}`,

@@ -1,6 +1,7 @@
 package k8s
 
 import (
+	"cmp"
 	"strconv"
 	"strings"
 
@@ -35,10 +36,20 @@ func (e *emitter) workloads() {
 		// (if it has one) with this ServiceAccount, and with no other.
 		add(fileName("ServiceAccount", name), obj{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": e.objectMeta(name)})
 		kind := "Deployment"
-		if w.Stateful {
+		switch {
+		case w.Batch():
+			kind = w.Kind
+		case w.Stateful:
 			kind = "StatefulSet"
 		}
-		add(fileName(kind, name), e.controller(name, w, kind))
+		switch kind {
+		case "Job":
+			add(fileName(kind, name), e.job(name, w))
+		case "CronJob":
+			add(fileName(kind, name), e.cronJob(name, w))
+		default:
+			add(fileName(kind, name), e.controller(name, w, kind))
+		}
 		if len(w.Files) > 0 {
 			data := map[string]string{}
 			for p, content := range w.Files {
@@ -46,7 +57,12 @@ func (e *emitter) workloads() {
 			}
 			add(fileName("ConfigMap", name+"-files"), obj{"apiVersion": "v1", "kind": "ConfigMap", "metadata": e.objectMeta(name + "-files"), "data": data})
 		}
-		add(fileName("Service", name), e.service(name, w))
+		if w.Batch() {
+			continue // a Job or a CronJob runs to completion and serves nothing
+		}
+		if w.Port != 0 { // a worker has no port, and nothing to route to it
+			add(fileName("Service", name), e.service(name, w))
+		}
 		if len(w.AllHosts()) > 0 {
 			add(fileName("Ingress", name), e.ingress(name, w))
 		}
@@ -143,9 +159,11 @@ func (e *emitter) podSpec(name string, w *model.Workload) obj {
 	container := obj{
 		"name":            name,
 		"image":           w.Image,
-		"ports":           []obj{{"name": "app", "containerPort": w.Port}},
 		"resources":       resources(w),
 		"securityContext": containerSecurity(w),
+	}
+	if w.Port != 0 {
+		container["ports"] = []obj{{"name": "app", "containerPort": w.Port}}
 	}
 	if len(w.Command) > 0 {
 		container["command"] = w.Command
@@ -227,7 +245,9 @@ func (e *emitter) podSpec(name string, w *model.Workload) obj {
 	if tol := e.tolerations(w.Role); len(tol) > 0 {
 		spec["tolerations"] = tol
 	}
-	if !w.Stateful {
+	if w.Batch() {
+		spec["restartPolicy"] = "OnFailure"
+	} else if !w.Stateful {
 		// Across zones, and across nodes: two replicas on one node fall together.
 		var spread []obj
 		for _, key := range []string{"topology.kubernetes.io/zone", "kubernetes.io/hostname"} {
@@ -319,7 +339,12 @@ func setProbes(container obj, w *model.Workload) {
 	if liveness == nil {
 		liveness = w.Probe
 	}
-	if readiness == nil {
+	if w.Batch() {
+		return // it runs to completion: nothing to probe
+	}
+	if readiness == nil && w.Port == 0 {
+		// A worker without a probe of its own: nothing to connect to.
+	} else if readiness == nil {
 		container["readinessProbe"] = obj{"tcpSocket": obj{"port": w.Port}, "periodSeconds": 10}
 	} else {
 		container["readinessProbe"] = probe(readiness, w.Port, 3)
@@ -426,4 +451,52 @@ func (e *emitter) hpa(name string, w *model.Workload, kind string) obj {
 			}}},
 		},
 	}
+}
+
+// ForceAnnotation makes kustomize-controller delete and recreate an object
+// whose change touches an immutable field (fluxcd/pkg ssa: ApplyOptions.
+// ForceSelector, at kustomize-controller v1.9): a Job's pod template is
+// immutable, so a changed Job runs again as a new one.
+const ForceAnnotation = "kustomize.toolkit.fluxcd.io/force"
+
+// job is a Job that runs once; changed, Flux recreates it, and it runs
+// again.
+func (e *emitter) job(name string, w *model.Workload) obj {
+	meta := e.objectMeta(name)
+	meta["annotations"] = map[string]string{ForceAnnotation: "enabled"}
+	return obj{"apiVersion": "batch/v1", "kind": "Job", "metadata": meta, "spec": e.jobSpec(name, w)}
+}
+
+func (e *emitter) jobSpec(name string, w *model.Workload) obj {
+	spec := obj{"template": obj{"metadata": obj{"labels": selector(name)}, "spec": e.podSpec(name, w)}}
+	if w.BackoffLimit != nil {
+		spec["backoffLimit"] = *w.BackoffLimit
+	}
+	if w.ActiveDeadlineSeconds != nil {
+		spec["activeDeadlineSeconds"] = *w.ActiveDeadlineSeconds
+	}
+	if w.TTLSecondsAfterFinished != nil {
+		spec["ttlSecondsAfterFinished"] = *w.TTLSecondsAfterFinished
+	}
+	return spec
+}
+
+// cronJob runs the workload on its schedule; by default a run does not
+// start while the last one runs (concurrencyPolicy Forbid).
+func (e *emitter) cronJob(name string, w *model.Workload) obj {
+	spec := obj{
+		"schedule":          w.Schedule,
+		"concurrencyPolicy": cmp.Or(w.ConcurrencyPolicy, "Forbid"),
+		"jobTemplate":       obj{"metadata": obj{"labels": selector(name)}, "spec": e.jobSpec(name, w)},
+	}
+	if w.TimeZone != nil {
+		spec["timeZone"] = *w.TimeZone
+	}
+	for key, v := range map[string]*int{"startingDeadlineSeconds": w.StartingDeadlineSeconds,
+		"successfulJobsHistoryLimit": w.SuccessfulJobsHistoryLimit, "failedJobsHistoryLimit": w.FailedJobsHistoryLimit} {
+		if v != nil {
+			spec[key] = *v
+		}
+	}
+	return obj{"apiVersion": "batch/v1", "kind": "CronJob", "metadata": e.objectMeta(name), "spec": spec}
 }
