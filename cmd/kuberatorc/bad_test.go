@@ -100,6 +100,8 @@ var badSpecs = []struct {
 		"bad.cue:173:40: error: autoscaling has no meaning for a CronJob (workload migrate)", nil},
 	{"a Job deleted after it finishes", "activeDeadlineSeconds: 600\n}", "activeDeadlineSeconds: 600\n\tttlSecondsAfterFinished: 60\n}",
 		"bad.cue:180:27: error: a Job deleted after it finishes is one Flux applies again at its next reconcile, and it runs again", nil},
+	{"metrics without a scraper", `egress: ["internet"] // calls a partner's API`, `egress: ["internet"], metrics: port: 9102`,
+		"bad.cue:114:25: error: workload service2 has metrics, and no add-on scrapes them: kube-prometheus-stack is not enabled", nil},
 	{"bad region", `region:    "eu-west-1"`, `region:    "Europe"`,
 		`bad.cue:8:13: error: aws.region: invalid value "Europe" (not an AWS region such as eu-west-1)`, nil},
 	{"bad account ID", `accountID: "123456789012"`, `accountID: "12345"`,

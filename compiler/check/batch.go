@@ -26,7 +26,7 @@ var batchOnly = []struct {
 
 // serviceOnly are the fields of a long-running service that a Job or a
 // CronJob has no use for.
-var serviceOnly = []string{"port", "host", "hosts", "paths", "autoscaling", "preStopSeconds", "allowFrom", "stateful", "zone", "volume", "replicas"}
+var serviceOnly = []string{"port", "host", "hosts", "paths", "autoscaling", "preStopSeconds", "allowFrom", "stateful", "zone", "volume", "replicas", "metrics"}
 
 // checkKinds: each field belongs to the kind that reads it, a CronJob's
 // schedule is one the API server accepts, and a worker (no port) takes no
@@ -36,7 +36,9 @@ func checkKinds(env *model.Environment, name string, w *model.Workload, ds *diag
 		_, ok := env.Positions["workloads."+name+"."+field]
 		return ok
 	}
-	at := func(field ...string) model.Pos { return env.Positions.Of(append([]string{"workloads", name}, field...)...) }
+	at := func(field ...string) model.Pos {
+		return env.Positions.Of(append([]string{"workloads", name}, field...)...)
+	}
 	kind := w.Kind
 	if kind == "" {
 		kind = "service"

@@ -26,6 +26,7 @@ func Spec(env *model.Environment, cat *model.Catalog, p *plan.Plan) diag.Diagnos
 	checkGitOpsRootInside(env, &ds)
 	checkWorkloads(env, &ds)
 	checkImages(env, cat, &ds)
+	checkMetrics(env, p, &ds)
 	checkBounds(env, &ds)
 	checkAddresses(env, &ds)
 	checkKubeNames(env, &ds)

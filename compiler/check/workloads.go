@@ -13,6 +13,18 @@ import (
 	"github.com/kuberator/kuberator/internal/text"
 )
 
+// checkMetrics: a metrics endpoint needs a Prometheus to scrape it. New
+// Relic's bundle does not: its Prometheus agent is off in nri-bundle 8.0.18
+// and, on, scrapes only annotated pods of a list of known integrations.
+func checkMetrics(env *model.Environment, p *plan.Plan, ds *diag.Diagnostics) {
+	for _, name := range model.SortedKeys(env.Workloads) {
+		if w := env.Workloads[name]; w.Metrics != nil && !w.Batch() && !p.Runs(plan.KubePrometheusStack) {
+			ds.Errorf(env.Positions.Of("workloads", name, "metrics"), `add "kube-prometheus-stack": {} to addons, or remove metrics`,
+				"workload %s has metrics, and no add-on scrapes them: kube-prometheus-stack is not enabled", name)
+		}
+	}
+}
+
 func checkWorkloads(env *model.Environment, ds *diag.Diagnostics) {
 	for _, name := range model.SortedKeys(env.Workloads) {
 		w := env.Workloads[name]

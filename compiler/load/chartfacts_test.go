@@ -31,6 +31,11 @@ type chartFacts struct {
 	// range upstream says it tested the release on, with where it says so.
 	KubeVersion string             `json:"kubeVersion"`
 	Tested      *model.TestedRange `json:"tested"`
+	// ScraperPods are the labels of the pods that scrape metrics.
+	ScraperPods *struct {
+		Labels map[string]string `json:"labels"`
+		Source string            `json:"source"`
+	} `json:"scraperPods"`
 }
 
 func readJSON(t *testing.T, path string, v any) {
@@ -144,6 +149,15 @@ func TestCatalogMatchesChartFacts(t *testing.T) {
 		}
 		if c.KubeVersion != f.KubeVersion {
 			t.Errorf("%s: the catalog says chart %s %s requires kubeVersion %q, its Chart.yaml says %q", name, c.Chart, c.Version, c.KubeVersion, f.KubeVersion)
+		}
+		if f.ScraperPods != nil || c.ScraperPods != nil {
+			var want map[string]string
+			if f.ScraperPods != nil {
+				want = f.ScraperPods.Labels
+			}
+			if d := cmp.Diff(want, c.ScraperPods); d != "" {
+				t.Errorf("%s: the scraper pods' labels differ from the chart facts (-facts +catalog):\n%s", name, d)
+			}
 		}
 		if d := cmp.Diff(f.Tested, c.Tested); d != "" {
 			t.Errorf("%s: the tested range differs from the chart facts (-facts +catalog):\n%s", name, d)

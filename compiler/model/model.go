@@ -268,6 +268,9 @@ type CatalogAddon struct {
 	Layer string `json:"layer"`
 	// ByKubernetesMinor pins a chart version and values per cluster minor.
 	ByKubernetesMinor map[string]MinorPin `json:"byKubernetesMinor,omitempty"`
+	// ScraperPods are the labels of the pods that scrape metrics
+	// (kube-prometheus-stack's Prometheus only).
+	ScraperPods map[string]string `json:"scraperPods,omitempty"`
 	// HealthPath is what the ALB health-checks on the controller (nginx only).
 	HealthPath string `json:"healthPath,omitempty"`
 	// MinKubernetes is the oldest minor the catalog's values work on.
@@ -406,6 +409,8 @@ type Workload struct {
 	NodeGroup                     string       `json:"nodeGroup,omitempty"`
 	Capacity                      string       `json:"capacity,omitempty"`
 	Capabilities                  []string     `json:"capabilities"`
+	// Metrics is what Prometheus scrapes; nil for nothing.
+	Metrics *Metrics `json:"metrics,omitempty"`
 	// KubernetesAPI says the pods get a service account token.
 	KubernetesAPI bool         `json:"kubernetesAPI"`
 	Security      *PodSecurity `json:"securityContext,omitempty"`
@@ -419,6 +424,13 @@ type Workload struct {
 	// "internet") the workload may reach outside the namespace.
 	AllowFrom []string `json:"allowFrom"`
 	Egress    []string `json:"egress"`
+}
+
+// Metrics is a workload's scrape endpoint.
+type Metrics struct {
+	Port     int    `json:"port"`
+	Path     string `json:"path"`
+	Interval string `json:"interval,omitempty"`
 }
 
 // Batch says the workload runs to completion: a Job or a CronJob.

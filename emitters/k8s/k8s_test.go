@@ -60,6 +60,8 @@ var allowed = map[string]bool{
 	"source.toolkit.fluxcd.io/v1/GitRepository":         true,
 	"kustomize.toolkit.fluxcd.io/v1/Kustomization":      true,
 	"monitoring.coreos.com/v1/PrometheusRule":           true,
+	"monitoring.coreos.com/v1/ServiceMonitor":           true,
+	"monitoring.coreos.com/v1/PodMonitor":               true,
 	"monitoring.coreos.com/v1alpha1/AlertmanagerConfig": true,
 }
 

@@ -78,10 +78,19 @@ func (e *emitter) ingressRule(name string, w *model.Workload) []obj {
 	for _, peer := range w.AllowFrom {
 		from = append(from, obj{"podSelector": obj{"matchLabels": selector(peer)}})
 	}
-	if from == nil {
-		return nil
+	var rules []obj
+	if from != nil {
+		rules = append(rules, obj{"from": from, "ports": []obj{{"protocol": "TCP", "port": w.Port}}})
 	}
-	return []obj{{"from": from, "ports": []obj{{"protocol": "TCP", "port": w.Port}}}}
+	if kps, ok := e.plan.Addons[plan.KubePrometheusStack]; ok && kps.Catalog != nil && w.Metrics != nil {
+		// Prometheus scrapes from its own namespace, and nothing else there
+		// reaches the port.
+		rules = append(rules, obj{
+			"from":  []obj{{"namespaceSelector": byName(kps.Catalog.Namespace), "podSelector": obj{"matchLabels": kps.Catalog.ScraperPods}}},
+			"ports": []obj{{"protocol": "TCP", "port": w.Metrics.Port}},
+		})
+	}
+	return rules
 }
 
 // egressRule lets a workload reach the workloads that allow it, the Pod

@@ -63,6 +63,9 @@ func (e *emitter) workloads() {
 		if w.Port != 0 { // a worker has no port, and nothing to route to it
 			add(fileName("Service", name), e.service(name, w))
 		}
+		if kind, monitor := e.monitor(name, w); monitor != nil {
+			add(fileName(kind, name), monitor)
+		}
 		if len(w.AllHosts()) > 0 {
 			add(fileName("Ingress", name), e.ingress(name, w))
 		}
@@ -162,8 +165,15 @@ func (e *emitter) podSpec(name string, w *model.Workload) obj {
 		"resources":       resources(w),
 		"securityContext": containerSecurity(w),
 	}
+	var ports []obj
 	if w.Port != 0 {
-		container["ports"] = []obj{{"name": "app", "containerPort": w.Port}}
+		ports = append(ports, obj{"name": "app", "containerPort": w.Port})
+	}
+	if m := w.Metrics; m != nil && m.Port != w.Port {
+		ports = append(ports, obj{"name": "metrics", "containerPort": m.Port})
+	}
+	if ports != nil {
+		container["ports"] = ports
 	}
 	if len(w.Command) > 0 {
 		container["command"] = w.Command
@@ -409,10 +419,11 @@ func (e *emitter) volumeClaims(w *model.Workload) []obj {
 }
 
 func (e *emitter) service(name string, w *model.Workload) obj {
-	spec := obj{
-		"selector": selector(name),
-		"ports":    []obj{{"name": "app", "port": w.Port, "targetPort": "app"}},
+	ports := []obj{{"name": "app", "port": w.Port, "targetPort": "app"}}
+	if m := w.Metrics; m != nil && m.Port != w.Port {
+		ports = append(ports, obj{"name": "metrics", "port": m.Port, "targetPort": "metrics"})
 	}
+	spec := obj{"selector": selector(name), "ports": ports}
 	if w.Stateful {
 		spec["clusterIP"] = "None" // the StatefulSet's governing service
 	}
@@ -499,4 +510,32 @@ func (e *emitter) cronJob(name string, w *model.Workload) obj {
 		}
 	}
 	return obj{"apiVersion": "batch/v1", "kind": "CronJob", "metadata": e.objectMeta(name), "spec": spec}
+}
+
+// monitor is how kube-prometheus-stack's Prometheus finds a workload's
+// metrics: a ServiceMonitor on its Service, or a PodMonitor on the pods of
+// a worker, which has no Service. The chart's Prometheus selects every
+// monitor of every namespace (serviceMonitorSelectorNilUsesHelmValues:
+// false in the catalog).
+func (e *emitter) monitor(name string, w *model.Workload) (string, obj) {
+	m := w.Metrics
+	if m == nil || !e.plan.Runs(plan.KubePrometheusStack) {
+		return "", nil
+	}
+	endpoint := obj{"port": "metrics", "path": m.Path}
+	if m.Port == w.Port {
+		endpoint["port"] = "app"
+	}
+	if m.Interval != "" {
+		endpoint["interval"] = m.Interval
+	}
+	spec := obj{"selector": obj{"matchLabels": selector(name)}, "namespaceSelector": obj{"matchNames": []string{e.env.Name}}}
+	kind := "ServiceMonitor"
+	if w.Port != 0 {
+		spec["endpoints"] = []obj{endpoint}
+	} else {
+		kind = "PodMonitor"
+		spec["podMetricsEndpoints"] = []obj{endpoint}
+	}
+	return kind, obj{"apiVersion": "monitoring.coreos.com/v1", "kind": kind, "metadata": e.objectMeta(name), "spec": spec}
 }
