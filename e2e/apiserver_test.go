@@ -41,6 +41,8 @@ var crds = []string{
 	"kustomize.toolkit.fluxcd.io_kustomizations.yaml",
 	"monitoring.coreos.com_prometheusrules.yaml",
 	"monitoring.coreos.com_alertmanagerconfigs.yaml",
+	"monitoring.coreos.com_servicemonitors.yaml",
+	"monitoring.coreos.com_podmonitors.yaml",
 }
 
 // committedCRDs are CRDs kept in testdata because no Go module here provides

@@ -72,6 +72,8 @@ func chartCRDs(crdDir string) map[string][]string {
 		"kube-prometheus-stack": {
 			filepath.Join(crdDir, "monitoring.coreos.com_prometheusrules.yaml"),
 			filepath.Join(crdDir, "monitoring.coreos.com_alertmanagerconfigs.yaml"),
+			filepath.Join(crdDir, "monitoring.coreos.com_servicemonitors.yaml"),
+			filepath.Join(crdDir, "monitoring.coreos.com_podmonitors.yaml"),
 		},
 		"external-secrets": committedCRDs,
 	}
@@ -319,8 +321,7 @@ func startController(t *testing.T, bin, kubeconfig string, args ...string) *cont
 		t.Fatalf("%s is missing: run make e2e, which builds the Flux controllers into KUBEBUILDER_ASSETS", bin)
 	}
 	return &controller{bin: bin, kubeconfig: kubeconfig, log: filepath.Join(t.TempDir(), filepath.Base(bin)+".log"), args: append([]string{
-		"--enable-leader-election=false",
-		"--metrics-addr=" + freeAddr(t), "--health-addr=" + freeAddr(t), "--log-level=debug",
+		"--enable-leader-election=false", "--log-level=debug",
 	}, args...)}
 }
 
@@ -333,25 +334,44 @@ func (c *controller) flag(name string) string {
 	return ""
 }
 
+// start runs the controller on free metrics and health ports, picked just
+// before it starts. A free port can still be taken by another process
+// before the controller binds it; a start that fails on that is retried on
+// new ports, and only on that.
 func (c *controller) start(t *testing.T) {
 	t.Helper()
-	log, err := os.Create(c.log)
-	if err != nil {
-		t.Fatal(err)
+	for attempt := 1; ; attempt++ {
+		log, err := os.Create(c.log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		args := append([]string{"--metrics-addr=" + freeAddr(t), "--health-addr=" + freeAddr(t)}, c.args...)
+		c.cmd = exec.Command(c.bin, args...)
+		c.cmd.Env = append(os.Environ(), "RUNTIME_NAMESPACE="+k8s.FluxNamespace, "KUBECONFIG="+c.kubeconfig)
+		c.cmd.Stdout, c.cmd.Stderr = log, log
+		if err := c.cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan struct{})
+		go func() { _ = c.cmd.Wait(); close(exited) }()
+		select {
+		case <-exited:
+			out, _ := os.ReadFile(c.log)
+			log.Close()
+			if attempt < 3 && strings.Contains(string(out), "address already in use") {
+				continue
+			}
+		case <-time.After(3 * time.Second):
+		}
+		c.exited = exited
+		cmd := c.cmd
+		t.Cleanup(func() {
+			_ = cmd.Process.Kill()
+			<-exited
+			log.Close()
+		})
+		return
 	}
-	c.cmd = exec.Command(c.bin, c.args...)
-	c.cmd.Env = append(os.Environ(), "RUNTIME_NAMESPACE="+k8s.FluxNamespace, "KUBECONFIG="+c.kubeconfig)
-	c.cmd.Stdout, c.cmd.Stderr = log, log
-	if err := c.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	c.exited = make(chan struct{})
-	go func() { _ = c.cmd.Wait(); close(c.exited) }()
-	t.Cleanup(func() {
-		_ = c.cmd.Process.Kill()
-		<-c.exited
-		log.Close()
-	})
 }
 
 func freeAddr(t *testing.T) string {

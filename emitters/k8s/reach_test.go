@@ -1,0 +1,206 @@
+package k8s_test
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"testing"
+
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"sigs.k8s.io/yaml"
+
+	"github.com/kuberator/kuberator/compiler/plan"
+	"github.com/kuberator/kuberator/internal/testutil"
+)
+
+// endpoint is one side of a connection: a pod (namespace, labels, its IP)
+// or, with no namespace, an address outside the cluster.
+type endpoint struct {
+	name      string
+	namespace string
+	labels    map[string]string
+	ip        netip.Addr
+}
+
+// reaches evaluates NetworkPolicy as networking.k8s.io/v1 defines it, for
+// TCP: a pod that some policy with Egress in its policyTypes selects may
+// open only connections one of those policies' egress rules allows, and a
+// pod that some policy with Ingress selects may accept only what one of
+// those policies' ingress rules allows; an unselected pod is open in that
+// direction. A rule with no peers matches every peer, one with no ports
+// every port. A peer is a podSelector in the policy's namespace, a
+// namespaceSelector (with a podSelector, both must match), or an ipBlock
+// (its CIDR less its excepts), which the VPC CNI's policy agent matches
+// against pod IPs too.
+func reaches(policies []networkingv1.NetworkPolicy, nsLabels func(string) map[string]string, from, to endpoint, port int32) bool {
+	egressOK, egressIsolated := false, false
+	ingressOK, ingressIsolated := false, false
+	for _, p := range policies {
+		types := p.Spec.PolicyTypes
+		if from.namespace == p.Namespace && selects(p.Spec.PodSelector, from.labels) && hasType(types, networkingv1.PolicyTypeEgress) {
+			egressIsolated = true
+			for _, r := range p.Spec.Egress {
+				if portMatches(r.Ports, port) && peersMatch(r.To, p.Namespace, nsLabels, to) {
+					egressOK = true
+				}
+			}
+		}
+		if to.namespace == p.Namespace && selects(p.Spec.PodSelector, to.labels) && hasType(types, networkingv1.PolicyTypeIngress) {
+			ingressIsolated = true
+			for _, r := range p.Spec.Ingress {
+				if portMatches(r.Ports, port) && peersMatch(r.From, p.Namespace, nsLabels, from) {
+					ingressOK = true
+				}
+			}
+		}
+	}
+	return (!egressIsolated || egressOK) && (to.namespace == "" || !ingressIsolated || ingressOK)
+}
+
+func hasType(types []networkingv1.PolicyType, t networkingv1.PolicyType) bool {
+	for _, x := range types {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+func selects(sel metav1.LabelSelector, l map[string]string) bool {
+	s, err := metav1.LabelSelectorAsSelector(&sel)
+	return err == nil && s.Matches(labels.Set(l))
+}
+
+func portMatches(ports []networkingv1.NetworkPolicyPort, port int32) bool {
+	if len(ports) == 0 {
+		return true
+	}
+	for _, p := range ports {
+		if p.Port == nil || p.Port.IntVal == port {
+			return true
+		}
+	}
+	return false
+}
+
+func peersMatch(peers []networkingv1.NetworkPolicyPeer, policyNS string, nsLabels func(string) map[string]string, e endpoint) bool {
+	if len(peers) == 0 {
+		return true
+	}
+	for _, peer := range peers {
+		switch {
+		case peer.IPBlock != nil:
+			if inBlock(peer.IPBlock, e.ip) {
+				return true
+			}
+		case e.namespace == "":
+			// Selectors match pods only.
+		case peer.NamespaceSelector != nil:
+			if selects(*peer.NamespaceSelector, nsLabels(e.namespace)) && (peer.PodSelector == nil || selects(*peer.PodSelector, e.labels)) {
+				return true
+			}
+		case peer.PodSelector != nil:
+			if e.namespace == policyNS && selects(*peer.PodSelector, e.labels) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func inBlock(b *networkingv1.IPBlock, ip netip.Addr) bool {
+	if !netip.MustParsePrefix(b.CIDR).Contains(ip) {
+		return false
+	}
+	for _, ex := range b.Except {
+		if netip.MustParsePrefix(ex).Contains(ip) {
+			return false
+		}
+	}
+	return true
+}
+
+// networkPolicies decodes every NetworkPolicy an example generates.
+func networkPolicies(t *testing.T, name string) []networkingv1.NetworkPolicy {
+	t.Helper()
+	res := testutil.CompileExample(t, name)
+	var out []networkingv1.NetworkPolicy
+	for _, p := range res.Files.Paths() {
+		if !strings.Contains(p, "/networkpolicy-") {
+			continue
+		}
+		var np networkingv1.NetworkPolicy
+		if err := yaml.UnmarshalStrict(res.Files[p], &np); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		out = append(out, np)
+	}
+	if len(out) < 3 {
+		t.Fatalf("%s: only %d NetworkPolicies", name, len(out))
+	}
+	return out
+}
+
+// TestReachability evaluates the NetworkPolicies of qa and prod as a
+// truth table: who may open a TCP connection to whom, on which port.
+func TestReachability(t *testing.T) {
+	nsLabels := func(ns string) map[string]string { return map[string]string{"kubernetes.io/metadata.name": ns} }
+	pod := func(ns, app, ip string, extra ...string) endpoint {
+		l := map[string]string{"app.kubernetes.io/name": app}
+		for i := 0; i+1 < len(extra); i += 2 {
+			l[extra[i]] = extra[i+1]
+		}
+		return endpoint{name: ns + "/" + app, namespace: ns, labels: l, ip: netip.MustParseAddr(ip)}
+	}
+	outside := func(name, ip string) endpoint { return endpoint{name: name, ip: netip.MustParseAddr(ip)} }
+	prometheus := pod(plan.KubePrometheusStack, "prometheus", "10.40.64.9", "prometheus", "kube-prometheus-stack-prometheus")
+	alertmanager := pod(plan.KubePrometheusStack, "alertmanager", "10.40.64.10")
+	grafana := pod(plan.KubePrometheusStack, "grafana", "10.40.64.11")
+	for _, c := range []struct {
+		example string
+		from    endpoint
+		to      endpoint
+		port    int32
+		want    bool
+	}{
+		// qa: service1 and the migration reach postgres; nothing else does.
+		{"qa", pod("qa", "service1", "10.20.64.5"), pod("qa", "postgres", "10.20.64.6"), 5432, true},
+		{"qa", pod("qa", "migrate", "10.20.64.7"), pod("qa", "postgres", "10.20.64.6"), 5432, true},
+		{"qa", pod("qa", "service2", "10.20.64.8"), pod("qa", "postgres", "10.20.64.6"), 5432, false},
+		{"qa", pod("nginx-ingress", "nginx-ingress", "10.20.64.20"), pod("qa", "postgres", "10.20.64.6"), 5432, false},
+		{"qa", pod("nginx-ingress", "nginx-ingress", "10.20.64.20"), pod("qa", "service1", "10.20.64.5"), 8080, true},
+		{"qa", pod("kube-system", "other", "10.20.64.21"), pod("qa", "service1", "10.20.64.5"), 8080, false},
+		// qa's "internet" workload reaches the internet, and nothing of the VPC.
+		{"qa", pod("qa", "service2", "10.20.64.8"), outside("a partner", "203.0.113.7"), 443, true},
+		{"qa", pod("qa", "service2", "10.20.64.8"), pod("external-secrets", "external-secrets-webhook", "10.20.64.30"), 10250, false},
+		{"qa", pod("qa", "service2", "10.20.64.8"), pod("qa", "service1", "10.20.64.5"), 8080, false},
+		{"qa", pod("qa", "service2", "10.20.64.8"), outside("a node", "10.20.1.10"), 10250, false},
+		{"qa", pod("qa", "service2", "10.20.64.8"), outside("the metadata service", "169.254.169.254"), 80, false},
+		{"qa", pod("qa", "service2", "10.20.64.8"), outside("a Service IP", "172.20.0.10"), 443, false},
+		// Without egress, a workload reaches no one outside its peers.
+		{"qa", pod("qa", "postgres", "10.20.64.6"), outside("the internet", "203.0.113.7"), 443, false},
+		// prod: Prometheus scrapes the metrics ports, and only those.
+		{"prod", prometheus, pod("prod", "api", "10.40.64.5"), 9102, true},
+		{"prod", prometheus, pod("prod", "mailer", "10.40.64.6"), 9102, true},
+		{"prod", prometheus, pod("prod", "api", "10.40.64.5"), 9000, false},
+		{"prod", prometheus, pod("prod", "shop", "10.40.64.7"), 8080, false},
+		{"prod", grafana, pod("prod", "api", "10.40.64.5"), 9102, false},
+		// A worker reaches only what it declares: AWS over HTTPS, no pod.
+		{"prod", pod("prod", "mailer", "10.40.64.6"), pod("prod", "api", "10.40.64.5"), 9000, false},
+		{"prod", pod("prod", "mailer", "10.40.64.6"), outside("SQS", "52.94.0.1"), 443, true},
+		{"prod", pod("prod", "mailer", "10.40.64.6"), outside("a host on the internet", "203.0.113.7"), 22, false},
+		// No workload reaches Prometheus, Alertmanager or Grafana.
+		{"prod", pod("prod", "nightly-report", "10.40.64.8"), outside("an SFTP server", "203.0.113.7"), 22, true},
+		{"prod", pod("prod", "nightly-report", "10.40.64.8"), prometheus, 9090, false},
+		{"prod", pod("prod", "nightly-report", "10.40.64.8"), alertmanager, 9093, false},
+		{"prod", pod("prod", "api", "10.40.64.5"), prometheus, 9090, false},
+		{"prod", pod("prod", "shop", "10.40.64.7"), grafana, 3000, false},
+	} {
+		name := fmt.Sprintf("%s: %s → %s:%d", c.example, c.from.name, c.to.name, c.port)
+		if got := reaches(networkPolicies(t, c.example), nsLabels, c.from, c.to, c.port); got != c.want {
+			t.Errorf("%s = %v, want %v", name, got, c.want)
+		}
+	}
+}
