@@ -41,6 +41,20 @@ type Description struct {
 	// BeforeFirstApply is what the account must hold before the first
 	// apply; kuberatorc preflight checks it.
 	BeforeFirstApply []PrerequisiteInfo `json:"beforeFirstApply"`
+	// Workloads are each workload's kind, effective security and network
+	// peers, as the generated manifests set them.
+	Workloads []WorkloadInfo `json:"workloads"`
+}
+
+// WorkloadInfo is what a reviewer needs of a workload without reading its
+// YAML: what runs, as whom, and who may talk to whom.
+type WorkloadInfo struct {
+	Name     string   `json:"name"`
+	Kind     string   `json:"kind"`
+	Security []string `json:"security"`
+	// From and To are the peers the NetworkPolicies admit.
+	From []string `json:"from"`
+	To   []string `json:"to"`
 }
 
 // PrerequisiteInfo is one thing the account must hold: what, where, who
@@ -185,6 +199,7 @@ func New(env *model.Environment, p *plan.Plan, before *Before) Description {
 	d.Operations = describeOperations(env, p)
 	d.Disruptions = describeDisruptions(env, p)
 	d.Upgrade = describeUpgrade(env, p, before)
+	d.Workloads = describeWorkloads(env, p)
 	d.BeforeFirstApply = []PrerequisiteInfo{}
 	for _, r := range plan.Prerequisites(env) {
 		d.BeforeFirstApply = append(d.BeforeFirstApply, PrerequisiteInfo{Kind: r.Kind, Name: r.Name, Region: r.Region, ID: r.ID,

@@ -72,6 +72,7 @@ func Description(w io.Writer, d describe.Description) error {
 	}
 	p("  nodes\t%s\n", o.Nodes)
 	p("  logs\t%s\n", o.Logs)
+	workloads(p, d.Workloads)
 	beforeFirstApply(p, d.BeforeFirstApply)
 	disruptions(p, d.Disruptions)
 	upgrade(p, d.Upgrade)
@@ -191,5 +192,17 @@ func beforeFirstApply(p func(string, ...any), items []describe.PrerequisiteInfo)
 			reader += ", covering " + strings.Join(r.Hosts, ", ")
 		}
 		p("  %s\t%s\t%s\t%s\n", r.Kind, name, r.Field, reader)
+	}
+}
+
+// workloads prints each workload's kind, effective security and network
+// peers.
+func workloads(p func(string, ...any), ws []describe.WorkloadInfo) {
+	if len(ws) == 0 {
+		return
+	}
+	p("\nWorkloads\n  WORKLOAD\tKIND\tSECURITY\tIN FROM\tOUT TO\n")
+	for _, w := range ws {
+		p("  %s\t%s\t%s\t%s\t%s\n", w.Name, w.Kind, strings.Join(w.Security, ", "), strings.Join(w.From, ", "), strings.Join(w.To, ", "))
 	}
 }
