@@ -24,7 +24,7 @@ func Spec(env *model.Environment, cat *model.Catalog, p *plan.Plan) diag.Diagnos
 	checkAddons(env, cat, p, &ds)
 	checkHosts(env, p, &ds)
 	checkGitOpsRootInside(env, &ds)
-	checkWorkloads(env, &ds)
+	checkWorkloads(env, p, &ds)
 	checkImages(env, cat, &ds)
 	checkMetrics(env, p, &ds)
 	checkBounds(env, &ds)

@@ -25,7 +25,25 @@ func checkMetrics(env *model.Environment, p *plan.Plan, ds *diag.Diagnostics) {
 	}
 }
 
-func checkWorkloads(env *model.Environment, ds *diag.Diagnostics) {
+// checkPeer: an allowFrom or egress entry names another workload, a
+// running add-on, or namespace/name in a namespace the cluster has.
+func checkPeer(env *model.Environment, p *plan.Plan, name, field string, i int, peer string, ds *diag.Diagnostics) {
+	pos := env.Positions.Of("workloads", name, field, strconv.Itoa(i))
+	if ns, _, found := strings.Cut(peer, "/"); found {
+		if !p.KnownNamespace(env, ns) {
+			known := append([]string{env.Name, "kube-system"}, p.Namespaces()...)
+			ds.Errorf(pos, text.Suggest(ns, known), "%s names namespace %q, which is not one of the cluster's: %s", field, ns, strings.Join(known, ", "))
+		}
+		return
+	}
+	if _, ok := p.ResolvePeer(env, peer); !ok || peer == name {
+		candidates := append(model.SortedKeys(env.Workloads), model.SortedKeys(p.Addons)...)
+		ds.Errorf(pos, text.Suggest(peer, candidates),
+			"%s names %q, which is neither another workload of the environment nor a running add-on", field, peer)
+	}
+}
+
+func checkWorkloads(env *model.Environment, p *plan.Plan, ds *diag.Diagnostics) {
 	for _, name := range model.SortedKeys(env.Workloads) {
 		w := env.Workloads[name]
 		switch {
@@ -57,9 +75,11 @@ func checkWorkloads(env *model.Environment, ds *diag.Diagnostics) {
 			keys[k] = p
 		}
 		for i, peer := range w.AllowFrom {
-			if _, ok := env.Workloads[peer]; !ok || peer == name {
-				ds.Errorf(env.Positions.Of("workloads", name, "allowFrom", strconv.Itoa(i)), text.Suggest(peer, model.SortedKeys(env.Workloads)),
-					"allowFrom names %q, which is not another workload of the environment", peer)
+			checkPeer(env, p, name, "allowFrom", i, peer, ds)
+		}
+		for i, peer := range w.Egress {
+			if peer != "internet" && !strings.Contains(peer, ".") {
+				checkPeer(env, p, name, "egress", i, peer, ds)
 			}
 		}
 		for _, key := range model.SortedKeys(w.Env) {

@@ -1,6 +1,8 @@
 package k8s
 
 import (
+	"strings"
+
 	"github.com/kuberator/kuberator/compiler/layout"
 	"github.com/kuberator/kuberator/compiler/model"
 	"github.com/kuberator/kuberator/compiler/plan"
@@ -76,7 +78,9 @@ func (e *emitter) ingressRule(name string, w *model.Workload) []obj {
 		from = append(from, obj{"namespaceSelector": byName(nginx.Catalog.Namespace)})
 	}
 	for _, peer := range w.AllowFrom {
-		from = append(from, obj{"podSelector": obj{"matchLabels": selector(peer)}})
+		if sel := e.peerSelector(peer); sel != nil {
+			from = append(from, sel)
+		}
 	}
 	var rules []obj
 	if from != nil {
@@ -107,6 +111,12 @@ func (e *emitter) egressRule(name string, w *model.Workload, servers []string) [
 		rules = append(rules, e.awsRules(w)...)
 	}
 	for _, dest := range w.Egress {
+		if dest != "internet" && !strings.Contains(dest, ".") {
+			if sel := e.peerSelector(dest); sel != nil {
+				rules = append(rules, obj{"to": []obj{sel}})
+			}
+			continue
+		}
 		block := obj{"cidr": dest}
 		if dest == "internet" {
 			// The internet, not the cluster: the VPC policy agent applies
@@ -152,4 +162,20 @@ const linkLocal = "169.254.0.0/16"
 
 func byName(namespace string) obj {
 	return obj{"matchLabels": map[string]string{"kubernetes.io/metadata.name": namespace}}
+}
+
+// peerSelector selects what an allowFrom or egress entry names: a
+// workload's pods in the namespace, every pod of an add-on's namespace,
+// or namespace/name's pods there.
+func (e *emitter) peerSelector(entry string) obj {
+	peer, ok := e.plan.ResolvePeer(e.env, entry)
+	switch {
+	case !ok:
+		return nil
+	case peer.Workload != "":
+		return obj{"podSelector": obj{"matchLabels": selector(peer.Workload)}}
+	case peer.Name == "":
+		return obj{"namespaceSelector": byName(peer.Namespace)}
+	}
+	return obj{"namespaceSelector": byName(peer.Namespace), "podSelector": obj{"matchLabels": selector(peer.Name)}}
 }

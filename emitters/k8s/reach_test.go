@@ -3,6 +3,7 @@ package k8s_test
 import (
 	"fmt"
 	"net/netip"
+	"os"
 	"strings"
 	"testing"
 
@@ -11,6 +12,8 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/yaml"
 
+	"github.com/kuberator/kuberator/compiler"
+	"github.com/kuberator/kuberator/compiler/load"
 	"github.com/kuberator/kuberator/compiler/plan"
 	"github.com/kuberator/kuberator/internal/testutil"
 )
@@ -201,6 +204,53 @@ func TestReachability(t *testing.T) {
 		name := fmt.Sprintf("%s: %s → %s:%d", c.example, c.from.name, c.to.name, c.port)
 		if got := reaches(networkPolicies(t, c.example), nsLabels, c.from, c.to, c.port); got != c.want {
 			t.Errorf("%s = %v, want %v", name, got, c.want)
+		}
+	}
+}
+
+// TestPeersBeyondTheNamespace: an add-on in allowFrom admits its
+// namespace's pods, and namespace/name in egress reaches those pods and no
+// others.
+func TestPeersBeyondTheNamespace(t *testing.T) {
+	qa, err := os.ReadFile(testutil.ExamplePath("qa"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := strings.NewReplacer(
+		`allowFrom: ["service1", "migrate"]`, `allowFrom: ["service1", "migrate", "external-secrets"]`,
+		`egress: ["internet"] // calls a partner's API`, `egress: ["internet", "kube-system/metrics-api"]`,
+	).Replace(string(qa))
+	res, diags, err := compiler.Compile([]load.Source{{Path: "qa.cue", Data: []byte(spec)}}, compiler.Options{})
+	if err != nil || res == nil {
+		t.Fatalf("%v %v", err, diags)
+	}
+	var policies []networkingv1.NetworkPolicy
+	for _, p := range res.Files.Paths() {
+		if strings.Contains(p, "/networkpolicy-") {
+			var np networkingv1.NetworkPolicy
+			if err := yaml.UnmarshalStrict(res.Files[p], &np); err != nil {
+				t.Fatal(err)
+			}
+			policies = append(policies, np)
+		}
+	}
+	nsLabels := func(ns string) map[string]string { return map[string]string{"kubernetes.io/metadata.name": ns} }
+	pod := func(ns, app, ip string) endpoint {
+		return endpoint{name: ns + "/" + app, namespace: ns, labels: map[string]string{"app.kubernetes.io/name": app}, ip: netip.MustParseAddr(ip)}
+	}
+	postgres, service2 := pod("qa", "postgres", "10.20.64.6"), pod("qa", "service2", "10.20.64.8")
+	for _, c := range []struct {
+		from, to endpoint
+		port     int32
+		want     bool
+	}{
+		{pod("external-secrets", "external-secrets", "10.20.64.30"), postgres, 5432, true},
+		{pod("grafana", "grafana", "10.20.64.31"), postgres, 5432, false},
+		{service2, pod("kube-system", "metrics-api", "10.20.64.40"), 8443, true},
+		{service2, pod("kube-system", "coredns-admin", "10.20.64.41"), 8443, false},
+	} {
+		if got := reaches(policies, nsLabels, c.from, c.to, c.port); got != c.want {
+			t.Errorf("%s → %s:%d = %v, want %v", c.from.name, c.to.name, c.port, got, c.want)
 		}
 	}
 }
