@@ -64,7 +64,7 @@ func patchedLibrary(old, new string) []fs.FS {
 // nextLibrary is the embedded schema and stdlib with the nginx chart's
 // version moved on, as the next release's catalog would pin it.
 func nextLibrary() []fs.FS {
-	const pinned = "chart:      \"nginx-ingress\"\n\t\trepository: \"https://helm.nginx.com/stable\"\n\t\tversion:    \"2.6.4\""
+	const pinned = "repository: \"https://helm.nginx.com/stable\"\n\t\tversion:    \"2.6.4\""
 	return patchedLibrary(pinned, strings.Replace(pinned, "2.6.4", "2.6.5", 1))
 }
 

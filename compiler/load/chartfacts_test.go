@@ -31,6 +31,12 @@ type chartFacts struct {
 	// range upstream says it tested the release on, with where it says so.
 	KubeVersion string             `json:"kubeVersion"`
 	Tested      *model.TestedRange `json:"tested"`
+	// PodSecurity is the strictest Pod Security level the chart's pods
+	// pass, with the values that show it.
+	PodSecurity *struct {
+		Level  string `json:"level"`
+		Source string `json:"source"`
+	} `json:"podSecurity"`
 	// ScraperPods are the labels of the pods that scrape metrics.
 	ScraperPods *struct {
 		Labels map[string]string `json:"labels"`
@@ -149,6 +155,9 @@ func TestCatalogMatchesChartFacts(t *testing.T) {
 		}
 		if c.KubeVersion != f.KubeVersion {
 			t.Errorf("%s: the catalog says chart %s %s requires kubeVersion %q, its Chart.yaml says %q", name, c.Chart, c.Version, c.KubeVersion, f.KubeVersion)
+		}
+		if f.PodSecurity == nil || f.PodSecurity.Level != c.PodSecurity {
+			t.Errorf("%s: the catalog says chart %s %s passes Pod Security %q; the chart facts say %+v", name, c.Chart, c.Version, c.PodSecurity, f.PodSecurity)
 		}
 		if f.ScraperPods != nil || c.ScraperPods != nil {
 			var want map[string]string

@@ -268,6 +268,8 @@ type CatalogAddon struct {
 	Layer string `json:"layer"`
 	// ByKubernetesMinor pins a chart version and values per cluster minor.
 	ByKubernetesMinor map[string]MinorPin `json:"byKubernetesMinor,omitempty"`
+	// PodSecurity is the strictest Pod Security level the chart's pods pass.
+	PodSecurity string `json:"podSecurity"`
 	// ScraperPods are the labels of the pods that scrape metrics
 	// (kube-prometheus-stack's Prometheus only).
 	ScraperPods map[string]string `json:"scraperPods,omitempty"`

@@ -29,7 +29,7 @@ func (e *emitter) addons() {
 		c := a.Catalog
 		dir := layout.Base(c.Release)
 		e.put(path.Join(dir, fileName("Namespace", c.Namespace)), baseHeader, obj{
-			"apiVersion": "v1", "kind": "Namespace", "metadata": meta(c.Namespace, ""),
+			"apiVersion": "v1", "kind": "Namespace", "metadata": obj{"name": c.Namespace, "labels": podSecurityLabels(c.PodSecurity)},
 		})
 		e.put(path.Join(dir, fileName("HelmRepository", c.Release)), baseHeader, obj{
 			"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "HelmRepository",
@@ -204,4 +204,21 @@ func deepCopy(m map[string]any) map[string]any {
 		}
 	}
 	return out
+}
+
+// podSecurityLabels hold an add-on's namespace to the Pod Security
+// Standards: baseline is enforced (no host namespaces, host paths or
+// privileged containers) unless the chart's pods need privileged (a node
+// agent), and the strictest level they pass is warned and audited at, so
+// a chart upgrade that loosens them shows.
+func podSecurityLabels(level string) map[string]string {
+	enforce := "baseline"
+	if level == "privileged" {
+		enforce = "privileged"
+	}
+	return map[string]string{
+		"pod-security.kubernetes.io/enforce": enforce,
+		"pod-security.kubernetes.io/warn":    level,
+		"pod-security.kubernetes.io/audit":   level,
+	}
 }
