@@ -186,7 +186,7 @@ func compileOne(srcs []load.Source, opts Options) (*Result, diag.Diagnostics, er
 	if ds.HasErrors(false) {
 		return nil, ds, nil
 	}
-	res := &Result{Env: env, Plan: p, Files: fileset.FileSet{}, Inputs: inputDigest(srcs, Version())}
+	res := &Result{Env: env, Plan: p, Files: fileset.FileSet{}, Inputs: inputDigest(srcs, DigestVersion())}
 	if opts.VetOnly {
 		return res, ds, nil
 	}

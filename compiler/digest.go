@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash"
 	"io/fs"
+	"slices"
 	"strings"
 
 	"github.com/kuberator/kuberator/compiler/load"
@@ -13,12 +14,11 @@ import (
 
 // inputDigest hashes what an environment's files are generated from: the
 // generator's version, its embedded schema and catalogs, and the spec's
-// bytes in order (never its paths, which differ by invocation). It is ""
-// for a generator that cannot name its own code: a development build
-// without a VCS revision, or a modified checkout, where the same version
-// string may stand for different emitters.
+// bytes in order (never its paths, which differ by invocation). version
+// is DigestVersion's: a bare "devel" or "+dirty" one may stand for
+// different emitters, and gives "" (no digest, so never fresh).
 func inputDigest(srcs []load.Source, version string) string {
-	if version == "devel" || strings.HasSuffix(version, "+dirty") {
+	if version == "" || version == "devel" || strings.HasSuffix(version, "+dirty") {
 		return ""
 	}
 	h := sha256.New()
@@ -26,9 +26,16 @@ func inputDigest(srcs []load.Source, version string) string {
 	for _, fsys := range load.Library {
 		hashFS(h, fsys)
 	}
-	for _, s := range srcs {
-		fmt.Fprintf(h, "%d\x00", len(s.Data))
-		h.Write(s.Data)
+	// In an order of their own: CUE unifies files in any order, and the
+	// same spec named in another order is the same input.
+	sums := make([]string, len(srcs))
+	for i, s := range srcs {
+		sum := sha256.Sum256(s.Data)
+		sums[i] = hex.EncodeToString(sum[:])
+	}
+	slices.Sort(sums)
+	for _, sum := range sums {
+		fmt.Fprintf(h, "%s\x00", sum)
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }

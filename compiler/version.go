@@ -1,7 +1,11 @@
 package compiler
 
 import (
+	"debug/elf"
+	"encoding/binary"
+	"os"
 	"runtime/debug"
+	"strings"
 	"sync"
 
 	"golang.org/x/mod/module"
@@ -66,4 +70,48 @@ func pinOf(info *debug.BuildInfo) (string, bool) {
 		return rev, true
 	}
 	return "", false
+}
+
+// DigestVersion names this generator's code for the input digest: its
+// version when that names one build (a release, a clean commit), else the
+// version with the executable's Go build ID, which changes whenever the
+// binary's code does (a modified checkout, go run, a test binary). It is
+// "" when neither is known, and the generator cannot vouch for its output.
+var DigestVersion = sync.OnceValue(func() string {
+	v := Version()
+	if v != "devel" && !strings.HasSuffix(v, "+dirty") {
+		return v
+	}
+	if id := buildID(); id != "" {
+		return v + "+build:" + id
+	}
+	return ""
+})
+
+// buildID reads the Go build ID from the running executable's ELF note:
+// a few hundred bytes, not the binary.
+func buildID() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	f, err := elf.Open(exe)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	sec := f.Section(".note.go.buildid")
+	if sec == nil {
+		return ""
+	}
+	data, err := sec.Data()
+	// The note: name size, desc size, type, "Go\x00\x00", then the ID.
+	if err != nil || len(data) < 16 {
+		return ""
+	}
+	descSize := binary.LittleEndian.Uint32(data[4:8])
+	if int(16+descSize) > len(data) {
+		return ""
+	}
+	return string(data[16 : 16+descSize])
 }

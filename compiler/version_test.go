@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"runtime/debug"
+	"strings"
 	"testing"
 )
 
@@ -43,5 +44,17 @@ func TestPinOf(t *testing.T) {
 		if got, ok := pinOf(&c.info); got != c.want || ok != c.ok {
 			t.Errorf("pinOf(%v, %v) = %q, %v; want %q, %v", c.info.Main, c.info.Settings, got, ok, c.want, c.ok)
 		}
+	}
+}
+
+// TestDigestVersionNamesThisBuild: a development build (this test binary)
+// vouches for its output by its Go build ID.
+func TestDigestVersionNamesThisBuild(t *testing.T) {
+	v := DigestVersion()
+	if !strings.Contains(v, "+build:") || len(v) < len("devel+build:")+20 {
+		t.Fatalf("DigestVersion() = %q, want the version with the executable's build ID", v)
+	}
+	if id := buildID(); !strings.HasSuffix(v, id) {
+		t.Errorf("DigestVersion() = %q does not end with the build ID %q", v, id)
 	}
 }
