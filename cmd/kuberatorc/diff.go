@@ -10,6 +10,7 @@ import (
 
 	"github.com/kuberator/kuberator/compiler"
 	"github.com/kuberator/kuberator/compiler/fileset"
+	"github.com/kuberator/kuberator/compiler/layout"
 	"github.com/kuberator/kuberator/compiler/outtree"
 	"github.com/kuberator/kuberator/compiler/summary"
 )
@@ -64,6 +65,7 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 // called only when there are changes: diff exits 1 whatever it prints.
 func summarize(results []*compiler.Result, changes outtree.Changes, out string, stdout, stderr io.Writer) int {
 	unreadable := map[string]string{}
+	objectsChanged := false
 	for _, r := range results {
 		old, err := compiler.Committed(out, r.Env.Name)
 		if err != nil {
@@ -79,6 +81,7 @@ func summarize(results []*compiler.Result, changes outtree.Changes, out string, 
 		if s == "" {
 			continue
 		}
+		objectsChanged = true
 		if len(results) > 1 {
 			fmt.Fprintf(stdout, "=== environment %s\n", r.Env.Name)
 		}
@@ -88,7 +91,11 @@ func summarize(results []*compiler.Result, changes outtree.Changes, out string, 
 		}
 		fmt.Fprint(stdout, s)
 	}
-	for _, line := range uninterpreted(changes, unreadable) {
+	lines := uninterpreted(changes, unreadable)
+	if !objectsChanged {
+		lines = append(lines, moved(changes, unreadable)...)
+	}
+	for _, line := range lines {
 		fmt.Fprintln(stdout, line)
 	}
 	return exitOK
@@ -116,6 +123,28 @@ func uninterpreted(changes outtree.Changes, unreadable map[string]string) []stri
 		lines = append(lines, fmt.Sprintf("! environment %s: pruned, its %d files removed", env, changes.Pruned[env]))
 	}
 	return lines
+}
+
+// moved says, when no object changed, that files were added and removed
+// all the same: the objects moved between files, as when a release of
+// kuberatorc lays the tree out anew.
+func moved(changes outtree.Changes, unreadable map[string]string) []string {
+	added, removed := 0, 0
+	for _, f := range changes.Files {
+		if _, bad := unreadable[f.Path]; bad || changes.Pruned[layout.EnvOf(f.Path)] > 0 {
+			continue
+		}
+		switch {
+		case f.Old == nil:
+			added++
+		case f.New == nil:
+			removed++
+		}
+	}
+	if added+removed == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("! the same objects in another file layout: %d files written, %d removed (kuberatorc build converts the tree)", added, removed)}
 }
 
 // listsChanges reports whether a kustomization.yaml changed because the

@@ -89,7 +89,13 @@ type Unit struct {
 	DependsOn string // "" for the first
 	// Layer is the layer the unit is, or (for a workload) belongs to.
 	Layer string
+	// Workload names the unit's workload; "" for a layer.
+	Workload string
 }
+
+// AppsFile is the file of an environment's cluster directory that holds
+// every workload's Flux Kustomization.
+const AppsFile = "apps.yaml"
 
 // Units lists an environment's Flux Kustomizations in the order they apply:
 // the layers, each after the one before, then one per workload (in name
@@ -102,7 +108,7 @@ func Units(env string, workloads []string) []Unit {
 		previous = plan.LayerName(env, l)
 	}
 	for _, w := range workloads {
-		out = append(out, Unit{Name: plan.AppName(env, w), Dir: App(env, w), DependsOn: plan.LayerName(env, Apps), Layer: Apps})
+		out = append(out, Unit{Name: plan.AppName(env, w), Dir: App(env, w), DependsOn: plan.LayerName(env, Apps), Layer: Apps, Workload: w})
 	}
 	return out
 }

@@ -122,11 +122,11 @@ var (
 		})
 	}
 	deploymentImage = func(t *testing.T, f fileset.FileSet) {
-		replace(t, f, qaApps+"deployment-service1.yaml", "service1:1.4.2", "service1:1.4.3")
+		replace(t, f, qaApps+"service1.yaml", "service1:1.4.2", "service1:1.4.3")
 	}
 	ingressAdded = func(t *testing.T, f fileset.FileSet) {
 		// A second document in an existing file.
-		f[qaApps+"ingress-service1.yaml"] = append(f[qaApps+"ingress-service1.yaml"], service3Doc...)
+		f[qaApps+"service1.yaml"] = append(f[qaApps+"service1.yaml"], service3Doc...)
 	}
 	nrqlThreshold = func(t *testing.T, f fileset.FileSet) {
 		editJSON(t, f, qaPolicy, func(top map[string]any) {
@@ -209,12 +209,12 @@ func kubernetesMore(t *testing.T, f fileset.FileSet) {
 	// A chart version, and a value.
 	replace(t, f, qaInfra+"helmrelease-descheduler.yaml", "version: 0.35.1", "version: 0.35.2")
 	replace(t, f, qaInfra+"helmrelease-descheduler.yaml", "deschedulingInterval: 5m", "deschedulingInterval: 10m")
-	replace(t, f, qaApps+"horizontalpodautoscaler-service1.yaml", "maxReplicas: 6", "maxReplicas: 8")
+	replace(t, f, qaApps+"service1.yaml", "maxReplicas: 6", "maxReplicas: 8")
 	replace(t, f, "kubernetes/clusters/qa/kustomization-qa-apps.yaml", "  - name: qa-configs\n", "  - name: qa-configs\n  - name: qa-infra\n")
-	replace(t, f, qaApps+"networkpolicy-service1-ingress.yaml", "port: 8080", "port: 8081")
-	replace(t, f, qaApps+"ingress-service1.yaml", "host: www.qa.example.com", "host: web.qa.example.com")
+	replace(t, f, qaApps+"service1.yaml", "    - port: 8080\n      protocol: TCP", "    - port: 8081\n      protocol: TCP")
+	replace(t, f, qaApps+"service1.yaml", "host: www.qa.example.com", "host: web.qa.example.com")
 	// Resources, an environment variable, a sidecar.
-	d := qaApps + "deployment-service1.yaml"
+	d := qaApps + "service1.yaml"
 	replace(t, f, d, "            cpu: 250m\n", "            cpu: 500m\n")
 	replace(t, f, d, "              key: DATABASE_URL\n", "              key: DB_URL\n")
 	replace(t, f, d, "      securityContext:\n        seccompProfile:",
@@ -298,8 +298,8 @@ func TestErrors(t *testing.T) {
 		t.Errorf("broken JSON: got %v", err)
 	}
 	dup := maps.Clone(qa)
-	dup[qaApps+"ingress-copy.yaml"] = dup[qaApps+"ingress-service1.yaml"]
-	if _, err := Summarize(qa, dup); err == nil || !strings.Contains(err.Error(), "Ingress qa/service1 is defined twice, in kubernetes/overlays/qa/apps/service1/ingress-copy.yaml and kubernetes/overlays/qa/apps/service1/ingress-service1.yaml") {
+	dup[qaApps+"copy.yaml"] = dup[qaApps+"service1.yaml"]
+	if _, err := Summarize(qa, dup); err == nil || !strings.Contains(err.Error(), "is defined twice, in kubernetes/overlays/qa/apps/service1/copy.yaml and kubernetes/overlays/qa/apps/service1/service1.yaml") {
 		t.Errorf("an object twice: got %v", err)
 	}
 }

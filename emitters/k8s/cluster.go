@@ -36,7 +36,9 @@ var externalSecretHealth = []obj{{
 // cluster writes kubernetes/clusters/<env>, what `flux bootstrap --path`
 // points at: one Flux Kustomization per layer, each waiting for the one
 // before and for its own objects to be healthy, pruning what the spec drops.
-// No kustomization.yaml: bootstrap adds its own flux-system/ directory here,
+// The workloads' Kustomizations share one file, apps.yaml, one document
+// each in name order: one file to create, not one per workload. No
+// kustomization.yaml: bootstrap adds its own flux-system/ directory here,
 // and without one kustomize-controller applies every file below the path.
 func (e *emitter) cluster() {
 	g := e.env.GitOps
@@ -44,6 +46,7 @@ func (e *emitter) cluster() {
 		return
 	}
 	dir := layout.Cluster(e.env.Name)
+	var apps []obj
 	for _, u := range layout.Units(e.env.Name, model.SortedKeys(e.apps)) {
 		spec := obj{
 			"interval":      g.Interval,
@@ -60,9 +63,17 @@ func (e *emitter) cluster() {
 		if e.plan.Runs(plan.ExternalSecrets) {
 			spec["healthCheckExprs"] = externalSecretHealth
 		}
-		e.put(path.Join(dir, fileName("Kustomization", u.Name)), e.header, obj{
+		o := obj{
 			"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
 			"metadata": meta(u.Name, FluxNamespace), "spec": spec,
-		})
+		}
+		if u.Workload != "" {
+			apps = append(apps, o)
+			continue
+		}
+		e.put(path.Join(dir, fileName("Kustomization", u.Name)), e.header, o)
+	}
+	if len(apps) > 0 {
+		e.pending = append(e.pending, document{path.Join(dir, layout.AppsFile), e.header, apps})
 	}
 }

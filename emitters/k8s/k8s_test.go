@@ -918,8 +918,8 @@ func TestWorkloadRoleIsItsOwn(t *testing.T) {
 	if assoc["namespace"] != "prod" || assoc["service_account"] != "catalogue" {
 		t.Errorf("association %v, want prod/catalogue", assoc)
 	}
-	sa := res.Files["kubernetes/overlays/prod/apps/catalogue/serviceaccount-catalogue.yaml"]
-	if !strings.Contains(string(sa), "name: catalogue\n  namespace: prod\n") {
+	sa := res.Files["kubernetes/overlays/prod/apps/catalogue/catalogue.yaml"]
+	if !strings.Contains(string(sa), "kind: ServiceAccount\nmetadata:\n  labels:\n    app.kubernetes.io/managed-by: kuberatorc\n    app.kubernetes.io/name: catalogue\n    app.kubernetes.io/part-of: prod\n  name: catalogue\n  namespace: prod\n") {
 		t.Errorf("no ServiceAccount catalogue in prod:\n%s", sa)
 	}
 	for _, p := range res.Files.Paths() {
@@ -981,8 +981,8 @@ workloads: web: {
 	if err != nil || res == nil {
 		t.Fatalf("%v %v", err, diags)
 	}
-	dep := string(res.Files["kubernetes/overlays/minimal/apps/web/deployment-web.yaml"])
-	cm := string(res.Files["kubernetes/overlays/minimal/apps/web/configmap-web-files.yaml"])
+	dep := string(res.Files["kubernetes/overlays/minimal/apps/web/web.yaml"])
+	cm := dep
 	for _, want := range []string{
 		"envFrom:\n        - configMapRef:\n            name: web-settings\n        - secretRef:\n            name: web-credentials\n",
 		"- mountPath: /etc/web/app.yaml\n          name: files\n          readOnly: true\n          subPath: etc_web_app.yaml\n",

@@ -27,7 +27,7 @@ func (e *emitter) networkPolicies() {
 	all := obj{}
 	// The namespace's own policies belong to the apps layer, which every
 	// workload's Kustomization waits for; each workload's go with it.
-	layer := func(file string, o obj) { e.add(layout.Apps, file, o) }
+	layer := func(o obj) { e.add(layout.Apps, fileName("NetworkPolicy", nameOf(o)), o) }
 	e.policy(layer, "default-deny", obj{"podSelector": all, "policyTypes": []string{"Ingress", "Egress"}})
 	e.policy(layer, "allow-dns", obj{
 		"podSelector": all, "policyTypes": []string{"Egress"},
@@ -47,7 +47,7 @@ func (e *emitter) networkPolicies() {
 	}
 	for _, name := range names {
 		w := e.env.Workloads[name]
-		app := func(file string, o obj) { e.addApp(name, file, o) }
+		app := func(o obj) { e.addApp(name, o) }
 		if rule := e.ingressRule(name, w); rule != nil {
 			e.policy(app, name+"-ingress", obj{
 				"podSelector": obj{"matchLabels": selector(name)}, "policyTypes": []string{"Ingress"},
@@ -63,8 +63,8 @@ func (e *emitter) networkPolicies() {
 	}
 }
 
-func (e *emitter) policy(add func(string, obj), name string, spec obj) {
-	add(fileName("NetworkPolicy", name), obj{
+func (e *emitter) policy(add func(obj), name string, spec obj) {
+	add(obj{
 		"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
 		"metadata": meta(name, e.env.Name), "spec": spec,
 	})

@@ -1,11 +1,14 @@
 package k8s_test
 
 import (
+	"bytes"
 	"fmt"
 	"net/netip"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/kuberator/kuberator/compiler/fileset"
 
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -128,20 +131,32 @@ func inBlock(b *networkingv1.IPBlock, ip netip.Addr) bool {
 // networkPolicies decodes every NetworkPolicy an example generates.
 func networkPolicies(t *testing.T, name string) []networkingv1.NetworkPolicy {
 	t.Helper()
-	res := testutil.CompileExample(t, name)
-	var out []networkingv1.NetworkPolicy
-	for _, p := range res.Files.Paths() {
-		if !strings.Contains(p, "/networkpolicy-") {
-			continue
-		}
-		var np networkingv1.NetworkPolicy
-		if err := yaml.UnmarshalStrict(res.Files[p], &np); err != nil {
-			t.Fatalf("%s: %v", p, err)
-		}
-		out = append(out, np)
-	}
+	out := policiesOf(t, testutil.CompileExample(t, name).Files)
 	if len(out) < 3 {
 		t.Fatalf("%s: only %d NetworkPolicies", name, len(out))
+	}
+	return out
+}
+
+// policiesOf decodes, strictly, every NetworkPolicy of the overlays: the
+// layer's own files and the documents of each workload's file.
+func policiesOf(t *testing.T, files fileset.FileSet) []networkingv1.NetworkPolicy {
+	t.Helper()
+	var out []networkingv1.NetworkPolicy
+	for _, p := range files.Paths() {
+		if !strings.HasPrefix(p, "kubernetes/overlays/") {
+			continue
+		}
+		for _, doc := range bytes.Split(files[p], []byte("\n---\n")) {
+			if !bytes.Contains(doc, []byte("\nkind: NetworkPolicy\n")) {
+				continue
+			}
+			var np networkingv1.NetworkPolicy
+			if err := yaml.UnmarshalStrict(doc, &np); err != nil {
+				t.Fatalf("%s: %v", p, err)
+			}
+			out = append(out, np)
+		}
 	}
 	return out
 }
@@ -224,16 +239,7 @@ func TestPeersBeyondTheNamespace(t *testing.T) {
 	if err != nil || res == nil {
 		t.Fatalf("%v %v", err, diags)
 	}
-	var policies []networkingv1.NetworkPolicy
-	for _, p := range res.Files.Paths() {
-		if strings.Contains(p, "/networkpolicy-") {
-			var np networkingv1.NetworkPolicy
-			if err := yaml.UnmarshalStrict(res.Files[p], &np); err != nil {
-				t.Fatal(err)
-			}
-			policies = append(policies, np)
-		}
-	}
+	policies := policiesOf(t, res.Files)
 	nsLabels := func(ns string) map[string]string { return map[string]string{"kubernetes.io/metadata.name": ns} }
 	pod := func(ns, app, ip string) endpoint {
 		return endpoint{name: ns + "/" + app, namespace: ns, labels: map[string]string{"app.kubernetes.io/name": app}, ip: netip.MustParseAddr(ip)}

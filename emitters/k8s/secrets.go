@@ -66,7 +66,7 @@ func (e *emitter) secrets() {
 		}
 		add := func(o obj) { e.add(layout.Configs, fileName("ExternalSecret", s.Namespace+"-"+s.Name), o) }
 		if s.Workload != "" {
-			add = func(o obj) { e.addApp(s.Workload, fileName("ExternalSecret", s.Name), o) }
+			add = func(o obj) { e.addApp(s.Workload, o) }
 		}
 		add(obj{
 			"apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret",

@@ -31,10 +31,10 @@ func (e *emitter) workloads() {
 	}
 	for _, name := range model.SortedKeys(e.env.Workloads) {
 		w := e.env.Workloads[name]
-		add := func(file string, o obj) { e.addApp(name, file, o) }
+		add := func(o obj) { e.addApp(name, o) }
 		// Its own identity: Pod Identity associates the workload's IAM role
 		// (if it has one) with this ServiceAccount, and with no other.
-		add(fileName("ServiceAccount", name), obj{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": e.objectMeta(name)})
+		add(obj{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": e.objectMeta(name)})
 		kind := "Deployment"
 		switch {
 		case w.Batch():
@@ -44,36 +44,36 @@ func (e *emitter) workloads() {
 		}
 		switch kind {
 		case "Job":
-			add(fileName(kind, name), e.job(name, w))
+			add(e.job(name, w))
 		case "CronJob":
-			add(fileName(kind, name), e.cronJob(name, w))
+			add(e.cronJob(name, w))
 		default:
-			add(fileName(kind, name), e.controller(name, w, kind))
+			add(e.controller(name, w, kind))
 		}
 		if len(w.Files) > 0 {
 			data := map[string]string{}
 			for p, content := range w.Files {
 				data[model.FileKey(p)] = content
 			}
-			add(fileName("ConfigMap", name+"-files"), obj{"apiVersion": "v1", "kind": "ConfigMap", "metadata": e.objectMeta(name + "-files"), "data": data})
+			add(obj{"apiVersion": "v1", "kind": "ConfigMap", "metadata": e.objectMeta(name + "-files"), "data": data})
 		}
 		if w.Batch() {
 			continue // a Job or a CronJob runs to completion and serves nothing
 		}
 		if w.Port != 0 { // a worker has no port, and nothing to route to it
-			add(fileName("Service", name), e.service(name, w))
+			add(e.service(name, w))
 		}
-		if kind, monitor := e.monitor(name, w); monitor != nil {
-			add(fileName(kind, name), monitor)
+		if monitor := e.monitor(name, w); monitor != nil {
+			add(monitor)
 		}
 		if len(w.AllHosts()) > 0 {
-			add(fileName("Ingress", name), e.ingress(name, w))
+			add(e.ingress(name, w))
 		}
 		if w.Autoscaling != nil {
-			add(fileName("HorizontalPodAutoscaler", name), e.hpa(name, w, kind))
+			add(e.hpa(name, w, kind))
 		}
 		if minReplicas(w) > 1 {
-			add(fileName("PodDisruptionBudget", name), obj{
+			add(obj{
 				"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
 				"metadata": e.objectMeta(name),
 				"spec":     obj{"maxUnavailable": 1, "selector": obj{"matchLabels": selector(name)}},
@@ -517,10 +517,10 @@ func (e *emitter) cronJob(name string, w *model.Workload) obj {
 // a worker, which has no Service. The chart's Prometheus selects every
 // monitor of every namespace (serviceMonitorSelectorNilUsesHelmValues:
 // false in the catalog).
-func (e *emitter) monitor(name string, w *model.Workload) (string, obj) {
+func (e *emitter) monitor(name string, w *model.Workload) obj {
 	m := w.Metrics
 	if m == nil || !e.plan.Runs(plan.KubePrometheusStack) {
-		return "", nil
+		return nil
 	}
 	endpoint := obj{"port": "metrics", "path": m.Path}
 	if m.Port == w.Port {
@@ -537,5 +537,5 @@ func (e *emitter) monitor(name string, w *model.Workload) (string, obj) {
 		kind = "PodMonitor"
 		spec["podMetricsEndpoints"] = []obj{endpoint}
 	}
-	return kind, obj{"apiVersion": "monitoring.coreos.com/v1", "kind": kind, "metadata": e.objectMeta(name), "spec": spec}
+	return obj{"apiVersion": "monitoring.coreos.com/v1", "kind": kind, "metadata": e.objectMeta(name), "spec": spec}
 }

@@ -1,6 +1,7 @@
 package k8s
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 
@@ -20,6 +21,27 @@ func marshalYAML(o any) ([]byte, error) {
 		return nil, err
 	}
 	return yamlv2.Marshal(tree)
+}
+
+// marshalStream encodes objects as one YAML stream under a header comment:
+// the documents marshalYAML makes, "---" between them, with one encoder.
+func marshalStream(header string, objs []obj) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteString(header)
+	enc := yamlv2.NewEncoder(&buf)
+	for _, o := range objs {
+		tree, err := yamlTree(reflect.ValueOf(o))
+		if err != nil {
+			return nil, err
+		}
+		if err := enc.Encode(tree); err != nil {
+			return nil, err
+		}
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // yamlTree is v as the generic tree go-yaml would have parsed from its JSON.
