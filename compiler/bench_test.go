@@ -54,7 +54,7 @@ func BenchmarkRenderQA(b *testing.B) {
 }
 
 // scaleSizes are the workload counts the scale benchmarks add to qa.
-var scaleSizes = []int{10, 100, 1000}
+var scaleSizes = []int{10, 100, 1000, 5000}
 
 // scaleSources is examples/qa.cue with n generated workloads.
 func scaleSources(b *testing.B, n int) []load.Source {
@@ -96,6 +96,28 @@ func BenchmarkVet(b *testing.B) {
 	scale(b, func(b *testing.B, srcs []load.Source) {
 		for b.Loop() {
 			compileOrFail(b, srcs, compiler.Options{VetOnly: true})
+		}
+	})
+}
+
+// BenchmarkDiff is kuberatorc diff against a tree built from the same
+// spec, at N workloads: check, find the tree fresh by its manifest's
+// digests, and compare what it holds (strays included) without encoding.
+func BenchmarkDiff(b *testing.B) {
+	scale(b, func(b *testing.B, srcs []load.Source) {
+		dir := b.TempDir()
+		if _, err := compiler.Write([]*compiler.Result{compileOrFail(b, srcs, compiler.Options{})}, dir, compiler.WriteOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			res := compileOrFail(b, srcs, compiler.Options{VetOnly: true, OutputDir: dir})
+			if fresh, err := compiler.Fresh([]*compiler.Result{res}, dir); err != nil || !fresh {
+				b.Fatalf("the tree just built is not fresh: %v", err)
+			}
+			changes, err := compiler.Changes([]*compiler.Result{res}, dir, compiler.WriteOptions{})
+			if err != nil || !changes.Empty() {
+				b.Fatalf("%v %v", err, changes)
+			}
 		}
 	})
 }

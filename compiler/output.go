@@ -152,23 +152,28 @@ func speclessWarnings(envs []EnvResult, opts Options) diag.Diagnostics {
 }
 
 // Fresh says whether root holds every environment of results exactly as a
-// build from the same inputs wrote it, and how many files that is: such a
-// build has nothing to emit or write.
-func Fresh(results []*Result, root string) (bool, int, error) {
+// build from the same inputs wrote it. Such a build has nothing to emit or
+// write: when it does, Fresh sets each result's Files to the files as root
+// holds them, byte for byte what Emit would make, so that a diff compares
+// them without encoding anything.
+func Fresh(results []*Result, root string) (bool, error) {
 	t, err := outtree.OpenReadOnly(root)
 	if err != nil {
-		return false, 0, err
+		return false, err
 	}
 	defer t.Close()
-	n := 0
-	for _, r := range results {
-		ok, files, err := t.Fresh(r.Env.Name, r.Inputs)
-		if err != nil || !ok {
-			return false, 0, err
+	held := make([]fileset.FileSet, len(results))
+	for i, r := range results {
+		files, err := t.Fresh(r.Env.Name, r.Inputs)
+		if err != nil || files == nil {
+			return false, err
 		}
-		n += files
+		held[i] = files
 	}
-	return true, n, nil
+	for i, r := range results {
+		r.Files = held[i]
+	}
+	return true, nil
 }
 
 // outputFacts reads what the rules that compare a spec with its output

@@ -25,7 +25,11 @@ func runBuild(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	if !*prune {
-		if fresh, n, err := compiler.Fresh(results, *out); err == nil && fresh {
+		if fresh, err := compiler.Fresh(results, *out); err == nil && fresh {
+			n := 0
+			for _, r := range results {
+				n += len(r.Files)
+			}
 			fmt.Fprintf(stdout, "kuberatorc: %s → %s: %s\n", strings.Join(c.args, " "), *out, compiler.Summary{Unchanged: make([]string, n)})
 			return exitOK
 		}

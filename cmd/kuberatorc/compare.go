@@ -24,16 +24,17 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 	if results == nil {
 		return code
 	}
+	return compare(results, stdout, stderr)
+}
+
+// compare emits two checked environments and prints the second's files
+// against the first's.
+func compare(results []*compiler.Result, stdout, stderr io.Writer) int {
 	for _, r := range results {
 		if err := compiler.Emit(r); err != nil {
 			return internalError(stderr, err)
 		}
 	}
-	return compare(results, stdout, stderr)
-}
-
-// compare prints the second environment's files against the first's.
-func compare(results []*compiler.Result, stdout, stderr io.Writer) int {
 	s, err := summary.Summarize(results[0].Files, results[1].Files)
 	if err != nil {
 		return internalError(stderr, err)

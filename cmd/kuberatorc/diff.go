@@ -26,7 +26,10 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 	if *prune && !c.repository() {
 		return c.usageError("--prune counts the environments whose spec is gone from a directory of environments; give that directory (kuberatorc diff envs/ --prune), not spec files")
 	}
-	results, code := c.compile(compiler.Options{OutputDir: *out, Specless: !*prune, Directory: c.directory()}, false, stderr)
+	// Check first; emit only when the tree does not already hold exactly
+	// what these inputs make, as build does: then the files it holds are
+	// what a build would write, and only strays and pruning remain to see.
+	results, code := c.compile(compiler.Options{OutputDir: *out, VetOnly: true, Specless: !*prune, Directory: c.directory()}, false, stderr)
 	if results == nil {
 		if code == exitInvalid {
 			fmt.Fprintln(stderr, "kuberatorc: the spec is invalid; nothing was compared")
@@ -39,6 +42,13 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 		// with each other: kept, with a pointer to compare, for a release.
 		fmt.Fprintln(stderr, "kuberatorc: diff --summary A B comparing two environments is deprecated; use kuberatorc compare A B")
 		return compare(results, stdout, stderr)
+	}
+	if fresh, err := compiler.Fresh(results, *out); err != nil || !fresh {
+		for _, r := range results {
+			if err := compiler.Emit(r); err != nil {
+				return internalError(stderr, err)
+			}
+		}
 	}
 	changes, err := compiler.Changes(results, *out, compiler.WriteOptions{Prune: *prune})
 	if err != nil {

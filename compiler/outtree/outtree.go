@@ -1005,37 +1005,41 @@ func byEnvironment(files []string) map[string][]string {
 	return out
 }
 
-// Fresh says whether the tree holds an environment exactly as a build from
-// these inputs wrote it: the manifest records the same inputs, and the
-// files it lists for the environment hash to what was written. A build can
-// then stop; reading the files is all it costs.
-func (t *Tree) Fresh(env, inputs string) (bool, int, error) {
+// Fresh returns an environment's files as the tree holds them when it
+// holds them exactly as a build from these inputs wrote them: the manifest
+// records the same inputs, and the files it lists for the environment hash
+// to what was written. Else it returns nil. A build can then stop, and a
+// diff compare what it read; reading the files is all they cost.
+func (t *Tree) Fresh(env, inputs string) (fileset.FileSet, error) {
 	if inputs == "" || t.root == nil {
-		return false, 0, nil
+		return nil, nil
 	}
 	m, err := t.manifest()
 	if err != nil {
-		return false, 0, err
+		return nil, err
 	}
 	d, ok := m.Digests[env]
 	if !ok || d.Inputs != inputs {
-		return false, 0, nil
+		return nil, nil
 	}
 	files := fileset.FileSet{}
 	for _, p := range m.Environments[env] {
 		if err := t.noSymlinks(p); err != nil {
-			return false, 0, err
+			return nil, err
 		}
 		data, err := t.readFile(p)
 		if errors.Is(err, fs.ErrNotExist) {
-			return false, 0, nil
+			return nil, nil
 		}
 		if err != nil {
-			return false, 0, err
+			return nil, err
 		}
 		files[p] = data
 	}
-	return OutputDigest(files) == d.Output, len(files), nil
+	if OutputDigest(files) != d.Output {
+		return nil, nil
+	}
+	return files, nil
 }
 
 // noSymlinks refuses a path any existing component of which is a link.

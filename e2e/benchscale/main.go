@@ -12,7 +12,6 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
-	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,7 +28,7 @@ import (
 )
 
 func main() {
-	sizes := flag.String("sizes", "10,100,1000", "workload counts, comma-separated")
+	sizes := flag.String("sizes", "10,100,1000,5000", "workload counts, comma-separated")
 	runs := flag.Int("runs", 5, "runs per measurement (the median is reported)")
 	kuberatorc := flag.String("kuberatorc", "bin/kuberatorc", "the kuberatorc binary")
 	cue := flag.String("cue", "cue", "the cue binary (the go.mod version)")
@@ -52,21 +51,22 @@ func main() {
 	temps = append(temps, shm)
 	defer os.RemoveAll(shm)
 
-	fmt.Printf("%d runs each, median; whole processes on %s\n\n", *runs, host())
-	fmt.Println("| N workloads | kuberatorc build (fresh dir) | cue export anchor | ratio | writing the same files (plain Go) | build into tmpfs | ratio | build peak RSS | kuberatorc vet | cue vet -c | ratio | rebuild, nothing changed | vet + reading the tree | render | kubectl kustomize, one overlay (1 run) | speed-up |")
-	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Printf("%d runs each, median; whole processes on %s; a ratio is the median of the paired ratios against the same run's cue export (cue vet -c for vet)\n\n", *runs, host())
+	fmt.Println("| N workloads | files written | build into a new dir (disk) | ratio | build into a new dir (tmpfs) | ratio | cue export | vet | cue vet -c | ratio | diff, nothing changed | ratio | rebuild, nothing changed | ratio | build peak RSS | render | kubectl kustomize, one overlay (1 run) | speed-up |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, s := range strings.Split(*sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		check(err)
 		dir := filepath.Join(work, "n"+s)
 		spec, anchor := prepare(dir, base, n)
-		var build, export, write, inMemory, vet, cueVet, render, rebuild, vetRead []time.Duration
+		var build, export, inMemory, vet, cueVet, diff, rebuild, render []time.Duration
 		var peak int64
+		files := 0
 		for i := range *runs {
 			out := filepath.Join(dir, fmt.Sprintf("out%d", i))
 			d, rss := timed(*kuberatorc, "build", spec, "-o", out)
 			build, peak = append(build, d), max(peak, rss)
-			write = append(write, plainWrite(out, filepath.Join(dir, fmt.Sprintf("plain%d", i))))
+			files = countFiles(out)
 			if shm != "" {
 				mem := filepath.Join(shm, "out")
 				d, _ = timed(*kuberatorc, "build", spec, "-o", mem)
@@ -77,11 +77,12 @@ func main() {
 			export = append(export, d)
 			d, _ = timed(*kuberatorc, "vet", spec)
 			vet = append(vet, d)
-			r, _ := timed(*kuberatorc, "build", spec, "-o", out)
-			rebuild = append(rebuild, r)
-			vetRead = append(vetRead, d+readTree(out))
 			d, _ = timedIn(anchor, *cue, "vet", "-c", ".")
 			cueVet = append(cueVet, d)
+			d, _ = timed(*kuberatorc, "diff", spec, "-o", out)
+			diff = append(diff, d)
+			d, _ = timed(*kuberatorc, "build", spec, "-o", out)
+			rebuild = append(rebuild, d)
 			d, _ = timed(*kuberatorc, "render", spec, "-o", out)
 			render = append(render, d)
 		}
@@ -92,11 +93,11 @@ func main() {
 			single = ms(d)
 			speedup = fmt.Sprintf("%.1f×", float64(d)/float64(median(render)))
 		}
-		fmt.Printf("| %d | %s | %s | %.2f× | %s | %s | %s | %d MiB | %s | %s | %.2f× | %s | %s | %s | %s | %s |\n", n,
-			ms(median(build)), ms(median(export)), ratio(build, export), ms(median(write)),
-			msOrDash(inMemory), ratioOrDash(inMemory, export), peak/1024,
-			ms(median(vet)), ms(median(cueVet)), ratio(vet, cueVet), ms(median(rebuild)), ms(median(vetRead)),
-			ms(median(render)), single, speedup)
+		fmt.Printf("| %d | %d | %s | %.2f× | %s | %s | %s | %s | %s | %.2f× | %s | %.2f× | %s | %.2f× | %d MiB | %s | %s | %s |\n", n, files,
+			ms(median(build)), ratio(build, export), msOrDash(inMemory), ratioOrDash(inMemory, export), ms(median(export)),
+			ms(median(vet)), ms(median(cueVet)), ratio(vet, cueVet),
+			ms(median(diff)), ratio(diff, export), ms(median(rebuild)), ratio(rebuild, export),
+			peak/1024, ms(median(render)), single, speedup)
 	}
 }
 
@@ -121,41 +122,16 @@ func prepare(dir string, base []byte, n int) (spec, anchor string) {
 	return spec, anchor
 }
 
-// plainWrite is how long writing the files of tree src into a new directory
-// dst takes with os.MkdirAll and os.WriteFile, and nothing else: what this
-// machine's file system charges for the files a build creates.
-func plainWrite(src, dst string) time.Duration {
-	files := map[string][]byte{}
-	check(filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, err := filepath.Rel(src, p)
-		if err == nil {
-			files[rel], err = os.ReadFile(p)
-		}
-		return err
-	}))
-	start := time.Now()
-	for _, rel := range slices.Sorted(maps.Keys(files)) {
-		p := filepath.Join(dst, rel)
-		check(os.MkdirAll(filepath.Dir(p), 0o755))
-		check(os.WriteFile(p, files[rel], 0o644))
-	}
-	return time.Since(start)
-}
-
-// readTree is how long reading every file of a tree takes.
-func readTree(dir string) time.Duration {
-	start := time.Now()
+// countFiles is the number of files in a tree: what a build created.
+func countFiles(dir string) int {
+	n := 0
 	check(filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
+		if err == nil && !d.IsDir() {
+			n++
 		}
-		_, err = os.ReadFile(p)
 		return err
 	}))
-	return time.Since(start)
+	return n
 }
 
 // timedSingleOverlay builds, with kubectl kustomize, one overlay that holds
