@@ -2,6 +2,7 @@ package diag
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -11,38 +12,46 @@ import (
 // secret anywhere else, such as a workload's env or a tag. A pattern's
 // first group, when it has one, is the secret itself, and check (when set)
 // must also hold of it.
+//
+// A pattern runs only on a string that holds one of its keywords (matched
+// case-insensitively), as gitleaks runs its rules: a literal search is
+// cheap where a regexp is not, and vet redacts every message it prints.
 var secretPatterns = []struct {
-	what  string
-	re    *regexp.Regexp
-	check func(string) bool
+	what     string
+	re       *regexp.Regexp
+	check    func(string) bool
+	keywords []string // lower case
+	// minRun, for a generic shape, is the run of base64 characters the
+	// string must hold for the pattern to run.
+	minRun int
 }{
 	// Prefixed formats, after gitleaks v8.30.1's default rules (see
 	// testdata/gitleaks-rules.json, where each is kept with its source).
-	{"a New Relic user API key", regexp.MustCompile(`(?i)\b(NRAK-[a-z0-9]{27})\b`), nil},
-	{"a New Relic insert key", regexp.MustCompile(`(?i)\b(NRII-[a-z0-9-]{32})\b`), nil},
-	{"a New Relic browser key", regexp.MustCompile(`(?i)\b(NRJS-[a-f0-9]{19})\b`), nil},
-	{"a Stripe key", regexp.MustCompile(`\b((?:sk|rk)_(?:test|live|prod)_[a-zA-Z0-9]{10,99})`), nil},
-	{"a Google API key", regexp.MustCompile(`\b(AIza[\w-]{35})`), nil},
-	{"a GitLab token", regexp.MustCompile(`\b(glpat-[\w-]{20,})`), nil},
-	{"a SendGrid API key", regexp.MustCompile(`\b(SG\.[A-Za-z0-9=_\-.]{66})`), nil},
-	{"an npm token", regexp.MustCompile(`(?i)\b(npm_[a-z0-9]{36})`), nil},
-	{"a JSON Web Token", regexp.MustCompile(`\b(ey[a-zA-Z0-9]{17,}\.ey[a-zA-Z0-9/\\_-]{17,}\.(?:[a-zA-Z0-9/\\_-]{10,}={0,2})?)`), nil},
-	{"a New Relic license key", regexp.MustCompile(`\b([0-9a-f]{36}NRAL|eu01xx[0-9a-f]{34})\b`), nil},
-	{"a Slack webhook URL", regexp.MustCompile(`(hooks\.slack\.com/(?:services|workflows)/\S+)`), nil},
-	{"a Slack token", regexp.MustCompile(`\b((?:xox[a-z]|xapp)-[0-9A-Za-z-]{10,})`), nil},
-	{"a GitHub token", regexp.MustCompile(`\b(gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})`), nil},
-	{"an AWS access key ID", regexp.MustCompile(`\b((?:AKIA|ASIA)[0-9A-Z]{16})\b`), nil},
-	{"a private key", regexp.MustCompile(`(-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[^-]*)`), nil},
-	{"an Opsgenie API URL with a key", regexp.MustCompile(`api\.opsgenie\.com/.*[?&]apiKey=(\S+)`), nil},
-	{"a password in a URL", regexp.MustCompile(`://[^/\s:@]+:([^/\s@]+)@`), nil},
-	{"a token in a URL", regexp.MustCompile(`https?://([^/\s:@]{16,})@`), nil},
+	{"a New Relic user API key", regexp.MustCompile(`(?i)\b(NRAK-[a-z0-9]{27})\b`), nil, []string{"nrak-"}, 0},
+	{"a New Relic insert key", regexp.MustCompile(`(?i)\b(NRII-[a-z0-9-]{32})\b`), nil, []string{"nrii-"}, 0},
+	{"a New Relic browser key", regexp.MustCompile(`(?i)\b(NRJS-[a-f0-9]{19})\b`), nil, []string{"nrjs-"}, 0},
+	{"a Stripe key", regexp.MustCompile(`\b((?:sk|rk)_(?:test|live|prod)_[a-zA-Z0-9]{10,99})`), nil, []string{"_test_", "_live_", "_prod_"}, 0},
+	{"a Google API key", regexp.MustCompile(`\b(AIza[\w-]{35})`), nil, []string{"aiza"}, 0},
+	{"a GitLab token", regexp.MustCompile(`\b(glpat-[\w-]{20,})`), nil, []string{"glpat-"}, 0},
+	{"a SendGrid API key", regexp.MustCompile(`\b(SG\.[A-Za-z0-9=_\-.]{66})`), nil, []string{"sg."}, 0},
+	{"an npm token", regexp.MustCompile(`(?i)\b(npm_[a-z0-9]{36})`), nil, []string{"npm_"}, 0},
+	{"a JSON Web Token", regexp.MustCompile(`\b(ey[a-zA-Z0-9]{17,}\.ey[a-zA-Z0-9/\\_-]{17,}\.(?:[a-zA-Z0-9/\\_-]{10,}={0,2})?)`), nil, []string{".ey"}, 0},
+	{"a New Relic license key", regexp.MustCompile(`\b([0-9a-f]{36}NRAL|eu01xx[0-9a-f]{34})\b`), nil, []string{"nral", "eu01xx"}, 0},
+	{"a Slack webhook URL", regexp.MustCompile(`(hooks\.slack\.com/(?:services|workflows)/\S+)`), nil, []string{"hooks.slack.com/"}, 0},
+	{"a Slack token", regexp.MustCompile(`\b((?:xox[a-z]|xapp)-[0-9A-Za-z-]{10,})`), nil, []string{"xox", "xapp-"}, 0},
+	{"a GitHub token", regexp.MustCompile(`\b(gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})`), nil, []string{"gh", "github_pat_"}, 0},
+	{"an AWS access key ID", regexp.MustCompile(`\b((?:AKIA|ASIA)[0-9A-Z]{16})\b`), nil, []string{"akia", "asia"}, 0},
+	{"a private key", regexp.MustCompile(`(-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[^-]*)`), nil, []string{"private key-----"}, 0},
+	{"an Opsgenie API URL with a key", regexp.MustCompile(`api\.opsgenie\.com/.*[?&]apiKey=(\S+)`), nil, []string{"api.opsgenie.com/"}, 0},
+	{"a password in a URL", regexp.MustCompile(`://[^/\s:@]+:([^/\s@]+)@`), nil, []string{"://"}, 0},
+	{"a token in a URL", regexp.MustCompile(`https?://([^/\s:@]{16,})@`), nil, []string{"://"}, 0},
 	// The shapes below are generic, so they come last: a specific pattern
 	// names a credential better.
 	// 40 characters of base64 with upper and lower case and a digit: an AWS
 	// secret access key (a SHA-1 in hex has no capitals).
-	{"an AWS secret access key", regexp.MustCompile(`(?:^|[^A-Za-z0-9/+=])([A-Za-z0-9/+]{40})(?:$|[^A-Za-z0-9/+=])`), mixed},
+	{"an AWS secret access key", regexp.MustCompile(`(?:^|[^A-Za-z0-9/+=])([A-Za-z0-9/+]{40})(?:$|[^A-Za-z0-9/+=])`), mixed, nil, 40},
 	// 32 hex characters with letters and digits: a PagerDuty integration key.
-	{"a PagerDuty integration key", regexp.MustCompile(`\b([0-9a-f]{32})\b`), mixed},
+	{"a PagerDuty integration key", regexp.MustCompile(`\b([0-9a-f]{32})\b`), mixed, nil, 32},
 }
 
 // assignedSecret is a value assigned to a key that names a secret, as a
@@ -82,7 +91,11 @@ func mixed(s string) bool {
 // FindSecret returns what a string's first credential looks like, and the
 // credential's span.
 func FindSecret(s string) (what string, start, end int) {
+	lower, run := strings.ToLower(s), longestBase64Run(s)
 	for _, p := range secretPatterns {
+		if run < p.minRun || len(p.keywords) > 0 && !slices.ContainsFunc(p.keywords, func(k string) bool { return strings.Contains(lower, k) }) {
+			continue
+		}
 		for _, m := range p.re.FindAllStringSubmatchIndex(s, -1) {
 			start, end = m[0], m[1]
 			if len(m) >= 4 && m[2] >= 0 {
@@ -94,6 +107,22 @@ func FindSecret(s string) (what string, start, end int) {
 		}
 	}
 	return "", 0, 0
+}
+
+// longestBase64Run is the length of the longest run of base64 characters
+// (letters, digits, / and +) in s.
+func longestBase64Run(s string) int {
+	longest, run := 0, 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '/' || c == '+' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	return longest
 }
 
 // Redact hides every credential in a message, keeping a few characters to
