@@ -59,9 +59,24 @@ var secretPatterns = []struct {
 // one ($VAR, ${VAR}, {{ .Value }}, <placeholder>) is not a secret.
 var assignedSecret = regexp.MustCompile(`(?i)(?:password|passwd|secret|token|api[_-]?key)\s*[:=]\s*["']?([^\s"'$<{%][^\s"']{5,})`)
 
+// hasAssignedKeyword says whether a lower-cased string holds one of
+// assignedSecret's keys: literal searches, where the pattern tries every
+// position.
+func hasAssignedKeyword(lower string) bool {
+	for _, k := range []string{"passw", "secret", "token", "api_key", "api-key", "apikey"} {
+		if strings.Contains(lower, k) {
+			return true
+		}
+	}
+	return false
+}
+
 // FindAssignedSecret returns the span of a secret assigned in a file's
 // content (see assignedSecret), or -1, -1.
 func FindAssignedSecret(s string) (start, end int) {
+	if !strings.ContainsAny(s, ":=") || !hasAssignedKeyword(strings.ToLower(s)) {
+		return -1, -1 // the cheap tests first: most strings name no secret
+	}
 	if m := assignedSecret.FindStringSubmatchIndex(s); m != nil {
 		return m[2], m[3]
 	}
