@@ -3,7 +3,9 @@ package k8s
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"reflect"
+	"slices"
 
 	yamlv2 "go.yaml.in/yaml/v2"
 )
@@ -16,7 +18,7 @@ import (
 // encoder directly, which sorts map keys the same way. A value of any other
 // type (a struct with JSON tags) takes the JSON round trip, alone.
 func marshalYAML(o any) ([]byte, error) {
-	tree, err := yamlTree(reflect.ValueOf(o))
+	tree, _, err := plainTree(o)
 	if err != nil {
 		return nil, err
 	}
@@ -30,7 +32,7 @@ func marshalStream(header string, objs []obj) ([]byte, error) {
 	buf.WriteString(header)
 	enc := yamlv2.NewEncoder(&buf)
 	for _, o := range objs {
-		tree, err := yamlTree(reflect.ValueOf(o))
+		tree, _, err := plainTree(o)
 		if err != nil {
 			return nil, err
 		}
@@ -42,6 +44,86 @@ func marshalStream(header string, objs []obj) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// plainTree is x as yamlTree makes it, but shares what needs no change:
+// strings, booleans, ints and maps and slices of them encode the same
+// from our objects as from the tree, and copying every map of every
+// object was most of what encoding allocated. changed says whether the
+// result is a new value.
+func plainTree(x any) (_ any, changed bool, _ error) {
+	switch t := x.(type) {
+	case nil, string, bool, int, int32, int64:
+		return x, false, nil
+	case map[string]string:
+		if t == nil {
+			return nil, true, nil // JSON's null, where go-yaml writes {}
+		}
+		return x, false, nil
+	case []string:
+		if t == nil {
+			return nil, true, nil // JSON's null, where go-yaml writes []
+		}
+		return x, false, nil
+	case map[string]any:
+		if t == nil {
+			return nil, true, nil
+		}
+		var out map[string]any
+		for k, v := range t {
+			p, changed, err := plainTree(v)
+			if err != nil {
+				return nil, false, err
+			}
+			if changed && out == nil {
+				out = maps.Clone(t)
+			}
+			if out != nil {
+				out[k] = p
+			}
+		}
+		if out == nil {
+			return x, false, nil
+		}
+		return out, true, nil
+	case []any:
+		return plainSlice(t)
+	case []map[string]any:
+		if t == nil {
+			return nil, true, nil
+		}
+		s := make([]any, len(t))
+		for i, m := range t {
+			s[i] = m
+		}
+		p, _, err := plainSlice(s)
+		return p, true, err
+	}
+	tree, err := yamlTree(reflect.ValueOf(x))
+	return tree, true, err
+}
+
+func plainSlice(t []any) (any, bool, error) {
+	if t == nil {
+		return nil, true, nil
+	}
+	var out []any
+	for i, v := range t {
+		p, changed, err := plainTree(v)
+		if err != nil {
+			return nil, false, err
+		}
+		if changed && out == nil {
+			out = slices.Clone(t)
+		}
+		if out != nil {
+			out[i] = p
+		}
+	}
+	if out == nil {
+		return t, false, nil
+	}
+	return out, true, nil
 }
 
 // yamlTree is v as the generic tree go-yaml would have parsed from its JSON.

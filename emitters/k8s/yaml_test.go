@@ -26,6 +26,12 @@ func TestMarshalYAMLMatchesSigsYAML(t *testing.T) {
 		"labels":    map[string]string{"app.kubernetes.io/name": "x", "2": "two"},
 		"struct":    tagged{Name: "s"},
 		"pointer":   &tagged{Name: "p", Count: 3},
+		// Shared, not copied, unless something below must change.
+		"nilMap":     map[string]string(nil),
+		"nilStrings": []string(nil),
+		"nilObjs":    []obj(nil),
+		"objs":       []obj{{"whole": 2.0, "plain": "x"}, {"k": []string{"v"}}},
+		"deep":       obj{"a": []any{obj{"b": float32(0.25)}, "c", nil}},
 	}
 	want, err := yaml.Marshal(o)
 	if err != nil {
