@@ -124,8 +124,10 @@ type ChartReadiness struct {
 
 // Readiness judges the catalog's chart of an add-on for a minor:
 //   - the catalog's values may need a newer minor (minKubernetes);
-//   - an add-on that follows the minor (byKubernetesMinor) needs a release
-//     picked for it, which is then ready by that choice;
+//   - a release picked for the minor (byKubernetesMinor) is ready by that
+//     choice; an add-on that pins some minors and has no tested range for
+//     its own release (its image must match the minor) has none for the
+//     others (see CatalogAddon.Pin);
 //   - Helm refuses a chart whose kubeVersion constraint excludes the
 //     cluster's version as EKS reports it (v1.N.P-eks-…, a semver
 //     pre-release, which only a constraint with -0 admits);
@@ -135,10 +137,10 @@ func Readiness(info *model.CatalogAddon, minor string) ChartReadiness {
 		return ChartReadiness{NeedsNewerMinor, fmt.Sprintf("the catalog's values need Kubernetes %s or later, and the cluster runs %s", info.MinKubernetes, minor),
 			"upgrade the cluster to " + info.MinKubernetes + " or later first"}
 	}
-	if len(info.ByKubernetesMinor) > 0 {
-		if _, ok := info.ByKubernetesMinor[minor]; ok {
-			return ChartReadiness{Kind: Ready}
-		}
+	if _, ok := info.ByKubernetesMinor[minor]; ok {
+		return ChartReadiness{Kind: Ready}
+	}
+	if _, ok := info.Pin(minor); !ok {
 		return ChartReadiness{NoRelease, "no release in the catalog for Kubernetes " + minor,
 			fmt.Sprintf("use one of %s, or set chartVersion (and its image in values) to a release you have tested", strings.Join(model.SortedKeys(info.ByKubernetesMinor), ", "))}
 	}

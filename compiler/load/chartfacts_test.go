@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kuberator/kuberator/compiler/model"
+	"github.com/kuberator/kuberator/compiler/plan"
 )
 
 // chartFacts is one file of stdlib/testdata/charts.
@@ -42,6 +43,17 @@ type chartFacts struct {
 		Labels map[string]string `json:"labels"`
 		Source string            `json:"source"`
 	} `json:"scraperPods"`
+	// ByKubernetesMinor are the newer releases the catalog picks for some
+	// minors of an add-on that otherwise takes Version, each read the same
+	// way: its Chart.yaml, the values paths the catalog sets, and the range
+	// upstream tested it on.
+	ByKubernetesMinor map[string]struct {
+		Version     string             `json:"version"`
+		KubeVersion string             `json:"kubeVersion"`
+		Tested      *model.TestedRange `json:"tested"`
+		ValuesPaths []string           `json:"valuesPaths"`
+		Source      string             `json:"source"`
+	} `json:"byKubernetesMinor"`
 }
 
 func readJSON(t *testing.T, path string, v any) {
@@ -132,6 +144,40 @@ func setPaths(c *model.CatalogAddon) []string {
 	}
 	slices.Sort(out)
 	return slices.Compact(slices.DeleteFunc(out, func(s string) bool { return s == "" }))
+}
+
+// TestMinorPinsMatchChartFacts: where an add-on with a tested range picks
+// a newer release for a minor, the release is one read from upstream,
+// tested on that minor, admitting it, and reading every values path the
+// catalog sets. (The facts list the paths read as well, such as the
+// requests the disruption arithmetic takes from resources.operator.)
+func TestMinorPinsMatchChartFacts(t *testing.T) {
+	cat := testCatalog(t)
+	for _, name := range model.SortedKeys(cat.Addons) {
+		c := cat.Addons[name]
+		if c.Tested == nil || len(c.ByKubernetesMinor) == 0 {
+			continue // a pin per minor by design: its own tests (autoscaler image) cover it
+		}
+		var f chartFacts
+		readJSON(t, filepath.Join("..", "..", "stdlib", "testdata", "charts", c.Chart+".json"), &f)
+		for _, minor := range model.SortedKeys(c.ByKubernetesMinor) {
+			pin, fact := c.ByKubernetesMinor[minor], f.ByKubernetesMinor[minor]
+			switch {
+			case fact.Version == "" || fact.Version != pin.Version:
+				t.Errorf("%s: the catalog picks %s for %s, the chart facts read %q", name, pin.Version, minor, fact.Version)
+			case fact.Tested == nil || fact.Tested.From > minor || fact.Tested.To < minor:
+				t.Errorf("%s %s: upstream tested it on %+v, not on %s", name, pin.Version, fact.Tested, minor)
+			}
+			for _, p := range setPaths(c) {
+				if !slices.Contains(fact.ValuesPaths, p) {
+					t.Errorf("%s %s: the facts do not show values path %s, which the catalog sets", name, pin.Version, p)
+				}
+			}
+			if ok, err := plan.AdmitsKubernetes(fact.KubeVersion, minor); err != nil || !ok {
+				t.Errorf("%s %s: kubeVersion %q does not admit %s: %v", name, pin.Version, fact.KubeVersion, minor, err)
+			}
+		}
+	}
 }
 
 func TestCatalogMatchesChartFacts(t *testing.T) {

@@ -335,13 +335,16 @@ type MinorPin struct {
 }
 
 // Pin returns what the add-on takes for the cluster's minor, and whether the
-// catalog knows the minor (always, for add-ons that pin nothing per minor).
+// catalog knows the minor. An add-on that pins nothing per minor takes its
+// release on every minor; one that pins some minors takes its own release
+// on the others when upstream gives that release a tested range (Tested),
+// which then judges the minor. Without one (an image that must match the
+// minor), a minor it does not pin has no release.
 func (c *CatalogAddon) Pin(minor string) (MinorPin, bool) {
-	if len(c.ByKubernetesMinor) == 0 {
-		return MinorPin{}, true
+	if p, ok := c.ByKubernetesMinor[minor]; ok {
+		return p, true
 	}
-	p, ok := c.ByKubernetesMinor[minor]
-	return p, ok
+	return MinorPin{}, len(c.ByKubernetesMinor) == 0 || c.Tested != nil
 }
 
 // PolicyStatement is one IAM policy statement.
