@@ -294,6 +294,8 @@ var badSpecs = []struct {
 		"bad.cue:33:41: error: CoreDNS with 1 replica stops resolving names whenever its node goes (a refresh, a scale-in, a spot reclaim)", nil},
 	{"an instance refresh keeping more than all nodes healthy", "perZone: {min: 1, desired: 1, max: 2}", "perZone: {min: 1, desired: 1, max: 2}, instanceRefresh: minHealthyPercentage: 110",
 		"bad.cue:53:81: error: nodeGroups.system.instanceRefresh.minHealthyPercentage: invalid value 110 (out of bound <=100)", nil},
+	{"a workload named kustomization", "\tservice2: {", "\tkustomization: {image: \"ghcr.io/example/k:1.0.0\", port: 8080, resources: {cpu: \"100m\", memory: \"128Mi\"}}\n\tservice2: {",
+		"bad.cue:109:2: error: a workload may not be named kustomization: its directory's kustomization.yaml would hold its objects\n\thint: rename the workload", nil},
 }
 
 // TestBadSpecs runs `build` on each broken spec: exit code 1, the exact

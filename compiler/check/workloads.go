@@ -46,6 +46,12 @@ func checkPeer(env *model.Environment, p *plan.Plan, name, field string, i int, 
 func checkWorkloads(env *model.Environment, p *plan.Plan, ds *diag.Diagnostics) {
 	for _, name := range model.SortedKeys(env.Workloads) {
 		w := env.Workloads[name]
+		if name == "kustomization" {
+			// Its objects' file, <name>.yaml, would be its directory's
+			// kustomization.yaml.
+			ds.Errorf(env.Positions.Of("workloads", name), "rename the workload",
+				"a workload may not be named kustomization: its directory's kustomization.yaml would hold its objects")
+		}
 		switch {
 		case w.Stateful && w.Zone == "":
 			ds.Errorf(env.Positions.Of("workloads", name, "stateful"), "add zone: one of "+strings.Join(env.Network.Zones, ", "),

@@ -148,6 +148,9 @@ func (e *emitter) encode() {
 		if errs[i] != nil && e.err == nil {
 			e.err = fmt.Errorf("%s: %w", d.path, errs[i])
 		}
+		if _, twice := e.files[d.path]; twice && e.err == nil {
+			e.err = fmt.Errorf("%s: two files at one path", d.path) // a check should have refused the spec
+		}
 		e.files[d.path] = data[i]
 	}
 	e.pending = nil
