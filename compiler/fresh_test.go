@@ -3,6 +3,7 @@ package compiler
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -51,5 +52,37 @@ func TestFreshTree(t *testing.T) {
 	}
 	if fresh, _ := Fresh([]*Result{res}, dir); fresh {
 		t.Error("fresh after a hand edit")
+	}
+}
+
+// TestFileOrderMakesNoDifference: the same spec files named in either
+// order make the same files and the same input digest, even where a
+// comprehension walks a struct both files fill (CUE walks it in the order
+// the files came).
+func TestFileOrderMakesNoDifference(t *testing.T) {
+	qa, err := os.ReadFile("../examples/qa.cue")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := strings.Replace(string(qa), `args: ["--port=9000", "--partner-url=https://partner.example.net"]`,
+		`args: [for k, v in _flags {"--\(k)=\(v)"}]`, 1)
+	if spec == string(qa) {
+		t.Fatal("service2's args are not in qa.cue as this test expects")
+	}
+	a := load.Source{Path: "qa.cue", Data: []byte(spec + "\n_flags: port: \"9000\"\n")}
+	b := load.Source{Path: "flags.cue", Data: []byte("_flags: \"partner-url\": \"https://partner.example.net\"\n")}
+	one, diags, err := Compile([]load.Source{a, b}, Options{})
+	if err != nil || one == nil {
+		t.Fatalf("%v %v", err, diags)
+	}
+	other, _, err := Compile([]load.Source{b, a}, Options{})
+	if err != nil || other == nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(one.Files, other.Files); diff != "" {
+		t.Errorf("the files differ by the order the spec files were named (-a,b +b,a):\n%s", diff)
+	}
+	if one.Inputs != other.Inputs || one.Inputs == "" {
+		t.Errorf("input digests %q and %q", one.Inputs, other.Inputs)
 	}
 }

@@ -6,10 +6,13 @@
 package load
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 
 	"cuelang.org/go/cue"
@@ -145,12 +148,18 @@ func buildEmbedded(ctx *cue.Context) (cue.Value, error) {
 }
 
 // buildSpec builds the user's files as one instance, so that a shared
-// common.cue and an environment file unify like one package.
+// common.cue and an environment file unify like one package. The files
+// join the instance in an order of their own (by content), not as named:
+// CUE iterates a struct that several files fill in the order the files
+// came, so a comprehension over it would otherwise make different output
+// of the same files named in another order, which the input digest (by
+// content too) could not tell apart.
 func buildSpec(ctx *cue.Context, srcs []Source) (cue.Value, diag.Diagnostics) {
 	inst := build.NewContext().NewInstance("", nil)
 	var diags diag.Diagnostics
 	pkg := ""
 	written := model.Positions{}
+	var files []specFile
 	for _, src := range srcs {
 		f, err := parser.ParseFile(src.Path, src.Data)
 		if err != nil {
@@ -169,12 +178,16 @@ func buildSpec(ctx *cue.Context, srcs []Source) (cue.Value, diag.Diagnostics) {
 			}
 			pkg = name
 		}
-		if err := inst.AddSyntax(f); err != nil {
-			diags = append(diags, cueDiagnostics(err, nil)...)
-		}
+		files = append(files, specFile{f, sha256.Sum256(src.Data)})
 	}
 	if pkg != "" && diags == nil {
-		diags = missingPackage(srcs, inst.Files, pkg)
+		diags = missingPackage(files, pkg)
+	}
+	slices.SortStableFunc(files, func(a, b specFile) int { return bytes.Compare(a.sum[:], b.sum[:]) })
+	for _, f := range files {
+		if err := inst.AddSyntax(f.file); err != nil {
+			diags = append(diags, cueDiagnostics(err, nil)...)
+		}
 	}
 	if diags != nil {
 		return cue.Value{}, diags
@@ -188,15 +201,21 @@ func buildSpec(ctx *cue.Context, srcs []Source) (cue.Value, diag.Diagnostics) {
 	return v, nil
 }
 
+// specFile is a parsed spec file and the hash of its bytes.
+type specFile struct {
+	file *ast.File
+	sum  [sha256.Size]byte
+}
+
 // missingPackage finds a spec file without the package clause the others
 // have: cue treats it as another package, so its fields and theirs would not
 // see each other.
-func missingPackage(srcs []Source, files []*ast.File, pkg string) diag.Diagnostics {
+func missingPackage(files []specFile, pkg string) diag.Diagnostics {
 	var diags diag.Diagnostics
-	for i, f := range files {
-		if f.PackageName() == "" {
-			diags.Errorf(model.Pos{File: srcs[i].Path, Line: 1, Column: 1}, "add `package "+pkg+"` as the file's first line",
-				"%s has no package clause, and the other spec files are package %s", srcs[i].Path, pkg)
+	for _, f := range files {
+		if f.file.PackageName() == "" {
+			diags.Errorf(model.Pos{File: f.file.Filename, Line: 1, Column: 1}, "add `package "+pkg+"` as the file's first line",
+				"%s has no package clause, and the other spec files are package %s", f.file.Filename, pkg)
 		}
 	}
 	return diags
