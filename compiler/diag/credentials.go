@@ -74,7 +74,7 @@ func hasAssignedKeyword(lower string) bool {
 // FindAssignedSecret returns the span of a secret assigned in a file's
 // content (see assignedSecret), or -1, -1.
 func FindAssignedSecret(s string) (start, end int) {
-	if !strings.ContainsAny(s, ":=") || !hasAssignedKeyword(strings.ToLower(s)) {
+	if !strings.ContainsAny(s, ":=") || !hasAssignedKeyword(foldCase(s)) {
 		return -1, -1 // the cheap tests first: most strings name no secret
 	}
 	if m := assignedSecret.FindStringSubmatchIndex(s); m != nil {
@@ -106,7 +106,7 @@ func mixed(s string) bool {
 // FindSecret returns what a string's first credential looks like, and the
 // credential's span.
 func FindSecret(s string) (what string, start, end int) {
-	lower, run := strings.ToLower(s), longestBase64Run(s)
+	lower, run := foldCase(s), longestBase64Run(s)
 	for _, p := range secretPatterns {
 		if run < p.minRun || len(p.keywords) > 0 && !slices.ContainsFunc(p.keywords, func(k string) bool { return strings.Contains(lower, k) }) {
 			continue
@@ -122,6 +122,17 @@ func FindSecret(s string) (what string, start, end int) {
 		}
 	}
 	return "", 0, 0
+}
+
+// foldCase lower-cases s for the keyword searches as (?i) matches: it
+// takes ſ (U+017F) for s, where strings.ToLower keeps it (K, the Kelvin
+// sign, ToLower already makes k).
+func foldCase(s string) string {
+	lower := strings.ToLower(s)
+	if strings.ContainsRune(lower, 'ſ') {
+		lower = strings.ReplaceAll(lower, "ſ", "s")
+	}
+	return lower
 }
 
 // longestBase64Run is the length of the longest run of base64 characters

@@ -62,3 +62,47 @@ func TestAssignedSecrets(t *testing.T) {
 		}
 	}
 }
+
+// TestPrefilterHidesNothing: the keyword and run-length tests that let a
+// pattern skip a string never skip one the pattern alone would match, in
+// any case (including the letters (?i) folds that ToLower does not: ſ).
+func TestPrefilterHidesNothing(t *testing.T) {
+	data, err := os.ReadFile("testdata/gitleaks-rules.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct{ Rules []struct{ Sample string } }
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	corpus := []string{"password: Hunter2Xq9Zw4", "paſſword: hunter2hunter", "ſecret=abcdef12", "API_KEY=q9w8e7r6t5y4", "TOKEN: abcdefgh",
+		"NRJſ-0123456789abcdef012", "nrak-ABCDEFGHIJKLMNOPQRSTUVWXYZ0", "https://user:pa55w0rd@example.com/", "log: json"}
+	for _, r := range doc.Rules {
+		corpus = append(corpus, r.Sample, strings.ToUpper(r.Sample), strings.ToLower(r.Sample),
+			strings.ReplaceAll(r.Sample, "s", "ſ"), strings.ReplaceAll(r.Sample, "S", "ſ"), "x "+r.Sample+" y")
+	}
+	for _, s := range corpus {
+		want := ""
+		for _, p := range secretPatterns {
+			if m := p.re.FindAllStringSubmatchIndex(s, -1); len(m) > 0 && want == "" {
+				for _, m := range m {
+					start, end := m[0], m[1]
+					if len(m) >= 4 && m[2] >= 0 {
+						start, end = m[2], m[3]
+					}
+					if p.check == nil || p.check(s[start:end]) {
+						want = p.what
+						break
+					}
+				}
+			}
+		}
+		if got, _, _ := FindSecret(s); got != want {
+			t.Errorf("FindSecret(%q) = %q, the patterns alone %q", s, got, want)
+		}
+		wantAssigned := assignedSecret.MatchString(s)
+		if start, _ := FindAssignedSecret(s); (start >= 0) != wantAssigned {
+			t.Errorf("FindAssignedSecret(%q) found %v, the pattern alone %v", s, start >= 0, wantAssigned)
+		}
+	}
+}
