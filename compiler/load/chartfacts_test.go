@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -165,7 +166,7 @@ func TestMinorPinsMatchChartFacts(t *testing.T) {
 			switch {
 			case fact.Version == "" || fact.Version != pin.Version:
 				t.Errorf("%s: the catalog picks %s for %s, the chart facts read %q", name, pin.Version, minor, fact.Version)
-			case fact.Tested == nil || fact.Tested.From > minor || fact.Tested.To < minor:
+			case fact.Tested == nil || minorNumber(t, fact.Tested.From) > minorNumber(t, minor) || minorNumber(t, fact.Tested.To) < minorNumber(t, minor):
 				t.Errorf("%s %s: upstream tested it on %+v, not on %s", name, pin.Version, fact.Tested, minor)
 			}
 			for _, p := range setPaths(c) {
@@ -178,6 +179,16 @@ func TestMinorPinsMatchChartFacts(t *testing.T) {
 			}
 		}
 	}
+}
+
+// minorNumber is N of a Kubernetes minor 1.N: "1.9" is before "1.10".
+func minorNumber(t *testing.T, minor string) int {
+	t.Helper()
+	n, err := strconv.Atoi(strings.TrimPrefix(minor, "1."))
+	if err != nil {
+		t.Fatalf("not a Kubernetes minor: %q", minor)
+	}
+	return n
 }
 
 func TestCatalogMatchesChartFacts(t *testing.T) {
