@@ -7,7 +7,7 @@ BIN := bin/kuberatorc
 all: build test
 
 build:
-	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/kuberatorc
+	$(GO) build -buildvcs=auto -trimpath -o $(BIN) ./cmd/kuberatorc
 
 # Unit, golden, CLI and real-tool acceptance tests (terraform validate and an
 # offline plan need terraform and the AWS provider mirror at /opt/tf-plugins),
