@@ -24,10 +24,11 @@ var bareAddress = regexp.MustCompile(`^(?:[a-z][a-z0-9+.-]*://)?(?:[^@/\s]+@)?([
 // admits, or the namespace's default-deny drops the connection and only
 // the running service notices; an address in another namespace is wrong.
 func checkAddresses(env *model.Environment, ds *diag.Diagnostics) {
+	short := shortAddress(env.Name)
 	for _, caller := range model.SortedKeys(env.Workloads) {
 		w := env.Workloads[caller]
 		for _, t := range texts(caller, w) {
-			for _, a := range addressesIn(t.value, env) {
+			for _, a := range addressesIn(t.value, env.Name, short) {
 				target, ok := env.Workloads[a.name]
 				switch {
 				case !ok || a.name == caller:
@@ -71,21 +72,27 @@ func texts(name string, w *model.Workload) []programText {
 
 type address struct{ name, namespace string }
 
+// shortAddress matches name.<namespace>, the short form of a Service's
+// address in the environment's namespace: compiled once per check, not per
+// value.
+func shortAddress(namespace string) *regexp.Regexp {
+	return regexp.MustCompile(`\b([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)\.` + regexp.QuoteMeta(namespace) + `\b`)
+}
+
 // addressesIn finds the Service addresses in a value: name.ns.svc forms
 // anywhere, name.<env> when nothing longer follows (not a public host
 // name such as service1.qa.example.com), and a bare name when it is the
 // whole value (or the value after --flag=).
-func addressesIn(s string, env *model.Environment) []address {
+func addressesIn(s, namespace string, short *regexp.Regexp) []address {
 	var out []address
 	for _, m := range serviceAddress.FindAllStringSubmatch(s, -1) {
 		out = append(out, address{m[1], m[2]})
 	}
-	short := regexp.MustCompile(`\b([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)\.` + regexp.QuoteMeta(env.Name) + `\b`)
 	for _, m := range short.FindAllStringSubmatchIndex(s, -1) {
 		if end := m[1]; end < len(s) && (s[end] == '.' || s[end] == '-') {
 			continue // a longer name: service1.qa.example.com
 		}
-		out = append(out, address{s[m[2]:m[3]], env.Name})
+		out = append(out, address{s[m[2]:m[3]], namespace})
 	}
 	value := s
 	if _, after, ok := strings.Cut(s, "="); ok && strings.HasPrefix(s, "-") {
