@@ -109,9 +109,11 @@ func (e *emitter) putObjects(dir, file, header string, objs []obj) {
 	e.put(path.Join(dir, "kustomization.yaml"), header, (&kustomization{resources: []string{file}}).object())
 }
 
+// gvkOf is an object's kind as kustomize orders it (resid.NewGvk would
+// also look up whether the kind is cluster-scoped, which ordering ignores).
 func gvkOf(o obj) resid.Gvk {
 	group, version := resid.ParseGroupVersion(o["apiVersion"].(string))
-	return resid.NewGvk(group, version, o["kind"].(string))
+	return resid.Gvk{Group: group, Version: version, Kind: o["kind"].(string)}
 }
 
 func nameOf(o obj) string { return o["metadata"].(obj)["name"].(string) }
