@@ -22,8 +22,11 @@ type Result struct {
 	Plan  *plan.Plan
 	Files fileset.FileSet
 	// Inputs digests what the files are generated from; "" when the
-	// generator cannot vouch for its own version (a modified checkout).
+	// generator cannot vouch for its own version.
 	Inputs string
+	// Held says Files were read from the output tree by Fresh, not
+	// emitted: they are what the tree holds, byte for byte.
+	Held bool
 	// SpecFiles are the absolute paths of the files the environment was
 	// read from, its own file last; nil when it was not read from files.
 	SpecFiles []string

@@ -108,6 +108,12 @@ func buildOf(results []*Result, root string, opts WriteOptions) outtree.Build {
 		b.Envs[r.Env.Name] = r.Files
 		b.Inputs[r.Env.Name] = r.Inputs
 		b.Specs[r.Env.Name] = specOf(r.SpecFiles, b.SpecRoot)
+		if r.Held {
+			if b.Held == nil {
+				b.Held = map[string]bool{}
+			}
+			b.Held[r.Env.Name] = true
+		}
 	}
 	return b
 }
@@ -171,7 +177,7 @@ func Fresh(results []*Result, root string) (bool, error) {
 		held[i] = files
 	}
 	for i, r := range results {
-		r.Files = held[i]
+		r.Files, r.Held = held[i], true
 	}
 	return true, nil
 }

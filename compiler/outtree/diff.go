@@ -88,7 +88,11 @@ func (t *Tree) Changes(b Build) (Changes, error) {
 	next := b.next(old)
 	paths := append(files.Paths(), removed(old, next)...)
 	slices.Sort(paths)
+	held := b.heldPaths()
 	for _, p := range paths {
+		if held[p] {
+			continue // read from this tree just now: the same bytes
+		}
 		cur, err := t.Read(p)
 		if err != nil {
 			return c, err
@@ -108,6 +112,17 @@ func (t *Tree) Changes(b Build) (Changes, error) {
 	}
 	c.Strays, err = t.strays(files, old.owned())
 	return c, err
+}
+
+// heldPaths are the files of the environments Held: what the tree holds.
+func (b Build) heldPaths() map[string]bool {
+	held := map[string]bool{}
+	for env := range b.Held {
+		for p := range b.Envs[env] {
+			held[p] = true
+		}
+	}
+	return held
 }
 
 // Diff returns the changes as a unified diff (see Changes.Unified); it is

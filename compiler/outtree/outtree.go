@@ -106,6 +106,9 @@ type Build struct {
 	Prefix string
 	// Specs names each built environment's spec files.
 	Specs map[string]Spec
+	// Held are the environments whose files were read from this tree
+	// (Fresh): a diff need not read them again to compare.
+	Held map[string]bool
 }
 
 // Spec is where an environment is built from.
