@@ -224,12 +224,8 @@ func (e *emitter) podSpec(name string, w *model.Workload) obj {
 	}
 	podSecurity := obj{"seccompProfile": obj{"type": "RuntimeDefault"}}
 	if sc := w.Security; sc != nil {
-		if sc.RunAsUser != nil {
-			podSecurity["runAsUser"] = *sc.RunAsUser
-		}
-		if sc.FSGroup != nil {
-			podSecurity["fsGroup"] = *sc.FSGroup
-		}
+		setGiven(podSecurity, "runAsUser", sc.RunAsUser)
+		setGiven(podSecurity, "fsGroup", sc.FSGroup)
 		if sc.ReadOnlyRootFilesystem {
 			// Most programs still need somewhere to write temporary files.
 			mounts = append(mounts, obj{"name": "tmp", "mountPath": "/tmp"})
@@ -289,12 +285,8 @@ func containerSecurity(w *model.Workload) obj {
 		if s.ReadOnlyRootFilesystem {
 			sc["readOnlyRootFilesystem"] = true
 		}
-		if s.RunAsNonRoot != nil {
-			sc["runAsNonRoot"] = *s.RunAsNonRoot
-		}
-		if s.AllowPrivilegeEscalation != nil {
-			sc["allowPrivilegeEscalation"] = *s.AllowPrivilegeEscalation
-		}
+		setGiven(sc, "runAsNonRoot", s.RunAsNonRoot)
+		setGiven(sc, "allowPrivilegeEscalation", s.AllowPrivilegeEscalation)
 	}
 	return sc
 }
@@ -378,15 +370,9 @@ func probe(p *model.Probe, port, failures int) obj {
 	default:
 		o["tcpSocket"] = obj{"port": p.PortOr(port)}
 	}
-	if p.InitialDelaySeconds != nil {
-		o["initialDelaySeconds"] = *p.InitialDelaySeconds
-	}
-	if p.PeriodSeconds != nil {
-		o["periodSeconds"] = *p.PeriodSeconds
-	}
-	if p.FailureThreshold != nil {
-		o["failureThreshold"] = *p.FailureThreshold
-	}
+	setGiven(o, "initialDelaySeconds", p.InitialDelaySeconds)
+	setGiven(o, "periodSeconds", p.PeriodSeconds)
+	setGiven(o, "failureThreshold", p.FailureThreshold)
 	return o
 }
 
@@ -480,15 +466,9 @@ func (e *emitter) job(name string, w *model.Workload) obj {
 
 func (e *emitter) jobSpec(name string, w *model.Workload) obj {
 	spec := obj{"template": obj{"metadata": obj{"labels": selector(name)}, "spec": e.podSpec(name, w)}}
-	if w.BackoffLimit != nil {
-		spec["backoffLimit"] = *w.BackoffLimit
-	}
-	if w.ActiveDeadlineSeconds != nil {
-		spec["activeDeadlineSeconds"] = *w.ActiveDeadlineSeconds
-	}
-	if w.TTLSecondsAfterFinished != nil {
-		spec["ttlSecondsAfterFinished"] = *w.TTLSecondsAfterFinished
-	}
+	setGiven(spec, "backoffLimit", w.BackoffLimit)
+	setGiven(spec, "activeDeadlineSeconds", w.ActiveDeadlineSeconds)
+	setGiven(spec, "ttlSecondsAfterFinished", w.TTLSecondsAfterFinished)
 	return spec
 }
 
@@ -500,15 +480,10 @@ func (e *emitter) cronJob(name string, w *model.Workload) obj {
 		"concurrencyPolicy": cmp.Or(w.ConcurrencyPolicy, "Forbid"),
 		"jobTemplate":       obj{"metadata": obj{"labels": selector(name)}, "spec": e.jobSpec(name, w)},
 	}
-	if w.TimeZone != nil {
-		spec["timeZone"] = *w.TimeZone
-	}
-	for key, v := range map[string]*int{"startingDeadlineSeconds": w.StartingDeadlineSeconds,
-		"successfulJobsHistoryLimit": w.SuccessfulJobsHistoryLimit, "failedJobsHistoryLimit": w.FailedJobsHistoryLimit} {
-		if v != nil {
-			spec[key] = *v
-		}
-	}
+	setGiven(spec, "timeZone", w.TimeZone)
+	setGiven(spec, "startingDeadlineSeconds", w.StartingDeadlineSeconds)
+	setGiven(spec, "successfulJobsHistoryLimit", w.SuccessfulJobsHistoryLimit)
+	setGiven(spec, "failedJobsHistoryLimit", w.FailedJobsHistoryLimit)
 	return obj{"apiVersion": "batch/v1", "kind": "CronJob", "metadata": e.objectMeta(name), "spec": spec}
 }
 
@@ -538,4 +513,12 @@ func (e *emitter) monitor(name string, w *model.Workload) obj {
 		spec["podMetricsEndpoints"] = []obj{endpoint}
 	}
 	return obj{"apiVersion": "monitoring.coreos.com/v1", "kind": kind, "metadata": e.objectMeta(name), "spec": spec}
+}
+
+// setGiven sets o[key] to what v points at, when the spec gave it: an
+// optional field left out keeps Kubernetes' own default.
+func setGiven[T any](o obj, key string, v *T) {
+	if v != nil {
+		o[key] = *v
+	}
 }
