@@ -191,28 +191,27 @@ func treeDigest(ts *testscript.TestScript, dir string) string {
 // attribute (chattr +i) for root. A machine where neither works fails the
 // test; it never passes silently.
 func readonly(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: readonly DIR")
-	}
-	if os.Geteuid() != 0 {
-		ts.Check(os.Chmod(ts.MkAbs(args[0]), 0o555))
-		return
-	}
-	if out, err := exec.Command("chattr", "+i", ts.MkAbs(args[0])).CombinedOutput(); err != nil {
-		ts.Fatalf("chattr +i %s: %v\n%s", args[0], err, out)
-	}
+	setWritable(ts, neg, args, "readonly", false)
 }
 
 // writable DIR undoes readonly.
 func writable(ts *testscript.TestScript, neg bool, args []string) {
+	setWritable(ts, neg, args, "writable", true)
+}
+
+func setWritable(ts *testscript.TestScript, neg bool, args []string, cmd string, writable bool) {
 	if neg || len(args) != 1 {
-		ts.Fatalf("usage: writable DIR")
+		ts.Fatalf("usage: %s DIR", cmd)
+	}
+	mode, attr := os.FileMode(0o555), "+i"
+	if writable {
+		mode, attr = 0o755, "-i"
 	}
 	if os.Geteuid() != 0 {
-		ts.Check(os.Chmod(ts.MkAbs(args[0]), 0o755))
+		ts.Check(os.Chmod(ts.MkAbs(args[0]), mode))
 		return
 	}
-	if out, err := exec.Command("chattr", "-i", ts.MkAbs(args[0])).CombinedOutput(); err != nil {
-		ts.Fatalf("chattr -i %s: %v\n%s", args[0], err, out)
+	if out, err := exec.Command("chattr", attr, ts.MkAbs(args[0])).CombinedOutput(); err != nil {
+		ts.Fatalf("chattr %s %s: %v\n%s", attr, args[0], err, out)
 	}
 }
