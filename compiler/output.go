@@ -302,7 +302,8 @@ func Before(env *model.Environment, outDir string) *describe.Before {
 	if err != nil {
 		return nil
 	}
-	return &describe.Before{Kubernetes: version, Charts: k8s.ChartVersions(files)}
+	private, _ := terraform.ClusterInPrivateSubnets(eks)
+	return &describe.Before{Kubernetes: version, Charts: k8s.ChartVersions(files), ClusterInPrivateSubnets: private}
 }
 
 // customObjects reads the apiVersion and kind of every object in the

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -28,6 +29,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
+	tfjson "github.com/hashicorp/terraform-json"
 
 	"github.com/kuberator/kuberator/compiler"
 	"github.com/kuberator/kuberator/compiler/plan"
@@ -264,10 +266,11 @@ func readBack(t *testing.T, endpoint string, res *compiler.Result) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	private := map[string]string{} // zone → subnet id
-	perZone := 2
+	private := map[string]string{}      // zone → subnet id
+	controlPlane := map[string]string{} // zone → subnet id
+	perZone := 3                        // public, private, control plane
 	if len(plan.InterfaceEndpoints(env)) > 0 {
-		perZone = 3 // and one for the VPC endpoints
+		perZone++ // and one for the VPC endpoints
 	}
 	if len(subnets.Subnets) != perZone*len(p.Zones) {
 		t.Errorf("VPC has %d subnets, want %d in each of %d zones", len(subnets.Subnets), perZone, len(p.Zones))
@@ -287,11 +290,17 @@ func readBack(t *testing.T, endpoint string, res *compiler.Result) {
 				private[z.Name] = aws.ToString(s.SubnetId)
 			}
 		}
+		i := slices.IndexFunc(subnets.Subnets, func(s ec2types.Subnet) bool { return aws.ToString(s.CidrBlock) == z.ControlPlaneCIDR })
+		if i < 0 || aws.ToString(subnets.Subnets[i].AvailabilityZone) != z.Name {
+			t.Errorf("no control-plane subnet %s in zone %s", z.ControlPlaneCIDR, z.Name)
+			continue
+		}
+		controlPlane[z.Name] = aws.ToString(subnets.Subnets[i].SubnetId)
 	}
 
 	checkEndpoints(t, ctx, ec2c, res, vpcID)
 	checkASGs(t, ctx, cfg, ec2c, res, private)
-	checkCluster(t, ctx, cfg, res, private)
+	checkCluster(t, ctx, cfg, res, controlPlane)
 	checkOperations(t, ctx, cfg, res, vpcID)
 }
 
@@ -430,7 +439,9 @@ func checkLaunchTemplate(t *testing.T, ctx context.Context, ec2c *ec2.Client, re
 	}
 }
 
-func checkCluster(t *testing.T, ctx context.Context, cfg aws.Config, res *compiler.Result, private map[string]string) {
+// checkCluster: the cluster as the spec has it, its interfaces in the
+// control-plane subnets.
+func checkCluster(t *testing.T, ctx context.Context, cfg aws.Config, res *compiler.Result, controlPlane map[string]string) {
 	t.Helper()
 	out, err := eks.NewFromConfig(cfg).DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String(res.Plan.ClusterName)})
 	if err != nil {
@@ -442,14 +453,14 @@ func checkCluster(t *testing.T, ctx context.Context, cfg aws.Config, res *compil
 	}
 	vpc := c.ResourcesVpcConfig
 	var want []string
-	for _, id := range private {
+	for _, id := range controlPlane {
 		want = append(want, id)
 	}
 	got := slices.Clone(vpc.SubnetIds)
 	slices.Sort(got)
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
-		t.Errorf("cluster subnets %v, want the private subnets %v", got, want)
+		t.Errorf("cluster subnets %v, want the control-plane subnets %v", got, want)
 	}
 	ep := res.Env.Cluster.Endpoint
 	if vpc.EndpointPrivateAccess != ep.Private || vpc.EndpointPublicAccess != ep.Public {
@@ -464,4 +475,67 @@ func checkCluster(t *testing.T, ctx context.Context, cfg aws.Config, res *compil
 	if len(c.EncryptionConfig) != 1 || !slices.Equal(c.EncryptionConfig[0].Resources, []string{"secrets"}) {
 		t.Errorf("cluster secrets encryption %+v, want secrets encrypted with the KMS key", c.EncryptionConfig)
 	}
+}
+
+// TestClusterMovesToItsOwnSubnetsInPlace: a cluster the previous release
+// made, with its interfaces in the private subnets, moves to the
+// control-plane subnets as an update: the provider plans no replacement
+// of the cluster (which would take it and everything in it away).
+func TestClusterMovesToItsOwnSubnetsInPlace(t *testing.T) {
+	bin := testutil.Terraform(t)
+	m := startMoto(t)
+	res := testutil.CompileExample(t, "qa")
+	files := map[string][]byte{"moto_override.tf.json": m.override(t, res), "backend_override.tf.json": m.s3Backend(t, res)}
+	for _, p := range res.Files.Paths() {
+		if rel, ok := strings.CutPrefix(p, "terraform/qa/"); ok {
+			files[rel] = res.Files[p]
+		}
+	}
+	current := files["eks.tf.json"]
+	files["eks.tf.json"] = previousClusterSubnets(t, current, res)
+	dir := testutil.WriteModule(t, bin, files)
+	testutil.TF(t, bin, dir, "apply", "-auto-approve", "-input=false", "-no-color")
+
+	if err := os.WriteFile(filepath.Join(dir, "eks.tf.json"), current, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	testutil.TF(t, bin, dir, "plan", "-input=false", "-no-color", "-out=move.plan")
+	var p tfjson.Plan
+	if err := json.Unmarshal(testutil.TF(t, bin, dir, "show", "-json", "move.plan"), &p); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, rc := range p.ResourceChanges {
+		if rc.Address != "aws_eks_cluster.main" {
+			continue
+		}
+		found = true
+		if !rc.Change.Actions.Update() {
+			t.Errorf("moving the cluster to its own subnets plans %v, want an update in place", rc.Change.Actions)
+		}
+	}
+	if !found {
+		t.Error("the plan does not touch aws_eks_cluster.main: its subnets did not change")
+	}
+}
+
+// previousClusterSubnets is eks.tf.json as the previous release wrote it:
+// the cluster's subnet_ids are the private subnets.
+func previousClusterSubnets(t *testing.T, eksJSON []byte, res *compiler.Result) []byte {
+	t.Helper()
+	var doc map[string]any
+	if err := json.Unmarshal(eksJSON, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var private []any
+	for _, z := range res.Plan.Zones {
+		private = append(private, fmt.Sprintf("${aws_subnet.private_%s.id}", z.Key))
+	}
+	cluster := doc["resource"].(map[string]any)["aws_eks_cluster"].(map[string]any)["main"].(map[string]any)
+	cluster["vpc_config"].(map[string]any)["subnet_ids"] = private
+	out, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

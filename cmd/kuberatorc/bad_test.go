@@ -123,7 +123,7 @@ var badSpecs = []struct {
 	{"public endpoint open to the world", `publicCIDRs: ["203.0.113.0/24"]`, `publicCIDRs: ["0.0.0.0/0"]`,
 		"bad.cue:37:17: error: 0.0.0.0/0 opens the cluster API to the whole internet", nil},
 	{"VPC too small for its subnets", `vpcCIDR: "10.20.0.0/16"`, `vpcCIDR: "10.20.0.0/18"`,
-		"bad.cue:18:11: error: network.vpcCIDR: VPC 10.20.0.0/18 cannot hold 3 private /19 and 3 public /22 subnets (27648 addresses needed, 16384 available)", nil},
+		"bad.cue:18:11: error: network.vpcCIDR: VPC 10.20.0.0/18 cannot hold 3 private /19, 3 public /22 and 3 control-plane /28 subnets (27696 addresses needed, 16384 available)", nil},
 	{"service CIDR overlaps the VPC", `version: "1.33"`, `version: "1.33", serviceCIDR: "10.20.128.0/20"`,
 		"bad.cue:33:32: error: service CIDR 10.20.128.0/20 overlaps the VPC 10.20.0.0/16", nil},
 	{"label the kubelet may not set", `capacity: "on-demand"

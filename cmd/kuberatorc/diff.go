@@ -95,9 +95,13 @@ func summarize(results []*compiler.Result, changes outtree.Changes, out string, 
 		if len(results) > 1 {
 			fmt.Fprintf(stdout, "=== environment %s\n", r.Env.Name)
 		}
-		if before := compiler.Before(r.Env, out); before != nil && before.Kubernetes != r.Env.Cluster.Version {
+		before := compiler.Before(r.Env, out)
+		if before != nil && before.Kubernetes != r.Env.Cluster.Version {
 			fmt.Fprintf(stdout, "Kubernetes upgrade %s → %s: the control plane, then the managed add-ons, then every node rolls (kuberatorc describe says how)\n",
 				before.Kubernetes, r.Env.Cluster.Version)
+		}
+		if before != nil && before.ClusterInPrivateSubnets {
+			fmt.Fprintln(stdout, "The control plane moves to subnets of its own: apply the Terraform before Flux reconciles the add-on NetworkPolicies, which let the control plane in from there only (webhooks and APIServices fail until then)")
 		}
 		fmt.Fprint(stdout, s)
 	}

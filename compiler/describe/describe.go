@@ -82,14 +82,16 @@ type OperationsInfo struct {
 }
 
 type ZoneInfo struct {
-	Name        string        `json:"name"`
-	PublicCIDR  string        `json:"publicCIDR"`
-	PrivateCIDR string        `json:"privateCIDR"`
-	NATGateway  bool          `json:"natGateway"`
-	Allocatable int           `json:"allocatable"`
-	WorstCase   int           `json:"worstCase"`
-	Headroom    float64       `json:"headroomPercent"`
-	Demand      []plan.Demand `json:"demand"`
+	Name        string `json:"name"`
+	PublicCIDR  string `json:"publicCIDR"`
+	PrivateCIDR string `json:"privateCIDR"`
+	// ControlPlaneCIDR holds the cluster's own interfaces.
+	ControlPlaneCIDR string        `json:"controlPlaneCIDR"`
+	NATGateway       bool          `json:"natGateway"`
+	Allocatable      int           `json:"allocatable"`
+	WorstCase        int           `json:"worstCase"`
+	Headroom         float64       `json:"headroomPercent"`
+	Demand           []plan.Demand `json:"demand"`
 }
 
 type NodeGroupInfo struct {
@@ -160,7 +162,7 @@ func New(env *model.Environment, p *plan.Plan, before *Before) Description {
 	for _, z := range p.Zones {
 		worst := z.Demanded()
 		d.Zones = append(d.Zones, ZoneInfo{
-			Name: z.Name, PublicCIDR: z.PublicCIDR, PrivateCIDR: z.PrivateCIDR,
+			Name: z.Name, PublicCIDR: z.PublicCIDR, PrivateCIDR: z.PrivateCIDR, ControlPlaneCIDR: z.ControlPlaneCIDR,
 			NATGateway: slices.Contains(p.NATZones, z.Name), Allocatable: z.Allocatable, WorstCase: worst,
 			Headroom: percent(z.Allocatable-worst, z.Allocatable), Demand: z.Demand,
 		})

@@ -12,10 +12,14 @@ import (
 
 // Before is what the output directory holds of an environment, as the
 // last build wrote it: the Kubernetes version its Terraform gives the
-// cluster, and the chart version of each HelmRelease, by release.
+// cluster, the chart version of each HelmRelease, by release, and whether
+// the cluster's interfaces sat in the private subnets.
 type Before struct {
 	Kubernetes string
 	Charts     map[string]string
+	// ClusterInPrivateSubnets: this build moves the control plane to its
+	// own subnets, which the add-on NetworkPolicies let in.
+	ClusterInPrivateSubnets bool
 }
 
 // UpgradeInfo is the plan of a Kubernetes minor upgrade: what happens, in

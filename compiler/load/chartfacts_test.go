@@ -44,6 +44,14 @@ type chartFacts struct {
 		Labels map[string]string `json:"labels"`
 		Source string            `json:"source"`
 	} `json:"scraperPods"`
+	// Ports are the pods' ports the add-on's NetworkPolicy opens: Open to
+	// every source (the ingress controller's traffic), Query to the
+	// add-ons that read Prometheus.
+	Ports *struct {
+		Open   []int  `json:"open"`
+		Query  int    `json:"query"`
+		Source string `json:"source"`
+	} `json:"ports"`
 	// ByKubernetesMinor are the newer releases the catalog picks for some
 	// minors of an add-on that otherwise takes Version, each read the same
 	// way: its Chart.yaml, the values paths the catalog sets, and the range
@@ -224,6 +232,14 @@ func TestCatalogMatchesChartFacts(t *testing.T) {
 			if d := cmp.Diff(want, c.ScraperPods); d != "" {
 				t.Errorf("%s: the scraper pods' labels differ from the chart facts (-facts +catalog):\n%s", name, d)
 			}
+		}
+		var open []int
+		query := 0
+		if f.Ports != nil {
+			open, query = f.Ports.Open, f.Ports.Query
+		}
+		if !slices.Equal(open, c.OpenPorts) || query != c.QueryPort {
+			t.Errorf("%s: the catalog opens ports %v and queries on %d; the chart facts say %v and %d", name, c.OpenPorts, c.QueryPort, open, query)
 		}
 		if d := cmp.Diff(f.Tested, c.Tested); d != "" {
 			t.Errorf("%s: the tested range differs from the chart facts (-facts +catalog):\n%s", name, d)

@@ -110,6 +110,9 @@ type Subnets struct {
 	Public    SubnetSize `json:"public"`
 	Private   SubnetSize `json:"private"`
 	Endpoints SubnetSize `json:"endpoints"`
+	// ControlPlane holds the cluster's own network interfaces, which the
+	// control plane reaches webhooks and APIServices from.
+	ControlPlane SubnetSize `json:"controlPlane"`
 }
 
 type SubnetSize struct {
@@ -273,6 +276,13 @@ type CatalogAddon struct {
 	// ScraperPods are the labels of the pods that scrape metrics
 	// (kube-prometheus-stack's Prometheus only).
 	ScraperPods map[string]string `json:"scraperPods,omitempty"`
+	// QueryPort is the scraper pods' Prometheus HTTP API port.
+	QueryPort int `json:"queryPort,omitempty"`
+	// OpenPorts, ThroughIngress and QueriesPrometheus say who besides its
+	// own pods, the control plane and Prometheus reaches the add-on's pods.
+	OpenPorts         []int `json:"openPorts"`
+	ThroughIngress    bool  `json:"throughIngress"`
+	QueriesPrometheus bool  `json:"queriesPrometheus"`
 	// HealthPath is what the ALB health-checks on the controller (nginx only).
 	HealthPath string `json:"healthPath,omitempty"`
 	// MinKubernetes is the oldest minor the catalog's values work on.

@@ -18,7 +18,7 @@ func small(groups map[string]*model.NodeGroup, workloads map[string]*model.Workl
 		Name: "t",
 		AWS:  model.AWS{Region: "eu-west-1"},
 		Network: model.Network{VPCCIDR: "10.0.0.0/16", Zones: []string{"eu-west-1a", "eu-west-1b"},
-			Subnets: model.Subnets{Public: model.SubnetSize{PrefixLength: 24}, Private: model.SubnetSize{PrefixLength: 20}}},
+			Subnets: model.Subnets{Public: model.SubnetSize{PrefixLength: 24}, Private: model.SubnetSize{PrefixLength: 20}, ControlPlane: model.SubnetSize{PrefixLength: 28}}},
 		Kubelet: model.Kubelet{
 			KubeReserved:   map[string]string{"cpu": "100m", "memory": "128Mi"},
 			SystemReserved: map[string]string{"cpu": "100m", "memory": "128Mi"},

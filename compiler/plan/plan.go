@@ -63,6 +63,9 @@ type Zone struct {
 	PrivateCIDR string
 	// EndpointCIDR holds the VPC endpoints' interfaces; "" without endpoints.
 	EndpointCIDR string
+	// ControlPlaneCIDR holds the EKS control plane's interfaces, and nothing
+	// else: what comes from there is the control plane.
+	ControlPlaneCIDR string
 	// Allocatable is the private subnet's usable addresses.
 	Allocatable int
 	// Demand is each node group's worst case in this zone's private subnet.
@@ -276,7 +279,7 @@ func Arch(types []string) (string, error) {
 
 // carveSubnets lays the private then public subnets out from the start of the
 // VPC, each zone in spec order. Larger blocks go first so that alignment wastes
-// no address space.
+// no address space; the control plane's come last.
 func carveSubnets(env *model.Environment) ([]Zone, error) {
 	vpc := netip.MustParsePrefix(env.Network.VPCCIDR).Masked()
 	zones := make([]Zone, len(env.Network.Zones))
@@ -302,6 +305,11 @@ func carveSubnets(env *model.Environment) ([]Zone, error) {
 		}
 	}
 	slices.SortStableFunc(blocks, func(a, b block) int { return a.bits - b.bits })
+	// Last whatever their size: they came after the others, and adding
+	// them moves no subnet a cluster already has.
+	for i := range zones {
+		blocks = append(blocks, block{env.Network.Subnets.ControlPlane.PrefixLength, &zones[i].ControlPlaneCIDR, "controlPlane"})
+	}
 
 	start := ipv4(vpc.Addr())
 	end := start + 1<<(32-vpc.Bits())
@@ -316,8 +324,9 @@ func carveSubnets(env *model.Environment) ([]Zone, error) {
 		cursor = (cursor + size - 1) / size * size
 		if cursor+size > end {
 			return nil, &Error{Path: []string{"network", "vpcCIDR"},
-				Msg: fmt.Sprintf("VPC %s cannot hold %d private /%d and %d public /%d subnets%s (%d addresses needed, %d available)",
-					vpc, len(zones), priv, len(zones), pub, endpointsText(env, len(zones)), needed(env, len(zones)), end-start),
+				Msg: fmt.Sprintf("VPC %s cannot hold %d private /%d, %d public /%d%s and %d control-plane /%d subnets (%d addresses needed, %d available)",
+					vpc, len(zones), priv, len(zones), pub, endpointsText(env, len(zones)),
+					len(zones), env.Network.Subnets.ControlPlane.PrefixLength, needed(env, len(zones)), end-start),
 				Hint: "use a larger VPC CIDR or longer subnet prefix lengths"}
 		}
 		*b.dst = netip.PrefixFrom(addr(cursor), b.bits).String()
@@ -337,7 +346,7 @@ func addr(u uint64) netip.Addr {
 
 func needed(env *model.Environment, zones int) int {
 	s := env.Network.Subnets
-	per := 1<<(32-s.Private.PrefixLength) + 1<<(32-s.Public.PrefixLength)
+	per := 1<<(32-s.Private.PrefixLength) + 1<<(32-s.Public.PrefixLength) + 1<<(32-s.ControlPlane.PrefixLength)
 	if len(InterfaceEndpoints(env)) > 0 {
 		per += 1 << (32 - s.Endpoints.PrefixLength)
 	}
@@ -348,5 +357,5 @@ func endpointsText(env *model.Environment, zones int) string {
 	if len(InterfaceEndpoints(env)) == 0 {
 		return ""
 	}
-	return fmt.Sprintf(" and %d endpoint /%d subnets", zones, env.Network.Subnets.Endpoints.PrefixLength)
+	return fmt.Sprintf(", %d endpoint /%d", zones, env.Network.Subnets.Endpoints.PrefixLength)
 }

@@ -15,7 +15,7 @@ func env(vpc string, public, private int, zones ...string) *model.Environment {
 		Network: model.Network{
 			VPCCIDR: vpc,
 			Zones:   zones,
-			Subnets: model.Subnets{Public: model.SubnetSize{PrefixLength: public}, Private: model.SubnetSize{PrefixLength: private}},
+			Subnets: model.Subnets{Public: model.SubnetSize{PrefixLength: public}, Private: model.SubnetSize{PrefixLength: private}, ControlPlane: model.SubnetSize{PrefixLength: 28}},
 		},
 	}
 }
@@ -25,6 +25,7 @@ func TestCarveSubnets(t *testing.T) {
 		name          string
 		env           *model.Environment
 		public, priv  []string
+		controlPlane  []string
 		wantErrPrefix string
 	}{
 		{
@@ -32,6 +33,19 @@ func TestCarveSubnets(t *testing.T) {
 			env:    env("10.20.0.0/16", 22, 19, "eu-west-1a", "eu-west-1b", "eu-west-1c"),
 			priv:   []string{"10.20.0.0/19", "10.20.32.0/19", "10.20.64.0/19"},
 			public: []string{"10.20.96.0/22", "10.20.100.0/22", "10.20.104.0/22"},
+			// After the others: adding them moved no subnet of a running cluster.
+			controlPlane: []string{"10.20.108.0/28", "10.20.108.16/28", "10.20.108.32/28"},
+		},
+		{
+			name: "control-plane subnets come last even when larger than another",
+			env: func() *model.Environment {
+				e := env("10.0.0.0/20", 24, 24, "eu-west-1a")
+				e.Network.Subnets.ControlPlane.PrefixLength = 23
+				return e
+			}(),
+			priv:         []string{"10.0.0.0/24"},
+			public:       []string{"10.0.1.0/24"},
+			controlPlane: []string{"10.0.2.0/23"},
 		},
 		{
 			name:   "larger public subnets are laid out first",
@@ -48,7 +62,7 @@ func TestCarveSubnets(t *testing.T) {
 		{
 			name:          "exactly full is fine, one more address is not",
 			env:           env("10.0.0.0/18", 20, 19, "eu-west-1a", "eu-west-1b"),
-			wantErrPrefix: "network.vpcCIDR: VPC 10.0.0.0/18 cannot hold 2 private /19 and 2 public /20 subnets",
+			wantErrPrefix: "network.vpcCIDR: VPC 10.0.0.0/18 cannot hold 2 private /19, 2 public /20 and 2 control-plane /28 subnets",
 		},
 		{
 			name:          "subnet larger than the VPC",
@@ -68,10 +82,16 @@ func TestCarveSubnets(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var public, priv []string
+			var public, priv, controlPlane []string
 			for _, z := range zones {
 				public = append(public, z.PublicCIDR)
 				priv = append(priv, z.PrivateCIDR)
+				controlPlane = append(controlPlane, z.ControlPlaneCIDR)
+			}
+			if tc.controlPlane != nil {
+				if diff := cmp.Diff(tc.controlPlane, controlPlane); diff != "" {
+					t.Errorf("control plane (-want +got):\n%s", diff)
+				}
 			}
 			if diff := cmp.Diff(tc.public, public); diff != "" {
 				t.Errorf("public (-want +got):\n%s", diff)

@@ -215,6 +215,30 @@ func TestReachability(t *testing.T) {
 		{"prod", pod("prod", "nightly-report", "10.40.64.8"), alertmanager, 9093, false},
 		{"prod", pod("prod", "api", "10.40.64.5"), prometheus, 9090, false},
 		{"prod", pod("prod", "shop", "10.40.64.7"), grafana, 3000, false},
+		// Add-on namespaces let in their own pods, the control plane (from
+		// its own subnets, where no pod has an address), Prometheus, and
+		// what each add-on serves; nothing else.
+		{"qa", outside("the control plane", "10.20.108.20"), pod("external-secrets", "external-secrets-webhook", "10.20.64.30"), 10250, true},
+		{"qa", outside("the control plane", "10.20.108.40"), pod("metrics-server", "metrics-server", "10.20.64.31"), 10250, true},
+		{"qa", outside("a node", "10.20.1.10"), pod("external-secrets", "external-secrets-webhook", "10.20.64.30"), 10250, false},
+		{"qa", pod("external-secrets", "external-secrets", "10.20.64.32"), pod("external-secrets", "external-secrets-webhook", "10.20.64.30"), 10250, true},
+		{"qa", pod("keda", "keda-operator", "10.20.64.33"), pod("external-secrets", "external-secrets-webhook", "10.20.64.30"), 10250, false},
+		{"qa", outside("the ALB through a node", "10.20.2.10"), pod("nginx-ingress", "nginx-ingress", "10.20.64.20"), 80, true},
+		{"qa", outside("the ALB through a node", "10.20.2.10"), pod("nginx-ingress", "nginx-ingress", "10.20.64.20"), 8081, false},
+		{"qa", pod("nginx-ingress", "nginx-ingress", "10.20.64.20"), pod("grafana", "grafana", "10.20.64.34"), 3000, true},
+		{"qa", pod("nginx-ingress", "nginx-ingress", "10.20.64.20"), pod("headlamp", "headlamp", "10.20.64.35"), 4466, true},
+		{"qa", pod("nginx-ingress", "nginx-ingress", "10.20.64.20"), pod("external-secrets", "external-secrets-webhook", "10.20.64.30"), 10250, false},
+		{"qa", pod("qa", "service1", "10.20.64.5"), pod("grafana", "grafana", "10.20.64.34"), 3000, false},
+		{"qa", pod("qa", "service1", "10.20.64.5"), pod("headlamp", "headlamp", "10.20.64.35"), 4466, false},
+		{"prod", prometheus, pod("nginx-ingress", "nginx-ingress", "10.40.64.20"), 9113, true},
+		{"prod", prometheus, pod("keda", "keda-operator", "10.40.64.21"), 8080, true},
+		{"prod", pod("keda", "keda-operator", "10.40.64.21"), prometheus, 9090, true},
+		{"prod", pod("keda", "keda-operator", "10.40.64.21"), alertmanager, 9093, false},
+		{"prod", pod("nginx-ingress", "nginx-ingress", "10.40.64.20"), prometheus, 9090, false},
+		{"prod", pod("nginx-ingress", "nginx-ingress", "10.40.64.20"), alertmanager, 9093, false},
+		{"prod", grafana, prometheus, 9090, true},
+		{"prod", outside("the control plane", "10.40.99.50"), pod(plan.KubePrometheusStack, "kube-prometheus-stack-operator", "10.40.64.12"), 10250, true},
+		{"prod", outside("a node", "10.40.1.10"), prometheus, 9090, false},
 	} {
 		name := fmt.Sprintf("%s: %s → %s:%d", c.example, c.from.name, c.to.name, c.port)
 		if got := reaches(networkPolicies(t, c.example), nsLabels, c.from, c.to, c.port); got != c.want {
@@ -233,7 +257,7 @@ func TestPeersBeyondTheNamespace(t *testing.T) {
 	}
 	spec := strings.NewReplacer(
 		`allowFrom: ["service1", "migrate"]`, `allowFrom: ["service1", "migrate", "external-secrets"]`,
-		`egress: ["internet"] // calls a partner's API`, `egress: ["internet", "kube-system/metrics-api"]`,
+		`egress: ["internet"] // calls a partner's API`, `egress: ["internet", "kube-system/metrics-api", "grafana"]`,
 	).Replace(string(qa))
 	res, diags, err := compiler.Compile([]load.Source{{Path: "qa.cue", Data: []byte(spec)}}, compiler.Options{})
 	if err != nil || res == nil {
@@ -254,6 +278,10 @@ func TestPeersBeyondTheNamespace(t *testing.T) {
 		{pod("grafana", "grafana", "10.20.64.31"), postgres, 5432, false},
 		{service2, pod("kube-system", "metrics-api", "10.20.64.40"), 8443, true},
 		{service2, pod("kube-system", "coredns-admin", "10.20.64.41"), 8443, false},
+		// Naming an add-on in egress opens its namespace to that workload
+		// on both ends, and to no other.
+		{service2, pod("grafana", "grafana", "10.20.64.34"), 3000, true},
+		{pod("qa", "service1", "10.20.64.5"), pod("grafana", "grafana", "10.20.64.34"), 3000, false},
 	} {
 		if got := reaches(policies, nsLabels, c.from, c.to, c.port); got != c.want {
 			t.Errorf("%s → %s:%d = %v, want %v", c.from.name, c.to.name, c.port, got, c.want)

@@ -1,6 +1,9 @@
 package terraform
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"strings"
+)
 
 // NodesFile is the file of an environment's module that holds its ASGs.
 const NodesFile = "nodes.tf.json"
@@ -36,15 +39,36 @@ const EKSFile = "eks.tf.json"
 // gives the cluster, "" when it gives none: what the environment's
 // cluster runs once that Terraform is applied.
 func ClusterVersion(eks []byte) (string, error) {
+	c, err := committedCluster(eks)
+	return c.Version, err
+}
+
+// ClusterInPrivateSubnets says whether a committed eks.tf.json puts the
+// cluster's network interfaces in the private subnets, as releases before
+// the control-plane subnets did.
+func ClusterInPrivateSubnets(eks []byte) (bool, error) {
+	c, err := committedCluster(eks)
+	if err != nil || len(c.VPC.SubnetIDs) == 0 {
+		return false, err
+	}
+	return strings.HasPrefix(c.VPC.SubnetIDs[0], "${aws_subnet.private_"), nil
+}
+
+type cluster struct {
+	Version string `json:"version"`
+	VPC     struct {
+		SubnetIDs []string `json:"subnet_ids"`
+	} `json:"vpc_config"`
+}
+
+func committedCluster(eks []byte) (cluster, error) {
 	var m struct {
 		Resource struct {
-			Cluster map[string]struct {
-				Version string `json:"version"`
-			} `json:"aws_eks_cluster"`
+			Cluster map[string]cluster `json:"aws_eks_cluster"`
 		} `json:"resource"`
 	}
 	if err := json.Unmarshal(eks, &m); err != nil {
-		return "", err
+		return cluster{}, err
 	}
-	return m.Resource.Cluster["main"].Version, nil
+	return m.Resource.Cluster["main"], nil
 }

@@ -23,13 +23,17 @@ func (e emitter) eks() module {
 		"name":          plan.KMSAlias(name, "eks"),
 		"target_key_id": ref("aws_kms_key.eks.key_id"),
 	})
-	var private []string
+	// The control plane's interfaces in subnets of their own (nodes and
+	// pods take theirs from the private subnets). A cluster made with the
+	// private subnets moves in place: EKS updates a cluster's subnets, and
+	// the provider sends it as an update.
+	var controlPlane []string
 	for _, z := range e.plan.Zones {
-		private = append(private, ref("aws_subnet.private_%s.id", z.Key))
+		controlPlane = append(controlPlane, ref("aws_subnet.control_plane_%s.id", z.Key))
 	}
 	ep := e.env.Cluster.Endpoint
 	vpc := obj{
-		"subnet_ids":              private,
+		"subnet_ids":              controlPlane,
 		"endpoint_private_access": ep.Private,
 		"endpoint_public_access":  ep.Public,
 	}

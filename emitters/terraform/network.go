@@ -1,6 +1,6 @@
 package terraform
 
-// network emits the VPC, a public and a private subnet per zone, the internet
+// network emits the VPC, a public, a private and a control-plane subnet per zone, the internet
 // gateway, NAT gateways (per zone or single) and the routes between them.
 func (e emitter) network() module {
 	m := module{}
@@ -40,6 +40,16 @@ func (e emitter) network() module {
 			"cidr_block":        z.PrivateCIDR,
 			"availability_zone": z.Name,
 			"tags":              e.nameTags(name+"-private-"+z.Name, "kubernetes.io/role/internal-elb", "1"),
+		})
+		// The cluster's own network interfaces, and nothing else: the
+		// control plane reaches webhooks and APIServices from here, so
+		// NetworkPolicies can let it in without letting pods in. No route
+		// table of ours: the VPC's main one routes inside the VPC.
+		m.Resource("aws_subnet", "control_plane_"+z.Key, obj{
+			"vpc_id":            ref("aws_vpc.main.id"),
+			"cidr_block":        z.ControlPlaneCIDR,
+			"availability_zone": z.Name,
+			"tags":              e.nameTags(name + "-control-plane-" + z.Name),
 		})
 		m.Resource("aws_route_table_association", "public_"+z.Key, obj{
 			"subnet_id":      ref("aws_subnet.public_%s.id", z.Key),

@@ -22,13 +22,13 @@ func Description(w io.Writer, d describe.Description) error {
 	p("Environment %s: cluster %s, Kubernetes %s, %s, account %s\n\n", d.Environment, d.Cluster, d.Kubernetes, d.Region, d.AccountID)
 
 	p("Zones (VPC %s)\n", d.VPC)
-	p("  ZONE\tPUBLIC\tPRIVATE\tNAT\tUSABLE IPS\tWORST CASE\tHEADROOM\tDEMAND\n")
+	p("  ZONE\tPUBLIC\tPRIVATE\tCONTROL PLANE\tNAT\tUSABLE IPS\tWORST CASE\tHEADROOM\tDEMAND\n")
 	for _, z := range d.Zones {
 		var parts []string
 		for _, dm := range z.Demand {
 			parts = append(parts, fmt.Sprintf("%s (%d+%d)×(%d+1)", dm.Group, dm.Nodes, dm.Surge, dm.MaxPods))
 		}
-		p("  %s\t%s\t%s\t%s\t%d\t%d\t%.1f%%\t%s\n", z.Name, z.PublicCIDR, z.PrivateCIDR, yesNo(z.NATGateway), z.Allocatable, z.WorstCase, z.Headroom, strings.Join(parts, " + "))
+		p("  %s\t%s\t%s\t%s\t%s\t%d\t%d\t%.1f%%\t%s\n", z.Name, z.PublicCIDR, z.PrivateCIDR, z.ControlPlaneCIDR, yesNo(z.NATGateway), z.Allocatable, z.WorstCase, z.Headroom, strings.Join(parts, " + "))
 	}
 
 	p("\nNode groups (one ASG per zone)\n")
