@@ -208,6 +208,7 @@ func outputFacts(env *model.Environment, outDir string, derived bool) *check.Out
 	}
 	if data, err := CommittedFile(outDir, path.Join(layout.Terraform(env.Name), terraform.EKSFile)); err == nil && data != nil {
 		out.Kubernetes, _ = terraform.ClusterVersion(data)
+		out.ClusterInPrivateSubnets, _ = terraform.ClusterInPrivateSubnets(data)
 	}
 	return out
 }

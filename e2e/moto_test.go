@@ -491,13 +491,15 @@ func TestClusterMovesToItsOwnSubnetsInPlace(t *testing.T) {
 			files[rel] = res.Files[p]
 		}
 	}
-	current := files["eks.tf.json"]
-	files["eks.tf.json"] = previousClusterSubnets(t, current, res)
+	current := map[string][]byte{"eks.tf.json": files["eks.tf.json"], "network.tf.json": files["network.tf.json"]}
+	files["eks.tf.json"], files["network.tf.json"] = previousRelease(t, current["eks.tf.json"], current["network.tf.json"], res)
 	dir := testutil.WriteModule(t, bin, files)
 	testutil.TF(t, bin, dir, "apply", "-auto-approve", "-input=false", "-no-color")
 
-	if err := os.WriteFile(filepath.Join(dir, "eks.tf.json"), current, 0o644); err != nil {
-		t.Fatal(err)
+	for name, data := range current {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	testutil.TF(t, bin, dir, "plan", "-input=false", "-no-color", "-out=move.plan")
 	var p tfjson.Plan
@@ -506,6 +508,9 @@ func TestClusterMovesToItsOwnSubnetsInPlace(t *testing.T) {
 	}
 	found := false
 	for _, rc := range p.ResourceChanges {
+		if rc.Change.Actions.Delete() || rc.Change.Actions.Replace() {
+			t.Errorf("moving the cluster to its own subnets deletes %s (%v)", rc.Address, rc.Change.Actions)
+		}
 		if rc.Address != "aws_eks_cluster.main" {
 			continue
 		}
@@ -519,20 +524,35 @@ func TestClusterMovesToItsOwnSubnetsInPlace(t *testing.T) {
 	}
 }
 
-// previousClusterSubnets is eks.tf.json as the previous release wrote it:
-// the cluster's subnet_ids are the private subnets.
-func previousClusterSubnets(t *testing.T, eksJSON []byte, res *compiler.Result) []byte {
+// previousRelease is eks.tf.json and network.tf.json as the previous
+// release wrote them: no control-plane subnets, and the cluster's
+// subnet_ids the private subnets. So the move creates the subnets and
+// changes the cluster in one apply, their IDs unknown when it is planned.
+func previousRelease(t *testing.T, eksJSON, networkJSON []byte, res *compiler.Result) (eks, network []byte) {
 	t.Helper()
-	var doc map[string]any
-	if err := json.Unmarshal(eksJSON, &doc); err != nil {
-		t.Fatal(err)
-	}
 	var private []any
 	for _, z := range res.Plan.Zones {
 		private = append(private, fmt.Sprintf("${aws_subnet.private_%s.id}", z.Key))
 	}
-	cluster := doc["resource"].(map[string]any)["aws_eks_cluster"].(map[string]any)["main"].(map[string]any)
-	cluster["vpc_config"].(map[string]any)["subnet_ids"] = private
+	eks = editJSON(t, eksJSON, func(resources map[string]any) {
+		cluster := resources["aws_eks_cluster"].(map[string]any)["main"].(map[string]any)
+		cluster["vpc_config"].(map[string]any)["subnet_ids"] = private
+	})
+	network = editJSON(t, networkJSON, func(resources map[string]any) {
+		for _, z := range res.Plan.Zones {
+			delete(resources["aws_subnet"].(map[string]any), "control_plane_"+z.Key)
+		}
+	})
+	return eks, network
+}
+
+func editJSON(t *testing.T, data []byte, edit func(resources map[string]any)) []byte {
+	t.Helper()
+	var doc map[string]any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	edit(doc["resource"].(map[string]any))
 	out, err := json.Marshal(doc)
 	if err != nil {
 		t.Fatal(err)

@@ -101,7 +101,7 @@ func summarize(results []*compiler.Result, changes outtree.Changes, out string, 
 				before.Kubernetes, r.Env.Cluster.Version)
 		}
 		if before != nil && before.ClusterInPrivateSubnets {
-			fmt.Fprintln(stdout, "The control plane moves to subnets of its own: apply the Terraform before Flux reconciles the add-on NetworkPolicies, which let the control plane in from there only (webhooks and APIServices fail until then)")
+			fmt.Fprintln(stdout, "The control plane moves to subnets of its own: apply the Terraform before Flux reconciles any add-on NetworkPolicy, which lets the control plane in from there only (see the control-plane-move warning)")
 		}
 		fmt.Fprint(stdout, s)
 	}

@@ -66,6 +66,10 @@ type Output struct {
 	// Kubernetes is the version the committed Terraform gives the cluster;
 	// "" when the directory holds none.
 	Kubernetes string
+	// ClusterInPrivateSubnets says the committed Terraform has the cluster's
+	// interfaces in the private subnets, as releases before the
+	// control-plane subnets did.
+	ClusterInPrivateSubnets bool
 	// Custom are the objects of the team's own manifests (the spec's
 	// manifests directory), where their files say them.
 	Custom []CustomObject
@@ -86,6 +90,7 @@ func Against(env *model.Environment, p *plan.Plan, out *Output) diag.Diagnostics
 	checkManifests(env, out, &ds)
 	checkCustomAPIs(env, out, &ds)
 	checkUpgrade(env, out, &ds)
+	checkControlPlaneMove(env, out, &ds)
 	if p != nil {
 		checkDesired(env, p, out, &ds)
 	}

@@ -80,6 +80,20 @@ func clusterWideAdmin(a model.AccessEntry) bool {
 	return (a.Policy == "clusterAdmin" || a.Policy == "admin") && len(a.Namespaces) == 0
 }
 
+// checkControlPlaneMove warns when this build moves an existing cluster
+// onto its control-plane subnets and closes the add-on namespaces in the
+// same change: Flux may apply the policies before Terraform has moved the
+// cluster, and until it has, the control plane reaches no webhook or
+// APIService.
+func checkControlPlaneMove(env *model.Environment, out *Output, ds *diag.Diagnostics) {
+	if !out.ClusterInPrivateSubnets || !env.Cluster.AddonNetworkPolicies {
+		return
+	}
+	ds.Warnf(diag.ControlPlaneMove, env.Positions.Of("cluster"),
+		"set cluster.addonNetworkPolicies: false, build and apply the Terraform, then remove it; or apply this Terraform before Flux reconciles the change",
+		"this build moves the EKS control plane onto its own subnets and lets it into the add-on namespaces only from there: while Flux has applied the NetworkPolicies and Terraform has not yet moved the cluster, every webhook and APIService fails")
+}
+
 // checkDesired warns when the spec changes perZone.desired of an ASG the
 // output directory already holds: desired_capacity applies only when the
 // group is created (Terraform ignores it after, and the cluster autoscaler

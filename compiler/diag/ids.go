@@ -5,6 +5,7 @@ const (
 	ALBOpenToAnywhere       = "alb-open-to-anywhere"
 	AlertmanagerUnreachable = "alertmanager-unreachable"
 	ChartUntested           = "chart-untested"
+	ControlPlaneMove        = "control-plane-move"
 	DesiredIgnored          = "desired-ignored"
 	DisruptionUnserved      = "disruption-unserved"
 	// EnvironmentWithoutSpec points into the output's manifest, where no
@@ -25,16 +26,17 @@ const (
 
 // WarningIDs are the ids a kuberatorc:accept comment can name.
 var WarningIDs = []string{
-	ALBOpenToAnywhere, AlertmanagerUnreachable, ChartUntested, DesiredIgnored, DisruptionUnserved, EnvironmentWithoutSpec, GitopsRootMismatch,
+	ALBOpenToAnywhere, AlertmanagerUnreachable, ChartUntested, ControlPlaneMove, DesiredIgnored, DisruptionUnserved, EnvironmentWithoutSpec, GitopsRootMismatch,
 	ImageNeedsRoot, IngressNginxRetired, NoClusterAdmin, OpsgenieNoClose, PublicCIDRsUnused, SecurityRelaxed, VPCOverlap,
 }
 
 // Situational warnings depend on more than the spec: on the output
-// directory (gitops-root-mismatch, desired-ignored, environment-without-spec)
+// directory (gitops-root-mismatch, desired-ignored, environment-without-spec,
+// control-plane-move)
 // or on the environments compiled beside it (vpc-overlap). A run without
 // what they compare cannot tell that an acceptance of one is stale, so it
 // never says so.
-var Situational = []string{DesiredIgnored, EnvironmentWithoutSpec, GitopsRootMismatch, VPCOverlap}
+var Situational = []string{ControlPlaneMove, DesiredIgnored, EnvironmentWithoutSpec, GitopsRootMismatch, VPCOverlap}
 
 // AcceptMarker begins a comment that accepts warnings: on a line of its own
 // it accepts those of the next line, after a field those of its own line.

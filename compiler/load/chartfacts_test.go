@@ -48,9 +48,10 @@ type chartFacts struct {
 	// every source (the ingress controller's traffic), Query to the
 	// add-ons that read Prometheus.
 	Ports *struct {
-		Open   []int  `json:"open"`
-		Query  int    `json:"query"`
-		Source string `json:"source"`
+		Open   []int         `json:"open"`
+		Query  int           `json:"query"`
+		UI     *model.UIPods `json:"ui"`
+		Source string        `json:"source"`
 	} `json:"ports"`
 	// ByKubernetesMinor are the newer releases the catalog picks for some
 	// minors of an add-on that otherwise takes Version, each read the same
@@ -235,11 +236,15 @@ func TestCatalogMatchesChartFacts(t *testing.T) {
 		}
 		var open []int
 		query := 0
+		var ui *model.UIPods
 		if f.Ports != nil {
-			open, query = f.Ports.Open, f.Ports.Query
+			open, query, ui = f.Ports.Open, f.Ports.Query, f.Ports.UI
 		}
 		if !slices.Equal(open, c.OpenPorts) || query != c.QueryPort {
 			t.Errorf("%s: the catalog opens ports %v and queries on %d; the chart facts say %v and %d", name, c.OpenPorts, c.QueryPort, open, query)
+		}
+		if d := cmp.Diff(ui, c.UIPods); d != "" {
+			t.Errorf("%s: the UI's pods differ from the chart facts (-facts +catalog):\n%s", name, d)
 		}
 		if d := cmp.Diff(f.Tested, c.Tested); d != "" {
 			t.Errorf("%s: the tested range differs from the chart facts (-facts +catalog):\n%s", name, d)

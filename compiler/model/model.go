@@ -135,6 +135,9 @@ type Cluster struct {
 	BootstrapCreatorAdmin *bool   `json:"bootstrapCreatorAdmin,omitempty"`
 	LogRetentionDays      int     `json:"logRetentionDays"`
 	CoreDNS               CoreDNS `json:"coreDNS"`
+	// AddonNetworkPolicies closes each add-on namespace (true unless a
+	// cluster's move onto its control-plane subnets holds them back).
+	AddonNetworkPolicies bool `json:"addonNetworkPolicies"`
 }
 
 type CoreDNS struct {
@@ -280,9 +283,12 @@ type CatalogAddon struct {
 	QueryPort int `json:"queryPort,omitempty"`
 	// OpenPorts, ThroughIngress and QueriesPrometheus say who besides its
 	// own pods, the control plane and Prometheus reaches the add-on's pods.
-	OpenPorts         []int `json:"openPorts"`
-	ThroughIngress    bool  `json:"throughIngress"`
-	QueriesPrometheus bool  `json:"queriesPrometheus"`
+	OpenPorts []int `json:"openPorts"`
+	// UIPods is a UI among the namespace's pods the ingress controller
+	// may reach (kube-prometheus-stack's Grafana).
+	UIPods            *UIPods `json:"uiPods,omitempty"`
+	ThroughIngress    bool    `json:"throughIngress"`
+	QueriesPrometheus bool    `json:"queriesPrometheus"`
 	// HealthPath is what the ALB health-checks on the controller (nginx only).
 	HealthPath string `json:"healthPath,omitempty"`
 	// MinKubernetes is the oldest minor the catalog's values work on.
@@ -296,6 +302,12 @@ type CatalogAddon struct {
 	ShipsLogs bool `json:"shipsLogs"`
 	// Pods describes components of Placement for the disruption arithmetic.
 	Pods map[string]CatalogPods `json:"pods"`
+}
+
+// UIPods selects a UI's pods and names their port.
+type UIPods struct {
+	Labels map[string]string `json:"labels"`
+	Port   int               `json:"port"`
 }
 
 // ImageFact is what an image's entrypoint needs to start as root, and

@@ -279,7 +279,7 @@ func Arch(types []string) (string, error) {
 
 // carveSubnets lays the private then public subnets out from the start of the
 // VPC, each zone in spec order. Larger blocks go first so that alignment wastes
-// no address space; the control plane's come last.
+// no address space; the control plane's are laid out from the top.
 func carveSubnets(env *model.Environment) ([]Zone, error) {
 	vpc := netip.MustParsePrefix(env.Network.VPCCIDR).Masked()
 	zones := make([]Zone, len(env.Network.Zones))
@@ -305,11 +305,6 @@ func carveSubnets(env *model.Environment) ([]Zone, error) {
 		}
 	}
 	slices.SortStableFunc(blocks, func(a, b block) int { return a.bits - b.bits })
-	// Last whatever their size: they came after the others, and adding
-	// them moves no subnet a cluster already has.
-	for i := range zones {
-		blocks = append(blocks, block{env.Network.Subnets.ControlPlane.PrefixLength, &zones[i].ControlPlaneCIDR, "controlPlane"})
-	}
 
 	start := ipv4(vpc.Addr())
 	end := start + 1<<(32-vpc.Bits())
@@ -323,16 +318,39 @@ func carveSubnets(env *model.Environment) ([]Zone, error) {
 		size := uint64(1) << (32 - b.bits)
 		cursor = (cursor + size - 1) / size * size
 		if cursor+size > end {
-			return nil, &Error{Path: []string{"network", "vpcCIDR"},
-				Msg: fmt.Sprintf("VPC %s cannot hold %d private /%d, %d public /%d%s and %d control-plane /%d subnets (%d addresses needed, %d available)",
-					vpc, len(zones), priv, len(zones), pub, endpointsText(env, len(zones)),
-					len(zones), env.Network.Subnets.ControlPlane.PrefixLength, needed(env, len(zones)), end-start),
-				Hint: "use a larger VPC CIDR or longer subnet prefix lengths"}
+			return nil, tooSmall(env, vpc, len(zones))
 		}
 		*b.dst = netip.PrefixFrom(addr(cursor), b.bits).String()
 		cursor += size
 	}
+	// The control plane's at the top of the VPC, in zone order: where
+	// nothing else moves them (turning endpoints on or off moves only what
+	// is laid out from the bottom), since moving a subnet the cluster's
+	// interfaces sit in cannot be applied.
+	cp := env.Network.Subnets.ControlPlane.PrefixLength
+	if cp < vpc.Bits() {
+		return nil, &Error{Path: []string{"network", "subnets", "controlPlane", "prefixLength"},
+			Msg:  fmt.Sprintf("a /%d controlPlane subnet is larger than the VPC %s", cp, vpc),
+			Hint: "use a longer prefix length or a larger VPC"}
+	}
+	size := uint64(1) << (32 - cp)
+	top := end - uint64(len(zones))*size
+	if end-start < uint64(len(zones))*size || top < cursor {
+		return nil, tooSmall(env, vpc, len(zones))
+	}
+	for i := range zones {
+		zones[i].ControlPlaneCIDR = netip.PrefixFrom(addr(top+uint64(i)*size), cp).String()
+	}
 	return zones, nil
+}
+
+func tooSmall(env *model.Environment, vpc netip.Prefix, zones int) error {
+	s := env.Network.Subnets
+	return &Error{Path: []string{"network", "vpcCIDR"},
+		Msg: fmt.Sprintf("VPC %s cannot hold %d private /%d, %d public /%d%s and %d control-plane /%d subnets (%d addresses needed, %d available)",
+			vpc, zones, s.Private.PrefixLength, zones, s.Public.PrefixLength, endpointsText(env, zones),
+			zones, s.ControlPlane.PrefixLength, needed(env, zones), 1<<(32-vpc.Bits())),
+		Hint: "use a larger VPC CIDR or longer subnet prefix lengths"}
 }
 
 func ipv4(a netip.Addr) uint64 {

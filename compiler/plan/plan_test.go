@@ -33,11 +33,11 @@ func TestCarveSubnets(t *testing.T) {
 			env:    env("10.20.0.0/16", 22, 19, "eu-west-1a", "eu-west-1b", "eu-west-1c"),
 			priv:   []string{"10.20.0.0/19", "10.20.32.0/19", "10.20.64.0/19"},
 			public: []string{"10.20.96.0/22", "10.20.100.0/22", "10.20.104.0/22"},
-			// After the others: adding them moved no subnet of a running cluster.
-			controlPlane: []string{"10.20.108.0/28", "10.20.108.16/28", "10.20.108.32/28"},
+			// At the top: adding them moved no subnet of a running cluster.
+			controlPlane: []string{"10.20.255.208/28", "10.20.255.224/28", "10.20.255.240/28"},
 		},
 		{
-			name: "control-plane subnets come last even when larger than another",
+			name: "control-plane subnets sit at the top, whatever their size",
 			env: func() *model.Environment {
 				e := env("10.0.0.0/20", 24, 24, "eu-west-1a")
 				e.Network.Subnets.ControlPlane.PrefixLength = 23
@@ -45,7 +45,7 @@ func TestCarveSubnets(t *testing.T) {
 			}(),
 			priv:         []string{"10.0.0.0/24"},
 			public:       []string{"10.0.1.0/24"},
-			controlPlane: []string{"10.0.2.0/23"},
+			controlPlane: []string{"10.0.14.0/23"},
 		},
 		{
 			name:   "larger public subnets are laid out first",
@@ -60,7 +60,27 @@ func TestCarveSubnets(t *testing.T) {
 			public: []string{"10.1.32.0/24", "10.1.33.0/24"},
 		},
 		{
-			name:          "exactly full is fine, one more address is not",
+			name: "exactly full is fine",
+			env: func() *model.Environment {
+				e := env("10.0.0.0/24", 26, 25, "eu-west-1a")
+				e.Network.Subnets.ControlPlane.PrefixLength = 26
+				return e
+			}(),
+			priv:         []string{"10.0.0.0/25"},
+			public:       []string{"10.0.0.128/26"},
+			controlPlane: []string{"10.0.0.192/26"},
+		},
+		{
+			name: "one block more is not",
+			env: func() *model.Environment {
+				e := env("10.0.0.0/24", 26, 25, "eu-west-1a")
+				e.Network.Subnets.ControlPlane.PrefixLength = 25
+				return e
+			}(),
+			wantErrPrefix: "network.vpcCIDR: VPC 10.0.0.0/24 cannot hold 1 private /25, 1 public /26 and 1 control-plane /25 subnets (320 addresses needed, 256 available)",
+		},
+		{
+			name:          "private and public subnets that fill the VPC leave no room",
 			env:           env("10.0.0.0/18", 20, 19, "eu-west-1a", "eu-west-1b"),
 			wantErrPrefix: "network.vpcCIDR: VPC 10.0.0.0/18 cannot hold 2 private /19, 2 public /20 and 2 control-plane /28 subnets",
 		},
@@ -100,6 +120,35 @@ func TestCarveSubnets(t *testing.T) {
 				t.Errorf("private (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestControlPlaneSubnetsStay: turning VPC endpoints on or off, or
+// resizing their subnets, moves no control-plane subnet. Terraform cannot
+// move one: it would delete a subnet the cluster's interfaces are in.
+func TestControlPlaneSubnetsStay(t *testing.T) {
+	cidrs := func(endpoints []string, prefix int) []string {
+		e := env("10.20.0.0/16", 22, 19, "eu-west-1a", "eu-west-1b", "eu-west-1c")
+		e.Network.Endpoints = endpoints
+		e.Network.Subnets.Endpoints.PrefixLength = prefix
+		zones, err := carveSubnets(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, z := range zones {
+			out = append(out, z.ControlPlaneCIDR)
+		}
+		return out
+	}
+	without := cidrs(nil, 28)
+	for _, c := range []struct {
+		endpoints []string
+		prefix    int
+	}{{[]string{"sts"}, 28}, {[]string{"sts", "ssm", "ecr"}, 24}} {
+		if d := cmp.Diff(without, cidrs(c.endpoints, c.prefix)); d != "" {
+			t.Errorf("endpoints %v /%d move the control-plane subnets (-without +with):\n%s", c.endpoints, c.prefix, d)
+		}
 	}
 }
 

@@ -13,7 +13,8 @@ import (
 //     address there, so this lets in no pod);
 //   - kube-prometheus-stack's Prometheus, which scrapes every add-on;
 //   - what the catalog says the add-on serves: the ingress controller's
-//     traffic ports to every source, a UI to the ingress controller,
+//     traffic ports to every source, a UI to the ingress controller (a
+//     namespace of its own, or its pods alone in a second policy),
 //     Prometheus's API to the add-ons that query it;
 //   - the environment's workloads that name the add-on in egress.
 //
@@ -22,6 +23,9 @@ import (
 // them. Ingress only: an add-on's egress (AWS APIs, the API server, its
 // chart's targets) is its chart's business.
 func (e *emitter) addonPolicies() {
+	if !e.env.Cluster.AddonNetworkPolicies {
+		return // held back while the cluster moves onto its subnets
+	}
 	kps := e.catalogOf(plan.KubePrometheusStack)
 	for _, name := range model.SortedKeys(e.plan.Addons) {
 		c := e.plan.Addons[name].Catalog
@@ -52,12 +56,24 @@ func (e *emitter) addonPolicies() {
 		if from := e.workloadsReaching(c.Namespace); len(from) > 0 {
 			rules = append(rules, obj{"from": from})
 		}
-		e.add(c.Layer, fileName("NetworkPolicy", c.Namespace+"-ingress"), obj{
-			"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-			"metadata": meta("ingress", c.Namespace),
-			"spec":     obj{"podSelector": obj{}, "policyTypes": []string{"Ingress"}, "ingress": rules},
-		})
+		e.addonPolicy(c, "ingress", obj{}, rules)
+		if ingress := e.catalogOf(plan.Nginx); c.UIPods != nil && ingress != nil {
+			// Policies add up: this one opens the UI's port, on its pods
+			// alone, to the ingress controller.
+			e.addonPolicy(c, "ui-ingress", obj{"matchLabels": c.UIPods.Labels}, []obj{{
+				"from":  []obj{{"namespaceSelector": byName(ingress.Namespace)}},
+				"ports": tcpPorts(c.UIPods.Port),
+			}})
+		}
 	}
+}
+
+func (e *emitter) addonPolicy(c *model.CatalogAddon, name string, pods obj, rules []obj) {
+	e.add(c.Layer, fileName("NetworkPolicy", c.Namespace+"-"+name), obj{
+		"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+		"metadata": meta(name, c.Namespace),
+		"spec":     obj{"podSelector": pods, "policyTypes": []string{"Ingress"}, "ingress": rules},
+	})
 }
 
 // catalogOf is a running add-on's catalog entry, nil when it is off or

@@ -175,7 +175,7 @@ func TestReachability(t *testing.T) {
 	outside := func(name, ip string) endpoint { return endpoint{name: name, ip: netip.MustParseAddr(ip)} }
 	prometheus := pod(plan.KubePrometheusStack, "prometheus", "10.40.64.9", "prometheus", "kube-prometheus-stack-prometheus")
 	alertmanager := pod(plan.KubePrometheusStack, "alertmanager", "10.40.64.10")
-	grafana := pod(plan.KubePrometheusStack, "grafana", "10.40.64.11")
+	grafana := pod(plan.KubePrometheusStack, "grafana", "10.40.64.11", "app.kubernetes.io/instance", "kube-prometheus-stack")
 	for _, c := range []struct {
 		example string
 		from    endpoint
@@ -218,8 +218,8 @@ func TestReachability(t *testing.T) {
 		// Add-on namespaces let in their own pods, the control plane (from
 		// its own subnets, where no pod has an address), Prometheus, and
 		// what each add-on serves; nothing else.
-		{"qa", outside("the control plane", "10.20.108.20"), pod("external-secrets", "external-secrets-webhook", "10.20.64.30"), 10250, true},
-		{"qa", outside("the control plane", "10.20.108.40"), pod("metrics-server", "metrics-server", "10.20.64.31"), 10250, true},
+		{"qa", outside("the control plane", "10.20.255.210"), pod("external-secrets", "external-secrets-webhook", "10.20.64.30"), 10250, true},
+		{"qa", outside("the control plane", "10.20.255.230"), pod("metrics-server", "metrics-server", "10.20.64.31"), 10250, true},
 		{"qa", outside("a node", "10.20.1.10"), pod("external-secrets", "external-secrets-webhook", "10.20.64.30"), 10250, false},
 		{"qa", pod("external-secrets", "external-secrets", "10.20.64.32"), pod("external-secrets", "external-secrets-webhook", "10.20.64.30"), 10250, true},
 		{"qa", pod("keda", "keda-operator", "10.20.64.33"), pod("external-secrets", "external-secrets-webhook", "10.20.64.30"), 10250, false},
@@ -237,7 +237,11 @@ func TestReachability(t *testing.T) {
 		{"prod", pod("nginx-ingress", "nginx-ingress", "10.40.64.20"), prometheus, 9090, false},
 		{"prod", pod("nginx-ingress", "nginx-ingress", "10.40.64.20"), alertmanager, 9093, false},
 		{"prod", grafana, prometheus, 9090, true},
-		{"prod", outside("the control plane", "10.40.99.50"), pod(plan.KubePrometheusStack, "kube-prometheus-stack-operator", "10.40.64.12"), 10250, true},
+		// kube-prometheus-stack's Grafana, and only it, to the ingress controller.
+		{"prod", pod("nginx-ingress", "nginx-ingress", "10.40.64.20"), grafana, 3000, true},
+		{"prod", pod("nginx-ingress", "nginx-ingress", "10.40.64.20"), pod(plan.KubePrometheusStack, "kube-state-metrics", "10.40.64.13"), 3000, false},
+		{"prod", pod("prod", "api", "10.40.64.5"), grafana, 3000, false},
+		{"prod", outside("the control plane", "10.40.255.250"), pod(plan.KubePrometheusStack, "kube-prometheus-stack-operator", "10.40.64.12"), 10250, true},
 		{"prod", outside("a node", "10.40.1.10"), prometheus, 9090, false},
 	} {
 		name := fmt.Sprintf("%s: %s → %s:%d", c.example, c.from.name, c.to.name, c.port)
