@@ -100,7 +100,7 @@ func summarize(results []*compiler.Result, changes outtree.Changes, out string, 
 			fmt.Fprintf(stdout, "Kubernetes upgrade %s → %s: the control plane, then the managed add-ons, then every node rolls (kuberatorc describe says how)\n",
 				before.Kubernetes, r.Env.Cluster.Version)
 		}
-		if before != nil && before.ClusterInPrivateSubnets {
+		if before != nil && before.ClusterInPrivateSubnets && r.Env.Cluster.AddonNetworkPolicies {
 			fmt.Fprintln(stdout, "The control plane moves to subnets of its own: apply the Terraform before Flux reconciles any add-on NetworkPolicy, which lets the control plane in from there only (see the control-plane-move warning)")
 		}
 		fmt.Fprint(stdout, s)

@@ -86,6 +86,14 @@ func clusterWideAdmin(a model.AccessEntry) bool {
 // cluster, and until it has, the control plane reaches no webhook or
 // APIService.
 func checkControlPlaneMove(env *model.Environment, out *Output, ds *diag.Diagnostics) {
+	if !env.Cluster.AddonNetworkPolicies && out.Kubernetes != "" && !out.ClusterInPrivateSubnets {
+		// Held back, and the output already has the cluster moved: say so,
+		// or the add-on namespaces stay open once that is applied.
+		ds.Notef(env.Positions.Of("cluster", "addonNetworkPolicies"),
+			"once this Terraform is applied, remove cluster.addonNetworkPolicies: false and build again",
+			"the add-on namespaces stay open: their NetworkPolicies are held back")
+		return
+	}
 	if !out.ClusterInPrivateSubnets || !env.Cluster.AddonNetworkPolicies {
 		return
 	}
