@@ -21,6 +21,7 @@ func TestBuiltCatalogIsTheStdlibs(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := append(indented.Bytes(), '\n')
+	// testutil.Update, which this package cannot import: testutil imports it.
 	if os.Getenv("KUBERATOR_UPDATE") != "" {
 		if err := os.WriteFile("catalog.json", want, 0o644); err != nil {
 			t.Fatal(err)

@@ -85,6 +85,15 @@ func TestCarveSubnets(t *testing.T) {
 			wantErrPrefix: "network.vpcCIDR: VPC 10.0.0.0/18 cannot hold 2 private /19, 2 public /20 and 2 control-plane /28 subnets",
 		},
 		{
+			name: "control-plane subnet larger than the VPC",
+			env: func() *model.Environment {
+				e := env("10.0.0.0/20", 24, 24, "eu-west-1a")
+				e.Network.Subnets.ControlPlane.PrefixLength = 19
+				return e
+			}(),
+			wantErrPrefix: "network.subnets.controlPlane.prefixLength: a /19 controlPlane subnet is larger than the VPC 10.0.0.0/20",
+		},
+		{
 			name:          "subnet larger than the VPC",
 			env:           env("10.0.0.0/20", 24, 19, "eu-west-1a", "eu-west-1b"),
 			wantErrPrefix: "network.subnets.private.prefixLength: a /19 private subnet is larger than the VPC 10.0.0.0/20",

@@ -26,7 +26,7 @@ func (e *emitter) addonPolicies() {
 	if !e.env.Cluster.AddonNetworkPolicies {
 		return // held back while the cluster moves onto its subnets
 	}
-	kps := e.catalogOf(plan.KubePrometheusStack)
+	kps, ingress := e.catalogOf(plan.KubePrometheusStack), e.catalogOf(plan.Nginx)
 	for _, name := range model.SortedKeys(e.plan.Addons) {
 		c := e.plan.Addons[name].Catalog
 		if c == nil {
@@ -45,7 +45,7 @@ func (e *emitter) addonPolicies() {
 		if len(c.OpenPorts) > 0 {
 			rules = append(rules, obj{"ports": tcpPorts(c.OpenPorts...)})
 		}
-		if ingress := e.catalogOf(plan.Nginx); c.ThroughIngress && ingress != nil {
+		if c.ThroughIngress && ingress != nil {
 			rules = append(rules, obj{"from": []obj{{"namespaceSelector": byName(ingress.Namespace)}}})
 		}
 		if c == kps {
@@ -57,7 +57,7 @@ func (e *emitter) addonPolicies() {
 			rules = append(rules, obj{"from": from})
 		}
 		e.addonPolicy(c, "ingress", obj{}, rules)
-		if ingress := e.catalogOf(plan.Nginx); c.UIPods != nil && ingress != nil {
+		if c.UIPods != nil && ingress != nil {
 			// Policies add up: this one opens the UI's port, on its pods
 			// alone, to the ingress controller.
 			e.addonPolicy(c, "ui-ingress", obj{"matchLabels": c.UIPods.Labels}, []obj{{

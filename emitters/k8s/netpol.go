@@ -74,8 +74,8 @@ func (e *emitter) policy(add func(obj), name string, spec obj) {
 // and the workloads named in allowFrom, on the workload's port.
 func (e *emitter) ingressRule(name string, w *model.Workload) []obj {
 	var from []obj
-	if nginx, ok := e.plan.Addons[plan.Nginx]; ok && nginx.Catalog != nil && len(w.AllHosts()) > 0 {
-		from = append(from, obj{"namespaceSelector": byName(nginx.Catalog.Namespace)})
+	if nginx := e.catalogOf(plan.Nginx); nginx != nil && len(w.AllHosts()) > 0 {
+		from = append(from, obj{"namespaceSelector": byName(nginx.Namespace)})
 	}
 	for _, peer := range w.AllowFrom {
 		if sel := e.peerSelector(peer); sel != nil {
@@ -86,11 +86,11 @@ func (e *emitter) ingressRule(name string, w *model.Workload) []obj {
 	if from != nil {
 		rules = append(rules, obj{"from": from, "ports": []obj{{"protocol": "TCP", "port": w.Port}}})
 	}
-	if kps, ok := e.plan.Addons[plan.KubePrometheusStack]; ok && kps.Catalog != nil && w.Metrics != nil {
+	if kps := e.catalogOf(plan.KubePrometheusStack); kps != nil && w.Metrics != nil {
 		// Prometheus scrapes from its own namespace, and nothing else there
 		// reaches the port.
 		rules = append(rules, obj{
-			"from":  []obj{{"namespaceSelector": byName(kps.Catalog.Namespace), "podSelector": obj{"matchLabels": kps.Catalog.ScraperPods}}},
+			"from":  []obj{{"namespaceSelector": byName(kps.Namespace), "podSelector": obj{"matchLabels": kps.ScraperPods}}},
 			"ports": []obj{{"protocol": "TCP", "port": w.Metrics.Port}},
 		})
 	}
