@@ -175,15 +175,16 @@ func message(e errors.Error) string {
 	return strings.TrimSuffix(fmt.Sprintf(format, args...), ":")
 }
 
-// specPath drops the #Environment prefix and quotes from a CUE error path.
+// specPath drops the #Environment or specField prefix and quotes from a
+// CUE error path.
 func specPath(p []string) []string {
 	out := make([]string, 0, len(p))
 	for i, s := range p {
-		if i == 0 && s == "#Environment" {
-			continue
-		}
 		if u, err := strconv.Unquote(s); err == nil {
 			s = u
+		}
+		if i == 0 && (s == "#Environment" || s == specField) {
+			continue
 		}
 		out = append(out, s)
 	}

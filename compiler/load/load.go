@@ -94,27 +94,74 @@ func load(srcs []Source, user <-chan scanned) (*loaded, diag.Diagnostics) {
 	// the export that decoding reads costs less. (Candidates a did-you-mean
 	// picks among come in name order too.)
 	ctx := cuecontext.New(cuecontext.CUE_DEBUG("sortfields"))
-	lib, err := buildEmbedded(ctx)
-	if err != nil {
-		// The embedded schema is ours: failing to build it is a bug, not a user error.
-		panic(fmt.Sprintf("kuberatorc: embedded schema does not build: %v", err))
-	}
-	spec, diags := buildSpec(ctx, srcs)
+	files, written, diags := parseSpec(srcs)
 	if diags != nil {
 		return nil, diags
 	}
-	env := lib.LookupPath(cue.MakePath(cue.Def("Environment"))).Unify(spec)
-	// The export (what Decode reads, as cue export would print it) fails
-	// wherever Validate(Concrete) would, but stops at the first error:
-	// Validate, which reports every one, runs only to explain a failure.
-	data, err := env.MarshalJSON()
-	if err != nil {
-		if verr := env.Validate(cue.Concrete(true)); verr != nil {
-			err = verr
+	lib, env, err := unify(ctx, files)
+	if err == nil {
+		// The export (what Decode reads, as cue export would print it)
+		// fails wherever Validate(Concrete) would, but stops at the first
+		// error: Validate, which reports every one, runs only to explain a
+		// failure.
+		var data []byte
+		if data, err = env.MarshalJSON(); err == nil {
+			return &loaded{env: env, lib: lib, data: data}, nil
 		}
-		return nil, cueDiagnosticsNamed(err, (<-user).positions, patternNames(lib), &explainer{srcs: srcs, env: env})
 	}
-	return &loaded{env: env, lib: lib, data: data}, nil
+	// The spec's errors on its own (a conflict between two of its files)
+	// say more than the same errors met in the schema's types: the scan,
+	// which builds it alone, has them.
+	scan := <-user
+	if scan.errors != nil {
+		return nil, scan.errors
+	}
+	if !env.Exists() {
+		return nil, cueDiagnosticsNamed(err, written, nil, &explainer{srcs: srcs})
+	}
+	if verr := env.Validate(cue.Concrete(true)); verr != nil {
+		err = verr
+	}
+	return nil, cueDiagnosticsNamed(err, scan.positions, patternNames(lib), &explainer{srcs: srcs, env: env})
+}
+
+// specField is the field of the package root that holds the spec when it
+// is built as one package with the schema. No spec path starts with it:
+// the spec's own fields are all inside it.
+const specField = "kuberator:spec"
+
+// unify evaluates #Environment & spec. The spec's files join the schema
+// and stdlib as one package, inside `"kuberator:spec": #Environment & {...}`,
+// so that CUE evaluates the spec once, with the schema, as cue vet of such
+// a package would (the anchor make bench-scale measures against).
+// Unifying #Environment with the spec built on its own, which a spec that
+// cannot be merged gets, evaluates the spec twice. lib is the value the
+// schema's definitions and the stdlib are looked up in.
+func unify(ctx *cue.Context, files []specFile) (lib, env cue.Value, _ error) {
+	inst, err := libraryInstance()
+	if err != nil {
+		// The embedded schema is ours: failing to parse it is a bug, not a user error.
+		panic(fmt.Sprintf("kuberatorc: embedded schema does not parse: %v", err))
+	}
+	if merged := mergeSpec(files, declaredNames(inst.Files)); merged != nil {
+		// Package kuberator, as the library's: AddSyntax does not fail.
+		_ = inst.AddSyntax(merged)
+		root := ctx.BuildInstance(inst)
+		env := root.LookupPath(cue.MakePath(cue.Str(specField)))
+		if !env.Exists() {
+			return cue.Value{}, cue.Value{}, root.Err() // the spec does not compile
+		}
+		return root, env, nil
+	}
+	lib = ctx.BuildInstance(inst)
+	if err := lib.Err(); err != nil {
+		panic(fmt.Sprintf("kuberatorc: embedded schema does not build: %v", err))
+	}
+	spec := ctx.BuildInstance(specInstance(files))
+	if err := spec.Err(); err != nil {
+		return cue.Value{}, cue.Value{}, err
+	}
+	return lib, lib.LookupPath(cue.MakePath(cue.Def("Environment"))).Unify(spec), nil
 }
 
 // Library is the CUE a spec is unified with: the schema and the stdlib's
@@ -123,39 +170,61 @@ func load(srcs []Source, user <-chan scanned) (*loaded, diag.Diagnostics) {
 var Library = []fs.FS{schema.FS, stdlib.FS}
 
 func buildEmbedded(ctx *cue.Context) (cue.Value, error) {
-	inst := build.NewContext().NewInstance("", nil)
-	for _, fsys := range Library {
-		names, err := fs.Glob(fsys, "*.cue")
-		if err != nil {
-			return cue.Value{}, err
-		}
-		for _, name := range names {
-			data, err := fs.ReadFile(fsys, name)
-			if err != nil {
-				return cue.Value{}, err
-			}
-			f, err := parser.ParseFile(name, data)
-			if err != nil {
-				return cue.Value{}, err
-			}
-			if err := inst.AddSyntax(f); err != nil {
-				return cue.Value{}, err
-			}
-		}
+	inst, err := libraryInstance()
+	if err != nil {
+		return cue.Value{}, err
 	}
 	v := ctx.BuildInstance(inst)
 	return v, v.Err()
 }
 
-// buildSpec builds the user's files as one instance, so that a shared
-// common.cue and an environment file unify like one package. The files
-// join the instance in an order of their own (by content), not as named:
-// CUE iterates a struct that several files fill in the order the files
-// came, so a comprehension over it would otherwise make different output
-// of the same files named in another order, which the input digest (by
-// content too) could not tell apart.
-func buildSpec(ctx *cue.Context, srcs []Source) (cue.Value, diag.Diagnostics) {
+// libraryInstance is the schema and stdlib, parsed, as one package.
+func libraryInstance() (*build.Instance, error) {
 	inst := build.NewContext().NewInstance("", nil)
+	for _, fsys := range Library {
+		names, err := fs.Glob(fsys, "*.cue")
+		if err != nil {
+			return nil, err
+		}
+		for _, name := range names {
+			data, err := fs.ReadFile(fsys, name)
+			if err != nil {
+				return nil, err
+			}
+			f, err := parser.ParseFile(name, data)
+			if err != nil {
+				return nil, err
+			}
+			if err := inst.AddSyntax(f); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return inst, nil
+}
+
+// buildSpec builds the user's files on their own, as one instance.
+func buildSpec(ctx *cue.Context, srcs []Source) (cue.Value, diag.Diagnostics) {
+	files, written, diags := parseSpec(srcs)
+	if diags != nil {
+		return cue.Value{}, diags
+	}
+	v := ctx.BuildInstance(specInstance(files))
+	if err := v.Err(); err != nil {
+		return cue.Value{}, cueDiagnosticsNamed(err, written, nil, &explainer{srcs: srcs})
+	}
+	return v, nil
+}
+
+// parseSpec parses the user's files, which are to unify like one package
+// (a shared common.cue and an environment file), and records where each
+// field is written, from the syntax alone. The files come back in an order
+// of their own (by content), not as named: CUE iterates a struct that
+// several files fill in the order the files came, so a comprehension over
+// it would otherwise make different output of the same files named in
+// another order, which the input digest (by content too) could not tell
+// apart.
+func parseSpec(srcs []Source) ([]specFile, model.Positions, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	pkg := ""
 	written := model.Positions{}
@@ -183,22 +252,21 @@ func buildSpec(ctx *cue.Context, srcs []Source) (cue.Value, diag.Diagnostics) {
 	if pkg != "" && diags == nil {
 		diags = missingPackage(files, pkg)
 	}
-	slices.SortStableFunc(files, func(a, b specFile) int { return bytes.Compare(a.sum[:], b.sum[:]) })
-	for _, f := range files {
-		if err := inst.AddSyntax(f.file); err != nil {
-			diags = append(diags, cueDiagnostics(err, nil)...)
-		}
-	}
 	if diags != nil {
-		return cue.Value{}, diags
+		return nil, nil, diags
 	}
-	v := ctx.BuildInstance(inst)
-	if err := v.Err(); err != nil {
-		// Some errors (a structural cycle) carry no position: they are placed
-		// at the field they name, as written.
-		return cue.Value{}, cueDiagnosticsNamed(err, written, nil, &explainer{srcs: srcs})
+	slices.SortStableFunc(files, func(a, b specFile) int { return bytes.Compare(a.sum[:], b.sum[:]) })
+	return files, written, nil
+}
+
+// specInstance is the user's files as one instance.
+func specInstance(files []specFile) *build.Instance {
+	inst := build.NewContext().NewInstance("", nil)
+	for _, f := range files {
+		// Parsed files of one package clause: AddSyntax does not fail.
+		_ = inst.AddSyntax(f.file)
 	}
-	return v, nil
+	return inst
 }
 
 // specFile is a parsed spec file and the hash of its bytes.

@@ -13,10 +13,12 @@ import (
 )
 
 // scanned is what the user's files say on their own: where each field is
-// written, keyed by dotted path, and the literals that look like secrets.
+// written, keyed by dotted path, and the literals that look like secrets;
+// or, when they do not build on their own, why.
 type scanned struct {
 	positions model.Positions
 	secrets   diag.Diagnostics
+	errors    diag.Diagnostics
 }
 
 // scanBeside scans the user's files in a cue.Context of their own, so the
@@ -27,7 +29,7 @@ func scanBeside(srcs []Source) <-chan scanned {
 	go func() {
 		spec, diags := buildSpec(cuecontext.New(), srcs)
 		if diags != nil {
-			out <- scanned{} // load reports them
+			out <- scanned{errors: diags} // load reports them
 			return
 		}
 		out <- scanSpec(spec, srcs)
