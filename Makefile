@@ -6,8 +6,9 @@ BIN := bin/kuberatorc
 
 all: build test
 
+# kuberatorc, and beside it the kuberatorc-preflight its preflight runs.
 build:
-	$(GO) build -buildvcs=auto -trimpath -o $(BIN) ./cmd/kuberatorc
+	$(GO) build -buildvcs=auto -trimpath -o bin/ ./cmd/kuberatorc ./cmd/kuberatorc-preflight
 
 # Unit, golden, CLI and real-tool acceptance tests (terraform validate and an
 # offline plan need terraform and the AWS provider mirror at /opt/tf-plugins),

@@ -86,17 +86,35 @@ func TestImportRules(t *testing.T) {
 	}
 }
 
-// TestOnlyTheCommandIsInstalled: `go install ./...`, which pre-commit runs
-// to install the hook, builds kuberatorc and nothing else (tools such as
-// benchscale live in the e2e module).
-func TestOnlyTheCommandIsInstalled(t *testing.T) {
+// TestOnlyTheCommandsAreInstalled: `go install ./...`, which pre-commit
+// runs to install the hook, builds kuberatorc and the kuberatorc-preflight
+// it runs, and nothing else (tools such as benchscale live in the e2e
+// module).
+func TestOnlyTheCommandsAreInstalled(t *testing.T) {
 	var mains []string
 	for _, p := range listPackages(t) {
 		if p.Name == "main" {
 			mains = append(mains, p.ImportPath)
 		}
 	}
-	if !slices.Equal(mains, []string{module + "/cmd/kuberatorc"}) {
-		t.Errorf("main packages of the module: %v, want only cmd/kuberatorc", mains)
+	want := []string{module + "/cmd/kuberatorc", module + "/cmd/kuberatorc-preflight"}
+	if !slices.Equal(mains, want) {
+		t.Errorf("main packages of the module: %v, want %v", mains, want)
+	}
+}
+
+// TestOnlyPreflightLinksTheAWSSDK: the SDK's packages take milliseconds to
+// initialise, which every command linking them pays on every run.
+func TestOnlyPreflightLinksTheAWSSDK(t *testing.T) {
+	for _, p := range listPackages(t) {
+		if p.Name != "main" || strings.HasSuffix(p.ImportPath, "/cmd/kuberatorc-preflight") {
+			continue
+		}
+		for _, dep := range p.Deps {
+			if strings.HasPrefix(dep, "github.com/aws/") {
+				t.Errorf("%s links %s: keep the AWS SDK in kuberatorc-preflight", p.ImportPath, dep)
+				break
+			}
+		}
 	}
 }

@@ -103,16 +103,18 @@ func reported(out, status string, r plan.Prerequisite) bool {
 	return false
 }
 
-// buildKuberatorc builds the command from the checkout this module
-// replaces the main module with.
+// buildKuberatorc builds the command, and the kuberatorc-preflight beside
+// it that its preflight runs, from the checkout this module replaces the
+// main module with.
 func buildKuberatorc(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "kuberatorc")
-	cmd := exec.Command("go", "build", "-o", bin, "github.com/kuberator/kuberator/cmd/kuberatorc")
+	dir := t.TempDir()
+	cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator),
+		"github.com/kuberator/kuberator/cmd/kuberatorc", "github.com/kuberator/kuberator/cmd/kuberatorc-preflight")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build kuberatorc: %v\n%s", err, out)
 	}
-	return bin
+	return filepath.Join(dir, "kuberatorc")
 }
 
 // runPreflight runs kuberatorc preflight with the standard SDK endpoint

@@ -6,21 +6,22 @@ import (
 	"strings"
 
 	"github.com/kuberator/kuberator/compiler"
+	"github.com/kuberator/kuberator/internal/cli"
 )
 
 func runBuild(args []string, stdout, stderr io.Writer) int {
-	c := newCommon("build", "build SPEC...|DIR [-o DIR] [--prune]", stderr)
-	out := c.flags.StringP("output", "o", "out", "output directory")
-	prune := c.flags.Bool("prune", false, "remove the environments the output directory holds and the specs no longer name")
-	if code, ok := c.parse(args); !ok {
+	c := cli.NewCommon("build", "build SPEC...|DIR [-o DIR] [--prune]", stderr)
+	out := c.Flags.StringP("output", "o", "out", "output directory")
+	prune := c.Flags.Bool("prune", false, "remove the environments the output directory holds and the specs no longer name")
+	if code, ok := c.Parse(args); !ok {
 		return code
 	}
-	if *prune && !c.repository() {
-		return c.usageError("--prune removes the environments whose spec is gone from a directory of environments; give that directory (kuberatorc build envs/ --prune), not spec files")
+	if *prune && !c.Repository() {
+		return c.UsageError("--prune removes the environments whose spec is gone from a directory of environments; give that directory (kuberatorc build envs/ --prune), not spec files")
 	}
 	// Check first; emit only when the tree does not already hold exactly
 	// what these inputs make (a rebuild then costs a vet and a read).
-	results, code := c.compile(compiler.Options{OutputDir: *out, VetOnly: true, Specless: !*prune, Directory: c.directory()}, false, stderr)
+	results, code := c.Compile(compiler.Options{OutputDir: *out, VetOnly: true, Specless: !*prune, Directory: c.Directory()}, false, stderr)
 	if results == nil {
 		return code
 	}
@@ -30,13 +31,13 @@ func runBuild(args []string, stdout, stderr io.Writer) int {
 			for _, r := range results {
 				n += len(r.Files)
 			}
-			fmt.Fprintf(stdout, "kuberatorc: %s → %s: %s\n", strings.Join(c.args, " "), *out, compiler.Summary{Unchanged: make([]string, n)})
+			fmt.Fprintf(stdout, "kuberatorc: %s → %s: %s\n", strings.Join(c.Args, " "), *out, compiler.Summary{Unchanged: make([]string, n)})
 			return exitOK
 		}
 	}
 	for _, r := range results {
 		if err := compiler.Emit(r); err != nil {
-			return internalError(stderr, err)
+			return cli.InternalError(stderr, err)
 		}
 	}
 	sum, err := compiler.Write(results, *out, compiler.WriteOptions{Prune: *prune})
@@ -47,6 +48,6 @@ func runBuild(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "kuberatorc:", err)
 		return exitError
 	}
-	fmt.Fprintf(stdout, "kuberatorc: %s → %s: %s\n", strings.Join(c.args, " "), *out, sum)
+	fmt.Fprintf(stdout, "kuberatorc: %s → %s: %s\n", strings.Join(c.Args, " "), *out, sum)
 	return exitOK
 }

@@ -7,20 +7,21 @@ import (
 
 	"github.com/kuberator/kuberator/compiler"
 	"github.com/kuberator/kuberator/compiler/summary"
+	"github.com/kuberator/kuberator/internal/cli"
 )
 
 // runCompare prints what one environment has that another has not, object
 // by object: a review of promoting qa's settings to staging, say.
 func runCompare(args []string, stdout, stderr io.Writer) int {
-	c := newCommon("compare", "compare A B", stderr)
-	if code, ok := c.parse(args); !ok {
+	c := cli.NewCommon("compare", "compare A B", stderr)
+	if code, ok := c.Parse(args); !ok {
 		return code
 	}
-	if len(c.envs) != 2 {
-		fmt.Fprintf(stderr, "kuberatorc: compare takes two environments, and %s names %d\n", strings.Join(c.args, " "), len(c.envs))
+	if len(c.Envs) != 2 {
+		fmt.Fprintf(stderr, "kuberatorc: compare takes two environments, and %s names %d\n", strings.Join(c.Args, " "), len(c.Envs))
 		return exitError
 	}
-	results, code := c.compile(compiler.Options{VetOnly: true}, false, stderr)
+	results, code := c.Compile(compiler.Options{VetOnly: true}, false, stderr)
 	if results == nil {
 		return code
 	}
@@ -32,12 +33,12 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 func compare(results []*compiler.Result, stdout, stderr io.Writer) int {
 	for _, r := range results {
 		if err := compiler.Emit(r); err != nil {
-			return internalError(stderr, err)
+			return cli.InternalError(stderr, err)
 		}
 	}
 	s, err := summary.Summarize(results[0].Files, results[1].Files)
 	if err != nil {
-		return internalError(stderr, err)
+		return cli.InternalError(stderr, err)
 	}
 	fmt.Fprintf(stdout, "%s → %s\n%s", results[0].Env.Name, results[1].Env.Name, s)
 	return exitOK

@@ -8,13 +8,14 @@ import (
 	"github.com/kuberator/kuberator/compiler"
 	"github.com/kuberator/kuberator/compiler/describe"
 	"github.com/kuberator/kuberator/compiler/fileset"
+	"github.com/kuberator/kuberator/internal/cli"
 )
 
 func runDescribe(args []string, stdout, stderr io.Writer) int {
-	c := newCommon("describe", "describe SPEC...|DIR [-o DIR] [--format text|json]", stderr)
-	format := c.flags.String("format", "text", "output format: text or json")
-	out := c.flags.StringP("output", "o", "out", "output directory: an upgrade from the version built there is described, when it exists")
-	if code, ok := c.parse(args); !ok {
+	c := cli.NewCommon("describe", "describe SPEC...|DIR [-o DIR] [--format text|json]", stderr)
+	format := c.Flags.String("format", "text", "output format: text or json")
+	out := c.Flags.StringP("output", "o", "out", "output directory: an upgrade from the version built there is described, when it exists")
+	if code, ok := c.Parse(args); !ok {
 		return code
 	}
 	if *format != "text" && *format != "json" {
@@ -22,10 +23,10 @@ func runDescribe(args []string, stdout, stderr io.Writer) int {
 		return exitError
 	}
 	opts := compiler.Options{VetOnly: true}
-	if isDir(*out) {
+	if cli.IsDir(*out) {
 		opts.OutputDir = *out
 	}
-	results, code := c.compile(opts, false, stderr)
+	results, code := c.Compile(opts, false, stderr)
 	if results == nil {
 		return code
 	}

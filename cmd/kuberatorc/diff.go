@@ -13,23 +13,24 @@ import (
 	"github.com/kuberator/kuberator/compiler/layout"
 	"github.com/kuberator/kuberator/compiler/outtree"
 	"github.com/kuberator/kuberator/compiler/summary"
+	"github.com/kuberator/kuberator/internal/cli"
 )
 
 func runDiff(args []string, stdout, stderr io.Writer) int {
-	c := newCommon("diff", "diff SPEC...|DIR [-o DIR] [--prune] [--summary]", stderr)
-	out := c.flags.StringP("output", "o", "out", "directory holding the committed output")
-	prune := c.flags.Bool("prune", false, "count the environments the output directory holds and the specs no longer name as removed")
-	summary := c.flags.Bool("summary", false, "print what changes, object by object, instead of a line diff")
-	if code, ok := c.parse(args); !ok {
+	c := cli.NewCommon("diff", "diff SPEC...|DIR [-o DIR] [--prune] [--summary]", stderr)
+	out := c.Flags.StringP("output", "o", "out", "directory holding the committed output")
+	prune := c.Flags.Bool("prune", false, "count the environments the output directory holds and the specs no longer name as removed")
+	summary := c.Flags.Bool("summary", false, "print what changes, object by object, instead of a line diff")
+	if code, ok := c.Parse(args); !ok {
 		return code
 	}
-	if *prune && !c.repository() {
-		return c.usageError("--prune counts the environments whose spec is gone from a directory of environments; give that directory (kuberatorc diff envs/ --prune), not spec files")
+	if *prune && !c.Repository() {
+		return c.UsageError("--prune counts the environments whose spec is gone from a directory of environments; give that directory (kuberatorc diff envs/ --prune), not spec files")
 	}
 	// Check first; emit only when the tree does not already hold exactly
 	// what these inputs make, as build does: then the files it holds are
 	// what a build would write, and only strays and pruning remain to see.
-	results, code := c.compile(compiler.Options{OutputDir: *out, VetOnly: true, Specless: !*prune, Directory: c.directory()}, false, stderr)
+	results, code := c.Compile(compiler.Options{OutputDir: *out, VetOnly: true, Specless: !*prune, Directory: c.Directory()}, false, stderr)
 	if results == nil {
 		if code == exitInvalid {
 			fmt.Fprintln(stderr, "kuberatorc: the spec is invalid; nothing was compared")
@@ -37,7 +38,7 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 		}
 		return code
 	}
-	if *summary && len(results) == 2 && !isDir(c.args[0]) {
+	if *summary && len(results) == 2 && !cli.IsDir(c.Args[0]) {
 		// Given two environment files, diff --summary once compared them
 		// with each other: kept, with a pointer to compare, for a release.
 		fmt.Fprintln(stderr, "kuberatorc: diff --summary A B comparing two environments is deprecated; use kuberatorc compare A B")
@@ -46,7 +47,7 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 	if fresh, err := compiler.Fresh(results, *out); err != nil || !fresh {
 		for _, r := range results {
 			if err := compiler.Emit(r); err != nil {
-				return internalError(stderr, err)
+				return cli.InternalError(stderr, err)
 			}
 		}
 	}
@@ -65,7 +66,7 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 	} else {
 		fmt.Fprint(stdout, changes.Unified())
 	}
-	fmt.Fprintf(stderr, "kuberatorc: %s differs from %s; run kuberatorc build to update it\n", *out, strings.Join(c.args, " "))
+	fmt.Fprintf(stderr, "kuberatorc: %s differs from %s; run kuberatorc build to update it\n", *out, strings.Join(c.Args, " "))
 	return exitInvalid
 }
 
@@ -86,7 +87,7 @@ func summarize(results []*compiler.Result, changes outtree.Changes, out string, 
 		maps.Copy(unreadable, bad)
 		s, err := summary.Summarize(without(old, bad), without(r.Files, bad))
 		if err != nil {
-			return internalError(stderr, err)
+			return cli.InternalError(stderr, err)
 		}
 		if s == "" {
 			continue

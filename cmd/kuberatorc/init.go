@@ -18,6 +18,7 @@ import (
 	"golang.org/x/mod/semver"
 
 	"github.com/kuberator/kuberator/compiler"
+	"github.com/kuberator/kuberator/internal/cli"
 )
 
 // scaffold is what `kuberatorc init` writes: a platform repository with one
@@ -55,7 +56,7 @@ func runInit(args []string, stdout, stderr io.Writer) int {
 	}
 	files, err := scaffoldFiles(ref)
 	if err != nil {
-		return internalError(stderr, err)
+		return cli.InternalError(stderr, err)
 	}
 	// Every path is checked before anything is written: a link anywhere
 	// on one (ln -s /elsewhere .github) would write outside the repository.

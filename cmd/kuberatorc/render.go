@@ -8,19 +8,20 @@ import (
 
 	"github.com/kuberator/kuberator/compiler"
 	"github.com/kuberator/kuberator/compiler/render"
+	"github.com/kuberator/kuberator/internal/cli"
 )
 
 func runRender(args []string, stdout, stderr io.Writer) int {
-	c := newCommon("render", "render SPEC... [-o DIR]", stderr)
-	dir := c.flags.StringP("output", "o", "out", "output directory, where the spec's hand-written manifests are")
-	if code, ok := c.parse(args); !ok {
+	c := cli.NewCommon("render", "render SPEC... [-o DIR]", stderr)
+	dir := c.Flags.StringP("output", "o", "out", "output directory, where the spec's hand-written manifests are")
+	if code, ok := c.Parse(args); !ok {
 		return code
 	}
-	if len(c.envs) > 1 {
+	if len(c.Envs) > 1 {
 		fmt.Fprintln(stderr, "kuberatorc: render prints one environment's manifests; name one environment")
 		return exitError
 	}
-	results, code := c.compile(compiler.Options{}, false, stderr)
+	results, code := c.Compile(compiler.Options{}, false, stderr)
 	if results == nil {
 		return code
 	}
@@ -37,7 +38,7 @@ func runRender(args []string, stdout, stderr io.Writer) int {
 	}
 	out, err := render.Build(files, res.Env.Name)
 	if err != nil {
-		return internalError(stderr, err)
+		return cli.InternalError(stderr, err)
 	}
 	stdout.Write(out)
 	return exitOK

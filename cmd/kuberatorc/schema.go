@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"path"
 
+	"github.com/kuberator/kuberator/internal/cli"
 	"github.com/kuberator/kuberator/schema"
 )
 
@@ -18,12 +19,12 @@ func runSchema(args []string, stdout, stderr io.Writer) int {
 	}
 	names, err := fs.Glob(schema.FS, "*.cue")
 	if err != nil {
-		return internalError(stderr, err)
+		return cli.InternalError(stderr, err)
 	}
 	for _, name := range names {
 		data, err := fs.ReadFile(schema.FS, path.Clean(name))
 		if err != nil {
-			return internalError(stderr, err)
+			return cli.InternalError(stderr, err)
 		}
 		stdout.Write(data)
 	}

@@ -4,14 +4,15 @@ import (
 	"io"
 
 	"github.com/kuberator/kuberator/compiler"
+	"github.com/kuberator/kuberator/internal/cli"
 )
 
 func runVet(args []string, stdout, stderr io.Writer) int {
-	c := newCommon("vet", "vet SPEC...|DIR [--strict]", stderr)
-	strict := c.flags.Bool("strict", false, "fail on warnings too")
-	if code, ok := c.parse(args); !ok {
+	c := cli.NewCommon("vet", "vet SPEC...|DIR [--strict]", stderr)
+	strict := c.Flags.Bool("strict", false, "fail on warnings too")
+	if code, ok := c.Parse(args); !ok {
 		return code
 	}
-	_, code := c.compile(compiler.Options{VetOnly: true}, *strict, stderr)
+	_, code := c.Compile(compiler.Options{VetOnly: true}, *strict, stderr)
 	return code
 }
