@@ -94,7 +94,7 @@ func load(srcs []Source, user <-chan scanned) (*loaded, diag.Diagnostics) {
 	// the export that decoding reads costs less. (Candidates a did-you-mean
 	// picks among come in name order too.)
 	ctx := cuecontext.New(cuecontext.CUE_DEBUG("sortfields"))
-	files, written, diags := parseSpec(srcs)
+	files, diags := parseSpec(srcs)
 	if diags != nil {
 		return nil, diags
 	}
@@ -117,7 +117,7 @@ func load(srcs []Source, user <-chan scanned) (*loaded, diag.Diagnostics) {
 		return nil, scan.errors
 	}
 	if !env.Exists() {
-		return nil, cueDiagnosticsNamed(err, written, nil, &explainer{srcs: srcs})
+		return nil, cueDiagnosticsNamed(err, writtenIn(files), nil, &explainer{srcs: srcs})
 	}
 	if verr := env.Validate(cue.Concrete(true)); verr != nil {
 		err = verr
@@ -205,39 +205,33 @@ func libraryInstance() (*build.Instance, error) {
 
 // buildSpec builds the user's files on their own, as one instance.
 func buildSpec(ctx *cue.Context, srcs []Source) (cue.Value, diag.Diagnostics) {
-	files, written, diags := parseSpec(srcs)
+	files, diags := parseSpec(srcs)
 	if diags != nil {
 		return cue.Value{}, diags
 	}
 	v := ctx.BuildInstance(specInstance(files))
 	if err := v.Err(); err != nil {
-		return cue.Value{}, cueDiagnosticsNamed(err, written, nil, &explainer{srcs: srcs})
+		return cue.Value{}, cueDiagnosticsNamed(err, writtenIn(files), nil, &explainer{srcs: srcs})
 	}
 	return v, nil
 }
 
 // parseSpec parses the user's files, which are to unify like one package
-// (a shared common.cue and an environment file), and records where each
-// field is written, from the syntax alone. The files come back in an order
-// of their own (by content), not as named: CUE iterates a struct that
-// several files fill in the order the files came, so a comprehension over
-// it would otherwise make different output of the same files named in
+// (a shared common.cue and an environment file). The files come back in
+// an order of their own (by content), not as named: CUE iterates a struct
+// that several files fill in the order the files came, so a comprehension
+// over it would otherwise make different output of the same files named in
 // another order, which the input digest (by content too) could not tell
 // apart.
-func parseSpec(srcs []Source) ([]specFile, model.Positions, diag.Diagnostics) {
+func parseSpec(srcs []Source) ([]specFile, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	pkg := ""
-	written := model.Positions{}
 	var files []specFile
-	for _, src := range srcs {
+	for i, src := range srcs {
 		f, err := parser.ParseFile(src.Path, src.Data)
 		if err != nil {
 			diags = append(diags, cueDiagnostics(err, nil)...)
 			continue
-		}
-		syntaxPositions(f.Decls, "", written)
-		if _, ok := written[""]; !ok {
-			written[""] = posOf(f.Pos())
 		}
 		if name := f.PackageName(); name != "" {
 			if pkg != "" && name != pkg {
@@ -247,16 +241,30 @@ func parseSpec(srcs []Source) ([]specFile, model.Positions, diag.Diagnostics) {
 			}
 			pkg = name
 		}
-		files = append(files, specFile{f, sha256.Sum256(src.Data)})
+		files = append(files, specFile{f, sha256.Sum256(src.Data), i})
 	}
 	if pkg != "" && diags == nil {
 		diags = missingPackage(files, pkg)
 	}
 	if diags != nil {
-		return nil, nil, diags
+		return nil, diags
 	}
 	slices.SortStableFunc(files, func(a, b specFile) int { return bytes.Compare(a.sum[:], b.sum[:]) })
-	return files, written, nil
+	return files, nil
+}
+
+// writtenIn records where each field of the files is written, from the
+// syntax alone, the first file named first: for errors of a spec that
+// does not evaluate, which the scan cannot place.
+func writtenIn(files []specFile) model.Positions {
+	written := model.Positions{}
+	for _, f := range slices.SortedFunc(slices.Values(files), func(a, b specFile) int { return a.named - b.named }) {
+		syntaxPositions(f.file.Decls, "", written)
+		if _, ok := written[""]; !ok {
+			written[""] = posOf(f.file.Pos())
+		}
+	}
+	return written
 }
 
 // specInstance is the user's files as one instance.
@@ -269,10 +277,12 @@ func specInstance(files []specFile) *build.Instance {
 	return inst
 }
 
-// specFile is a parsed spec file and the hash of its bytes.
+// specFile is a parsed spec file, the hash of its bytes, and where it
+// came among the files named.
 type specFile struct {
-	file *ast.File
-	sum  [sha256.Size]byte
+	file  *ast.File
+	sum   [sha256.Size]byte
+	named int
 }
 
 // missingPackage finds a spec file without the package clause the others

@@ -57,7 +57,7 @@ func TestMergedSpecMeansWhatItsFilesMean(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srcs := twoFiles(t, tt.common, tt.env)
-			files, _, diags := parseSpec(srcs)
+			files, diags := parseSpec(srcs)
 			if diags != nil {
 				t.Fatal(diags)
 			}
