@@ -2,10 +2,12 @@ package load
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/parser"
@@ -125,16 +127,42 @@ func unusedAcceptance(a acceptance, id string, diags []diag.Diagnostics) diag.Di
 	return d
 }
 
+// kept holds the acceptances of the spec files load has parsed, by path
+// and content, so that Accept need not parse them again: at thousands of
+// workloads, parsing the spec costs tens of milliseconds.
+var kept sync.Map // keptKey → []acceptance
+
+type keptKey struct {
+	path string
+	sum  [sha256.Size]byte
+}
+
+// keepAcceptances keeps the acceptances of a spec file parsed with its
+// comments.
+func keepAcceptances(src Source, f *ast.File) {
+	if bytes.Contains(src.Data, []byte(diag.AcceptMarker)) {
+		kept.Store(keptKey{src.Path, sha256.Sum256(src.Data)}, acceptancesOf(src, f))
+	}
+}
+
 // acceptancesIn finds the kuberatorc:accept comments of a spec file with
 // CUE's own parser, so a marker inside a string is not one.
 func acceptancesIn(src Source) []acceptance {
 	if !bytes.Contains(src.Data, []byte(diag.AcceptMarker)) {
 		return nil
 	}
+	if as, ok := kept.Load(keptKey{src.Path, sha256.Sum256(src.Data)}); ok {
+		return as.([]acceptance)
+	}
 	f, err := parser.ParseFile(src.Path, src.Data, parser.ParseComments)
 	if err != nil {
 		return nil // load reports it
 	}
+	return acceptancesOf(src, f)
+}
+
+// acceptancesOf finds the kuberatorc:accept comments of a parsed spec file.
+func acceptancesOf(src Source, f *ast.File) []acceptance {
 	var out []acceptance
 	seen := map[int]bool{}
 	ast.Walk(f, func(n ast.Node) bool {

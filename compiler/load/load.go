@@ -203,12 +203,8 @@ func libraryInstance() (*build.Instance, error) {
 	return inst, nil
 }
 
-// buildSpec builds the user's files on their own, as one instance.
-func buildSpec(ctx *cue.Context, srcs []Source) (cue.Value, diag.Diagnostics) {
-	files, diags := parseSpec(srcs)
-	if diags != nil {
-		return cue.Value{}, diags
-	}
+// buildSpec builds the user's parsed files on their own, as one instance.
+func buildSpec(ctx *cue.Context, srcs []Source, files []specFile) (cue.Value, diag.Diagnostics) {
 	v := ctx.BuildInstance(specInstance(files))
 	if err := v.Err(); err != nil {
 		return cue.Value{}, cueDiagnosticsNamed(err, writtenIn(files), nil, &explainer{srcs: srcs})
@@ -223,12 +219,12 @@ func buildSpec(ctx *cue.Context, srcs []Source) (cue.Value, diag.Diagnostics) {
 // over it would otherwise make different output of the same files named in
 // another order, which the input digest (by content too) could not tell
 // apart.
-func parseSpec(srcs []Source) ([]specFile, diag.Diagnostics) {
+func parseSpec(srcs []Source, mode ...parser.Option) ([]specFile, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	pkg := ""
 	var files []specFile
 	for i, src := range srcs {
-		f, err := parser.ParseFile(src.Path, src.Data)
+		f, err := parser.ParseFile(src.Path, src.Data, mode...)
 		if err != nil {
 			diags = append(diags, cueDiagnostics(err, nil)...)
 			continue

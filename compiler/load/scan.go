@@ -7,6 +7,7 @@ import (
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/cuecontext"
+	"cuelang.org/go/cue/parser"
 
 	"github.com/kuberator/kuberator/compiler/diag"
 	"github.com/kuberator/kuberator/compiler/model"
@@ -23,11 +24,20 @@ type scanned struct {
 
 // scanBeside scans the user's files in a cue.Context of their own, so the
 // walk runs on another core while load unifies the spec with the schema: a
-// context is not safe for concurrent use, two contexts are.
+// context is not safe for concurrent use, two contexts are. It parses the
+// files with their comments and keeps the acceptances in them for Accept.
 func scanBeside(srcs []Source) <-chan scanned {
 	out := make(chan scanned, 1)
 	go func() {
-		spec, diags := buildSpec(cuecontext.New(), srcs)
+		files, diags := parseSpec(srcs, parser.ParseComments)
+		if diags != nil {
+			out <- scanned{errors: diags} // load reports them
+			return
+		}
+		for _, f := range files {
+			keepAcceptances(srcs[f.named], f.file)
+		}
+		spec, diags := buildSpec(cuecontext.New(), srcs, files)
 		if diags != nil {
 			out <- scanned{errors: diags} // load reports them
 			return
