@@ -61,22 +61,66 @@ func Write(results []*Result, root string, opts WriteOptions) (Summary, error) {
 // is empty when they agree. Paths are relative to the git repository that
 // holds root, when there is one.
 func Diff(results []*Result, root string, opts WriteOptions) (string, error) {
-	c, err := Changes(results, root, opts)
+	out := ReadOutput(root, nil)
+	defer out.Close()
+	c, err := Changes(results, out, opts)
 	if err != nil {
 		return "", err
 	}
 	return c.Unified(), nil
 }
 
-// Changes is what writing the results under root would change: the
-// files, the strays beside them and the environments pruned.
-func Changes(results []*Result, root string, opts WriteOptions) (outtree.Changes, error) {
-	t, err := outtree.OpenReadOnly(root)
+// Changes is what writing the results under the output directory would
+// change: the files, the strays beside them and the environments pruned.
+func Changes(results []*Result, out *Output, opts WriteOptions) (outtree.Changes, error) {
+	t, err := out.tree()
 	if err != nil {
 		return outtree.Changes{}, err
 	}
-	defer t.Close()
-	return t.Changes(buildOf(results, root, opts))
+	return t.Changes(buildOf(results, out.root, opts))
+}
+
+// Output is an output directory opened to compare builds with, read ahead
+// while the specs compile.
+type Output struct {
+	root  string
+	ready chan struct{}
+	t     *outtree.Tree
+	err   error
+}
+
+// ReadOutput opens the output directory root and, on another goroutine,
+// reads what Fresh and Changes will of the environments built from the
+// spec files named (by base name): at thousands of workloads, reading and
+// hashing the tree costs a third of compiling, and the compile leaves a
+// core mostly idle. Close it before writing to root.
+func ReadOutput(root string, specFiles []string) *Output {
+	names := make([]string, len(specFiles))
+	for i, f := range specFiles {
+		names[i] = filepath.Base(f)
+	}
+	o := &Output{root: root, ready: make(chan struct{})}
+	go func() {
+		defer close(o.ready)
+		if o.t, o.err = outtree.OpenReadOnly(root); o.err == nil {
+			o.t.ReadAhead(names)
+		}
+	}()
+	return o
+}
+
+// tree waits for the read ahead and returns the opened directory.
+func (o *Output) tree() (*outtree.Tree, error) {
+	<-o.ready
+	return o.t, o.err
+}
+
+// Close releases the directory's lock.
+func (o *Output) Close() error {
+	if t, err := o.tree(); err == nil {
+		return t.Close()
+	}
+	return nil
 }
 
 // CommittedFile returns one generated file as it is under root, nil when
@@ -157,17 +201,16 @@ func speclessWarnings(envs []EnvResult, opts Options) diag.Diagnostics {
 	return ds
 }
 
-// Fresh says whether root holds every environment of results exactly as a
-// build from the same inputs wrote it. Such a build has nothing to emit or
-// write: when it does, Fresh sets each result's Files to the files as root
-// holds them, byte for byte what Emit would make, so that a diff compares
-// them without encoding anything.
-func Fresh(results []*Result, root string) (bool, error) {
-	t, err := outtree.OpenReadOnly(root)
+// Fresh says whether the output directory holds every environment of
+// results exactly as a build from the same inputs wrote it. Such a build
+// has nothing to emit or write: when it does, Fresh sets each result's
+// Files to the files as the directory holds them, byte for byte what Emit
+// would make, so that a diff compares them without encoding anything.
+func Fresh(results []*Result, out *Output) (bool, error) {
+	t, err := out.tree()
 	if err != nil {
 		return false, err
 	}
-	defer t.Close()
 	held := make([]fileset.FileSet, len(results))
 	for i, r := range results {
 		files, err := t.Fresh(r.Env.Name, r.Inputs)

@@ -20,20 +20,30 @@ func runBuild(args []string, stdout, stderr io.Writer) int {
 		return c.UsageError("--prune removes the environments whose spec is gone from a directory of environments; give that directory (kuberatorc build envs/ --prune), not spec files")
 	}
 	// Check first; emit only when the tree does not already hold exactly
-	// what these inputs make (a rebuild then costs a vet and a read).
+	// what these inputs make (a rebuild then costs a vet and a read, read
+	// while the spec compiles).
+	var ahead *compiler.Output
+	if !*prune {
+		ahead = compiler.ReadOutput(*out, c.SpecFiles())
+	}
 	results, code := c.Compile(compiler.Options{OutputDir: *out, VetOnly: true, Specless: !*prune, Directory: c.Directory()}, false, stderr)
+	fresh := false
+	if ahead != nil {
+		if results != nil {
+			fresh, _ = compiler.Fresh(results, ahead) // what cannot be read, Write reports
+		}
+		ahead.Close() // before Write locks the directory
+	}
 	if results == nil {
 		return code
 	}
-	if !*prune {
-		if fresh, err := compiler.Fresh(results, *out); err == nil && fresh {
-			n := 0
-			for _, r := range results {
-				n += len(r.Files)
-			}
-			fmt.Fprintf(stdout, "kuberatorc: %s → %s: %s\n", strings.Join(c.Args, " "), *out, compiler.Summary{Unchanged: make([]string, n)})
-			return exitOK
+	if fresh {
+		n := 0
+		for _, r := range results {
+			n += len(r.Files)
 		}
+		fmt.Fprintf(stdout, "kuberatorc: %s → %s: %s\n", strings.Join(c.Args, " "), *out, compiler.Summary{Unchanged: make([]string, n)})
+		return exitOK
 	}
 	for _, r := range results {
 		if err := compiler.Emit(r); err != nil {

@@ -30,6 +30,8 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 	// Check first; emit only when the tree does not already hold exactly
 	// what these inputs make, as build does: then the files it holds are
 	// what a build would write, and only strays and pruning remain to see.
+	held := compiler.ReadOutput(*out, c.SpecFiles())
+	defer held.Close()
 	results, code := c.Compile(compiler.Options{OutputDir: *out, VetOnly: true, Specless: !*prune, Directory: c.Directory()}, false, stderr)
 	if results == nil {
 		if code == exitInvalid {
@@ -44,14 +46,14 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "kuberatorc: diff --summary A B comparing two environments is deprecated; use kuberatorc compare A B")
 		return compare(results, stdout, stderr)
 	}
-	if fresh, err := compiler.Fresh(results, *out); err != nil || !fresh {
+	if fresh, err := compiler.Fresh(results, held); err != nil || !fresh {
 		for _, r := range results {
 			if err := compiler.Emit(r); err != nil {
 				return cli.InternalError(stderr, err)
 			}
 		}
 	}
-	changes, err := compiler.Changes(results, *out, compiler.WriteOptions{Prune: *prune})
+	changes, err := compiler.Changes(results, held, compiler.WriteOptions{Prune: *prune})
 	if err != nil {
 		fmt.Fprintln(stderr, "kuberatorc:", err)
 		return exitError

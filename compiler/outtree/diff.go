@@ -167,6 +167,9 @@ func (t *Tree) Read(p string) ([]byte, error) {
 	if t.root == nil {
 		return nil, nil
 	}
+	if data, ok := t.readAheadFile(p); ok {
+		return data, nil // no link on its path a moment ago, under the same lock
+	}
 	if err := t.noSymlinks(p); err != nil {
 		return nil, err
 	}

@@ -248,6 +248,8 @@ type Tree struct {
 	missing map[string]int
 	// finished is what recovery finished of an interrupted build.
 	finished *Summary
+	// ahead is what ReadAhead read, nil before.
+	ahead *ahead
 }
 
 // Open opens dir for a build: it creates the directory, waits for any other
@@ -453,7 +455,13 @@ func (b Build) next(old manifest) manifest {
 		m.Environments[env] = files.Paths()
 		delete(m.Digests, env)
 		if in := b.Inputs[env]; in != "" {
-			m.Digests[env] = Digest{Inputs: in, Output: OutputDigest(files)}
+			d, ok := old.Digests[env]
+			if !b.Held[env] || !ok || d.Inputs != in {
+				// A held environment's files are the tree's, which Fresh
+				// found to hash to the recorded digest: not hashed again.
+				d = Digest{Inputs: in, Output: OutputDigest(files)}
+			}
+			m.Digests[env] = d
 		}
 	}
 	if len(m.Digests) == 0 {
@@ -1027,19 +1035,17 @@ func (t *Tree) Fresh(env, inputs string) (fileset.FileSet, error) {
 	}
 	files := fileset.FileSet{}
 	for _, p := range m.Environments[env] {
-		if err := t.noSymlinks(p); err != nil {
-			return nil, err
-		}
-		data, err := t.readFile(p)
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, nil
-		}
-		if err != nil {
+		data, err := t.Read(p)
+		if err != nil || data == nil {
 			return nil, err
 		}
 		files[p] = data
 	}
-	if OutputDigest(files) != d.Output {
+	output, ok := t.readAheadOutput(env)
+	if !ok {
+		output = OutputDigest(files)
+	}
+	if output != d.Output {
 		return nil, nil
 	}
 	return files, nil
@@ -1132,6 +1138,11 @@ func (t *Tree) mkdirAll(dir string) error {
 }
 
 func (t *Tree) readDir(dir string) ([]fs.DirEntry, error) {
+	if t.ahead != nil {
+		if entries, ok := t.ahead.dirs[dir]; ok {
+			return entries, nil
+		}
+	}
 	f, err := t.root.Open(dir)
 	if err != nil {
 		return nil, err

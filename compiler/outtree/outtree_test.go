@@ -745,3 +745,64 @@ func TestTerraformWorkingFilesAreNotStrays(t *testing.T) {
 		t.Errorf("Terraform's working files show as drift: %v\n%s", err, d)
 	}
 }
+
+// TestReadAheadChangesNoAnswer: a tree read ahead answers Fresh and Changes
+// as one read when asked, whichever environments it read: a hand edit, a
+// stray, an environment it did not choose.
+func TestReadAheadChangesNoAnswer(t *testing.T) {
+	staging := fileset.FileSet{"terraform/staging/network.tf.json": []byte("{}\n")}
+	b := Build{Envs: map[string]fileset.FileSet{"qa": v1, "staging": staging}, Inputs: map[string]string{"qa": "in-qa", "staging": "in-staging"},
+		Specs: map[string]Spec{"qa": {Own: "envs/qa.cue"}, "staging": {Own: "envs/staging.cue"}}}
+	dir := t.TempDir()
+	if _, err := writeEnvs(t, dir, b); err != nil {
+		t.Fatal(err)
+	}
+	type answer struct {
+		Fresh   map[string]bool
+		Changes Changes
+	}
+	ask := func(names []string) answer {
+		tree, err := OpenReadOnly(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tree.Close()
+		if names != nil {
+			tree.ReadAhead(names)
+		}
+		a := answer{Fresh: map[string]bool{}}
+		for env, in := range b.Inputs {
+			files, err := tree.Fresh(env, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a.Fresh[env] = files != nil
+		}
+		if a.Changes, err = tree.Changes(b); err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	check := func(when string, want map[string]bool) {
+		t.Helper()
+		plain := ask(nil)
+		if diff := cmp.Diff(want, plain.Fresh); diff != "" {
+			t.Errorf("%s: fresh (-want +got):\n%s", when, diff)
+		}
+		for _, names := range [][]string{{"qa.cue"}, {"staging.cue", "qa.cue"}, {"other.cue"}} {
+			if diff := cmp.Diff(plain, ask(names)); diff != "" {
+				t.Errorf("%s: read ahead for %v (-plain +read ahead):\n%s", when, names, diff)
+			}
+		}
+	}
+	check("as written", map[string]bool{"qa": true, "staging": true})
+	stray := filepath.Join(dir, "terraform", "qa", "stray.tf.json")
+	if err := os.WriteFile(stray, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	check("with a stray", map[string]bool{"qa": true, "staging": true})
+	if err := os.WriteFile(filepath.Join(dir, "terraform", "qa", "nodes.tf.json"), []byte("{}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	check("after a hand edit", map[string]bool{"qa": false, "staging": true})
+}

@@ -91,6 +91,15 @@ func (c *Common) Parse(args []string) (int, bool) {
 	return 0, true
 }
 
+// SpecFiles are the files of every environment the arguments name.
+func (c *Common) SpecFiles() []string {
+	var files []string
+	for _, e := range c.Envs {
+		files = append(files, e.Paths...)
+	}
+	return files
+}
+
 // Repository reports whether the arguments name a directory of
 // environments, rather than spec files.
 func (c *Common) Repository() bool {
