@@ -74,6 +74,11 @@ func Load(srcs []Source) (_ *Spec, diags diag.Diagnostics, _ error) {
 		return nil, nil, fmt.Errorf("decoding the validated spec: %w", err)
 	}
 	scan := <-user
+	if scan.errors != nil {
+		// Built alone, the spec does not evaluate (a reference between two
+		// files without a package clause): it never did.
+		return nil, scan.errors, nil
+	}
 	env.Positions = scan.positions
 	normalize(env)
 	return &Spec{Env: env, Catalog: catalogOf(l.lib, env)}, scan.secrets, nil
@@ -143,7 +148,7 @@ func unify(ctx *cue.Context, files []specFile) (lib, env cue.Value, _ error) {
 		// The embedded schema is ours: failing to parse it is a bug, not a user error.
 		panic(fmt.Sprintf("kuberatorc: embedded schema does not parse: %v", err))
 	}
-	if merged := mergeSpec(files, declaredNames(inst.Files)); merged != nil {
+	if merged := mergeSpec(files, namesOf(inst.Files)); merged != nil {
 		// Package kuberator, as the library's: AddSyntax does not fail.
 		_ = inst.AddSyntax(merged)
 		root := ctx.BuildInstance(inst)

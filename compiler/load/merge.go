@@ -16,55 +16,35 @@ import (
 //
 // One struct holds what the package's top level held, so a reference from
 // one file to a field of another resolves as it did. It returns nil where
-// that would change the spec's meaning: two files declaring the same let
-// (each file's own before), or one import name for two packages. Those
-// specs are unified the slower way, built on their own. So are those that
-// refer to a name the schema's package declares (library): on their own,
-// the name is not found, and the spec must not come to depend on it.
-func mergeSpec(files []specFile, library map[string]bool) *ast.File {
-	var imports []*ast.ImportSpec
-	importPaths := map[string]string{} // name a file refers to → import path
-	lets := map[string]bool{}
-	var decls []ast.Decl
-	for _, f := range files {
-		for _, d := range f.file.Decls {
-			switch x := d.(type) {
-			case *ast.Package:
-				continue
-			case *ast.ImportDecl:
-				for _, spec := range x.Specs {
-					info, err := astutil.ParseImportSpec(spec)
-					if err != nil {
-						return nil
-					}
-					if path, seen := importPaths[info.Ident]; seen {
-						if path != info.ID {
-							return nil
-						}
-						continue
-					}
-					importPaths[info.Ident] = info.ID
-					imports = append(imports, spec)
-				}
-				continue
-			case *ast.LetClause:
-				if lets[x.Ident.Name] {
-					return nil
-				}
-				lets[x.Ident.Name] = true
-			}
-			decls = append(decls, d)
-		}
+// merging would change what a name of the spec refers to (a let, an alias
+// or an import of one file meeting a name of another, each file's own
+// before; a name the schema's package declares, which the spec built alone
+// cannot see and must not come to depend on), or where a hidden field of
+// the spec could meet one of the schema's, which the spec's own package
+// kept apart. Those specs are unified the slower way, built on their own.
+func mergeSpec(files []specFile, library libraryNames) *ast.File {
+	imports, decls, ok := mergedDecls(files)
+	if !ok {
+		return nil
 	}
-	// The parser resolved each identifier within its own file; the merged
-	// file is resolved afresh when it joins the instance.
-	for _, d := range decls {
-		ast.Walk(d, func(n ast.Node) bool {
-			if id, ok := n.(*ast.Ident); ok {
-				id.Node, id.Scope = nil, nil
-			}
-			return true
-		}, nil)
+	// What each name referred to in its own file; the merged file is
+	// resolved afresh, and the files' own resolution is put back for the
+	// slower way when the merge would change it.
+	var saved []resolution
+	was := map[*ast.Ident]ast.Node{}
+	hidden := false
+	walkIdents(decls, func(id *ast.Ident) {
+		saved = append(saved, resolution{id, id.Node, id.Scope})
+		if id.Node != nil {
+			was[id] = id.Node
+		}
+		hidden = hidden || library.hidden[id.Name]
+	})
+	if hidden {
+		return nil
+	}
+	for _, r := range saved {
+		r.id.Node, r.id.Scope = nil, nil
 	}
 	out := []ast.Decl{&ast.Package{Name: ast.NewIdent("kuberator")}}
 	if len(imports) > 0 {
@@ -76,26 +56,133 @@ func mergeSpec(files []specFile, library map[string]bool) *ast.File {
 		Value: &ast.BinaryExpr{X: environment, Op: token.AND, Y: &ast.StructLit{Elts: decls}},
 	})
 	merged := &ast.File{Filename: "kuberator-spec.cue", Decls: out}
-	astutil.Resolve(merged, func(token.Pos, string, ...any) {}) // AddSyntax reports them
+	clash := false // two files' names in one scope: an alias or let redeclared
+	astutil.Resolve(merged, func(token.Pos, string, ...any) { clash = true })
+	top := topLevelFields(decls)
+	walkIdents(decls, func(id *ast.Ident) {
+		clash = clash || !sameReference(was[id], id.Node, top)
+	})
 	for _, id := range merged.Unresolved {
-		if id != environment && library[id.Name] {
-			return nil
+		clash = clash || (id != environment && library.declared[id.Name])
+	}
+	if clash {
+		for _, r := range saved {
+			r.id.Node, r.id.Scope = r.node, r.scope
 		}
+		return nil
 	}
 	return merged
 }
 
-// declaredNames are the names a package's files declare at their top level.
-func declaredNames(files []*ast.File) map[string]bool {
-	names := map[string]bool{}
+// resolution is what an identifier was resolved to.
+type resolution struct {
+	id          *ast.Ident
+	node, scope ast.Node
+}
+
+// mergedDecls are the files' declarations and their imports, each import
+// once; not ok when one name imports two packages.
+func mergedDecls(files []specFile) (imports []*ast.ImportSpec, decls []ast.Decl, ok bool) {
+	importPaths := map[string]string{} // name a file refers to → import path
+	for _, f := range files {
+		for _, d := range f.file.Decls {
+			switch x := d.(type) {
+			case *ast.Package:
+				continue
+			case *ast.ImportDecl:
+				for _, spec := range x.Specs {
+					info, err := astutil.ParseImportSpec(spec)
+					if err != nil {
+						return nil, nil, false
+					}
+					if path, seen := importPaths[info.Ident]; seen {
+						if path != info.ID {
+							return nil, nil, false
+						}
+						continue
+					}
+					importPaths[info.Ident] = info.ID
+					imports = append(imports, spec)
+				}
+				continue
+			}
+			decls = append(decls, d)
+		}
+	}
+	return imports, decls, true
+}
+
+// sameReference says whether a name the merge resolved refers to what it
+// did in its own file: the same declaration, a top-level field of the same
+// label (the files' top levels are one struct, as a package's are), or an
+// import of the same package. A name its file left to the package may now
+// name a top-level field, as the package would have.
+func sameReference(was, is ast.Node, top map[ast.Node]string) bool {
+	if was == is {
+		return true
+	}
+	if label, ok := top[is]; ok {
+		wasLabel, wasTop := top[was]
+		return was == nil || (wasTop && wasLabel == label)
+	}
+	a, ok := was.(*ast.ImportSpec)
+	b, ok2 := is.(*ast.ImportSpec)
+	return ok && ok2 && a.Path.Value == b.Path.Value
+}
+
+// topLevelFields are what a reference to a field among decls resolves to
+// (its value, as astutil.Resolve records it), with the field's label.
+func topLevelFields(decls []ast.Decl) map[ast.Node]string {
+	top := map[ast.Node]string{}
+	for _, d := range decls {
+		f, ok := d.(*ast.Field)
+		if !ok {
+			continue
+		}
+		if label, isIdent, err := ast.LabelName(f.Label); err == nil && isIdent {
+			v := f.Value
+			if a, ok := v.(*ast.Alias); ok {
+				v = a.Expr
+			}
+			top[v] = label
+		}
+	}
+	return top
+}
+
+func walkIdents(decls []ast.Decl, f func(*ast.Ident)) {
+	for _, d := range decls {
+		ast.Walk(d, func(n ast.Node) bool {
+			if id, ok := n.(*ast.Ident); ok {
+				f(id)
+			}
+			return true
+		}, nil)
+	}
+}
+
+// libraryNames are the names of the schema's package a merged spec must
+// not meet: what its files declare at their top level, and every hidden
+// name they use, at any depth.
+type libraryNames struct {
+	declared, hidden map[string]bool
+}
+
+func namesOf(files []*ast.File) libraryNames {
+	names := libraryNames{declared: map[string]bool{}, hidden: map[string]bool{}}
 	for _, f := range files {
 		for _, d := range f.Decls {
 			if field, ok := d.(*ast.Field); ok {
 				if name, _, err := ast.LabelName(field.Label); err == nil {
-					names[name] = true
+					names.declared[name] = true
 				}
 			}
 		}
+		walkIdents(f.Decls, func(id *ast.Ident) {
+			if len(id.Name) > 1 && id.Name[0] == '_' {
+				names.hidden[id.Name] = true
+			}
+		})
 	}
 	return names
 }
