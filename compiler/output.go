@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 
@@ -83,10 +84,11 @@ func Changes(results []*Result, out *Output, opts WriteOptions) (outtree.Changes
 // Output is an output directory opened to compare builds with, read ahead
 // while the specs compile.
 type Output struct {
-	root  string
-	ready chan struct{}
-	t     *outtree.Tree
-	err   error
+	root        string
+	ready, stop chan struct{}
+	stopping    sync.Once
+	t           *outtree.Tree
+	err         error
 }
 
 // ReadOutput opens the output directory root and, on another goroutine,
@@ -99,11 +101,11 @@ func ReadOutput(root string, specFiles []string) *Output {
 	for i, f := range specFiles {
 		names[i] = filepath.Base(f)
 	}
-	o := &Output{root: root, ready: make(chan struct{})}
+	o := &Output{root: root, ready: make(chan struct{}), stop: make(chan struct{})}
 	go func() {
 		defer close(o.ready)
 		if o.t, o.err = outtree.OpenReadOnly(root); o.err == nil {
-			o.t.ReadAhead(names)
+			o.t.ReadAhead(names, o.stop)
 		}
 	}()
 	return o
@@ -115,8 +117,10 @@ func (o *Output) tree() (*outtree.Tree, error) {
 	return o.t, o.err
 }
 
-// Close releases the directory's lock.
+// Close stops the read ahead, if it is still reading, and releases the
+// directory's lock: a build whose spec fails need not wait for it.
 func (o *Output) Close() error {
+	o.stopping.Do(func() { close(o.stop) })
 	if t, err := o.tree(); err == nil {
 		return t.Close()
 	}

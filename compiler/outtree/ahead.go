@@ -21,9 +21,10 @@ type ahead struct {
 // environment's, and the directories holding them. A build or a diff runs it
 // while the spec compiles, on another core, so that finding the tree
 // unchanged costs little more than compiling. Nothing is reported: what
-// could not be read is read again, and reported, when asked for. t must
-// not be used until ReadAhead returns.
-func (t *Tree) ReadAhead(specNames []string) {
+// could not be read is read again, and reported, when asked for. It stops
+// early, reading no more, once stop is closed. t must not be used until
+// ReadAhead returns.
+func (t *Tree) ReadAhead(specNames []string, stop <-chan struct{}) {
 	if t.root == nil {
 		return
 	}
@@ -38,6 +39,12 @@ func (t *Tree) ReadAhead(specNames []string) {
 		}
 		files := map[string][]byte{}
 		for _, p := range paths {
+			select {
+			case <-stop:
+				t.ahead = a // what was read so far is as good as read later
+				return
+			default:
+			}
 			if t.noSymlinks(p) != nil {
 				break
 			}

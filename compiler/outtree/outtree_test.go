@@ -761,14 +761,16 @@ func TestReadAheadChangesNoAnswer(t *testing.T) {
 		Fresh   map[string]bool
 		Changes Changes
 	}
-	ask := func(names []string) answer {
+	stopped := make(chan struct{})
+	close(stopped)
+	ask := func(names []string, stop <-chan struct{}) answer {
 		tree, err := OpenReadOnly(dir)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer tree.Close()
 		if names != nil {
-			tree.ReadAhead(names)
+			tree.ReadAhead(names, stop)
 		}
 		a := answer{Fresh: map[string]bool{}}
 		for env, in := range b.Inputs {
@@ -785,14 +787,17 @@ func TestReadAheadChangesNoAnswer(t *testing.T) {
 	}
 	check := func(when string, want map[string]bool) {
 		t.Helper()
-		plain := ask(nil)
+		plain := ask(nil, nil)
 		if diff := cmp.Diff(want, plain.Fresh); diff != "" {
 			t.Errorf("%s: fresh (-want +got):\n%s", when, diff)
 		}
 		for _, names := range [][]string{{"qa.cue"}, {"staging.cue", "qa.cue"}, {"other.cue"}} {
-			if diff := cmp.Diff(plain, ask(names)); diff != "" {
+			if diff := cmp.Diff(plain, ask(names, nil)); diff != "" {
 				t.Errorf("%s: read ahead for %v (-plain +read ahead):\n%s", when, names, diff)
 			}
+		}
+		if diff := cmp.Diff(plain, ask([]string{"qa.cue"}, stopped)); diff != "" {
+			t.Errorf("%s: read ahead stopped at once (-plain +read ahead):\n%s", when, diff)
 		}
 	}
 	check("as written", map[string]bool{"qa": true, "staging": true})
