@@ -30,6 +30,12 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	// kuberatorc preflight says which kuberatorc runs it: a preflight of
+	// another release may check for what that release's output does not
+	// need, or miss what it does.
+	if v := os.Getenv("KUBERATORC_VERSION"); v != "" && v != compiler.Version() {
+		fmt.Fprintf(stderr, "kuberatorc: warning: kuberatorc %s runs kuberatorc-preflight %s; install both from one release (go install github.com/kuberator/kuberator/cmd/...@VERSION)\n", v, compiler.Version())
+	}
 	c := cli.NewCommon("preflight", "preflight SPEC...|DIR", stderr)
 	if code, ok := c.Parse(args); !ok {
 		return code

@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+
+	"github.com/kuberator/kuberator/compiler"
 )
 
 // preflightCommand is the binary kuberatorc preflight runs. The AWS SDK is
@@ -14,6 +16,10 @@ import (
 // later (kuberatorc version 14 → 8 ms), which every vet of a small spec
 // paid (an eighth of its time).
 const preflightCommand = "kuberatorc-preflight"
+
+// callerVersion tells kuberatorc-preflight the version of the kuberatorc
+// that runs it, which it warns of when its own differs.
+const callerVersion = "KUBERATORC_VERSION"
 
 // runPreflight runs kuberatorc-preflight with the same arguments and
 // streams, from beside this executable (the two install together), else
@@ -26,6 +32,7 @@ func runPreflight(args []string, stdout, stderr io.Writer) int {
 	}
 	cmd := exec.Command(path, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, stdout, stderr
+	cmd.Env = append(os.Environ(), callerVersion+"="+compiler.Version())
 	err = cmd.Run()
 	var exit *exec.ExitError
 	switch {
