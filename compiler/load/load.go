@@ -77,6 +77,7 @@ func Load(srcs []Source) (_ *Spec, diags diag.Diagnostics, _ error) {
 	if scan.errors != nil {
 		// Built alone, the spec does not evaluate (a reference between two
 		// files without a package clause): it never did.
+		scan.errors.Sort()
 		return nil, scan.errors, nil
 	}
 	env.Positions = scan.positions

@@ -23,6 +23,9 @@ import (
 // the spec could meet one of the schema's, which the spec's own package
 // kept apart. Those specs are unified the slower way, built on their own.
 func mergeSpec(files []specFile, library libraryNames) *ast.File {
+	if len(files) == 0 || !sameLanguage(files) {
+		return nil
+	}
 	imports, decls, ok := mergedDecls(files)
 	if !ok {
 		return nil
@@ -46,7 +49,11 @@ func mergeSpec(files []specFile, library libraryNames) *ast.File {
 	for _, r := range saved {
 		r.id.Node, r.id.Scope = nil, nil
 	}
-	out := []ast.Decl{&ast.Package{Name: ast.NewIdent("kuberator")}}
+	// CUE compiles a file with the language features (experiments) of its
+	// first position's file: the user's, not none.
+	pkg := &ast.Package{Name: ast.NewIdent("kuberator")}
+	ast.SetPos(pkg, files[0].file.Pos())
+	out := []ast.Decl{pkg}
 	if len(imports) > 0 {
 		out = append(out, &ast.ImportDecl{Specs: imports})
 	}
@@ -59,8 +66,11 @@ func mergeSpec(files []specFile, library libraryNames) *ast.File {
 	clash := false // two files' names in one scope: an alias or let redeclared
 	astutil.Resolve(merged, func(token.Pos, string, ...any) { clash = true })
 	top := topLevelFields(decls)
+	// Files without a package clause never see each other's fields: a
+	// name one leaves unresolved is a builtin's, not another file's field.
+	shared := files[0].file.PackageName() != ""
 	walkIdents(decls, func(id *ast.Ident) {
-		clash = clash || !sameReference(was[id], id.Node, top)
+		clash = clash || !sameReference(was[id], id.Node, top, shared)
 	})
 	for _, id := range merged.Unresolved {
 		clash = clash || (id != environment && library.declared[id.Name])
@@ -78,6 +88,18 @@ func mergeSpec(files []specFile, library libraryNames) *ast.File {
 type resolution struct {
 	id          *ast.Ident
 	node, scope ast.Node
+}
+
+// sameLanguage says whether the files are compiled with the same language
+// features (a file's @experiment attributes, its language version): the
+// merged file has one set.
+func sameLanguage(files []specFile) bool {
+	for _, f := range files[1:] {
+		if f.file.Pos().Experiment() != files[0].file.Pos().Experiment() {
+			return false
+		}
+	}
+	return true
 }
 
 // mergedDecls are the files' declarations and their imports, each import
@@ -115,15 +137,16 @@ func mergedDecls(files []specFile) (imports []*ast.ImportSpec, decls []ast.Decl,
 // sameReference says whether a name the merge resolved refers to what it
 // did in its own file: the same declaration, a top-level field of the same
 // label (the files' top levels are one struct, as a package's are), or an
-// import of the same package. A name its file left to the package may now
-// name a top-level field, as the package would have.
-func sameReference(was, is ast.Node, top map[ast.Node]string) bool {
+// import of the same package. In files of one package (shared), a name its
+// file left to the package may now name a top-level field, as the package
+// would have.
+func sameReference(was, is ast.Node, top map[ast.Node]string, shared bool) bool {
 	if was == is {
 		return true
 	}
 	if label, ok := top[is]; ok {
 		wasLabel, wasTop := top[was]
-		return was == nil || (wasTop && wasLabel == label)
+		return (was == nil && shared) || (wasTop && wasLabel == label)
 	}
 	a, ok := was.(*ast.ImportSpec)
 	b, ok2 := is.(*ast.ImportSpec)

@@ -39,7 +39,7 @@ func TestMergedSpecMeansWhatItsFilesMean(t *testing.T) {
 		name, common, env string
 		merged            bool // evaluated with the schema, not on its own first
 		domain, zone      string
-		apart             bool // files without a package clause
+		bare              bool // the files as given, no package clause added
 	}{
 		{"a reference to another file's field",
 			`domain: "\(name).example.com"`, "",
@@ -61,6 +61,23 @@ func TestMergedSpecMeansWhatItsFilesMean(t *testing.T) {
 			"import s \"strings\"\ndomain: s.ToLower(\"Minimal.example.com\")",
 			"import s \"list\"\nnetwork: zones: [s.Sort([\"us-east-1b\", \"us-east-1a\"], s.Ascending)[0], ...]",
 			false, "minimal.example.com", "us-east-1a", false},
+		// Language features come with each file (struct comparison from
+		// the language version, others by @experiment): the merged file
+		// keeps them, or is not made when the files differ.
+		{"struct comparison, a feature of the language version",
+			`domain: "minimal.example.com" & =="minimal.example.com"`, "",
+			true, "minimal.example.com", "us-east-1a", false},
+		{"an experiment both files enable",
+			"@experiment(aliasv2)\npackage envs\ndomain: \"\\(self.name).example.com\"", "@experiment(aliasv2)\npackage envs",
+			true, "minimal.example.com", "us-east-1a", true},
+		{"an experiment one file enables",
+			"@experiment(aliasv2)\npackage envs\ndomain: \"\\(self.name).example.com\"", "package envs",
+			false, "minimal.example.com", "us-east-1a", true},
+		// Files without a package clause never see each other's fields:
+		// len stays the builtin, whatever the other file declares.
+		{"a builtin named like another file's field",
+			"domain: \"minimal.example.com\"\ntags: n: \"\\(len([1, 2, 3]))\"", "len?: 7",
+			false, "minimal.example.com", "us-east-1a", true},
 		// Aliases are each file's own: in one struct they would clash.
 		{"an alias of the same name in both files",
 			"N=domain: \"minimal.example.com\"\ntags: site: N",
@@ -84,7 +101,7 @@ func TestMergedSpecMeansWhatItsFilesMean(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			files2 := twoFiles
-			if tt.apart {
+			if tt.bare {
 				files2 = twoFilesOf
 			}
 			srcs := files2(t, tt.common, tt.env)
