@@ -19,9 +19,11 @@ import (
 // merging would change what a name of the spec refers to (a let, an alias
 // or an import of one file meeting a name of another, each file's own
 // before; a name the schema's package declares, which the spec built alone
-// cannot see and must not come to depend on), or where a hidden field of
-// the spec could meet one of the schema's, which the spec's own package
-// kept apart. Those specs are unified the slower way, built on their own.
+// cannot see and must not come to depend on), where a hidden field of the
+// spec could meet one of the schema's, which the spec's own package kept
+// apart, or where the files differ in language features, of which the
+// merged file has one set. Those specs are unified the slower way, built
+// on their own.
 func mergeSpec(files []specFile, library libraryNames) *ast.File {
 	if len(files) == 0 || !sameLanguage(files) {
 		return nil
