@@ -7,6 +7,20 @@ import (
 	"testing"
 )
 
+// diagnosticsOf loads srcs and returns their diagnostics as text.
+func diagnosticsOf(t *testing.T, srcs []Source) string {
+	t.Helper()
+	_, diags, err := Load(srcs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := diags.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
 // twoFiles splits examples/minimal.cue into common.cue, which holds its
 // node groups and domain, and env.cue, the rest, with extra text in each,
 // both of package envs.
@@ -132,16 +146,9 @@ func TestMergedSpecMeansWhatItsFilesMean(t *testing.T) {
 // rejected as it was.
 func TestFilesWithoutPackageStayApart(t *testing.T) {
 	srcs := twoFilesOf(t, `domain: "\(name).example.com"`, "")
-	_, diags, err := Load(srcs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b strings.Builder
-	if err := diags.WriteText(&b); err != nil {
-		t.Fatal(err)
-	}
-	if want := `common.cue:1:12: error: domain: reference "name" not found`; !strings.Contains(b.String(), want) {
-		t.Errorf("diagnostics lack %q:\n%s", want, b.String())
+	got := diagnosticsOf(t, srcs)
+	if want := `common.cue:1:12: error: domain: reference "name" not found`; !strings.Contains(got, want) {
+		t.Errorf("diagnostics lack %q:\n%s", want, got)
 	}
 }
 
@@ -150,16 +157,9 @@ func TestFilesWithoutPackageStayApart(t *testing.T) {
 func TestSpecCannotReferToTheSchema(t *testing.T) {
 	for _, name := range []string{"kubeletDefaults", "#Workload"} {
 		srcs := twoFiles(t, `domain: "minimal.example.com"`, "_k: "+name)
-		_, diags, err := Load(srcs)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var b strings.Builder
-		if err := diags.WriteText(&b); err != nil {
-			t.Fatal(err)
-		}
-		if want := `env.cue:2:5: error: _k: reference "` + name + `" not found`; !strings.Contains(b.String(), want) {
-			t.Errorf("diagnostics lack %q:\n%s", want, b.String())
+		got := diagnosticsOf(t, srcs)
+		if want := `env.cue:2:5: error: _k: reference "` + name + `" not found`; !strings.Contains(got, want) {
+			t.Errorf("diagnostics lack %q:\n%s", want, got)
 		}
 	}
 }
@@ -167,15 +167,7 @@ func TestSpecCannotReferToTheSchema(t *testing.T) {
 // Errors in a merged spec are placed and named as in the spec's own paths.
 func TestMergedSpecErrorsNameTheSpecsPaths(t *testing.T) {
 	srcs := twoFiles(t, `domain: "minimal.example.com"`, "cluster: versoin: \"1.33\"")
-	_, diags, err := Load(srcs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b strings.Builder
-	if err := diags.WriteText(&b); err != nil {
-		t.Fatal(err)
-	}
-	got := b.String()
+	got := diagnosticsOf(t, srcs)
 	if want := "env.cue:2:10: error: cluster.versoin: field not allowed"; !strings.Contains(got, want) {
 		t.Errorf("diagnostics lack %q:\n%s", want, got)
 	}

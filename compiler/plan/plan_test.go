@@ -20,6 +20,12 @@ func env(vpc string, public, private int, zones ...string) *model.Environment {
 	}
 }
 
+// withControlPlane gives e's control-plane subnets another prefix length.
+func withControlPlane(e *model.Environment, prefix int) *model.Environment {
+	e.Network.Subnets.ControlPlane.PrefixLength = prefix
+	return e
+}
+
 func TestCarveSubnets(t *testing.T) {
 	tests := []struct {
 		name          string
@@ -37,12 +43,8 @@ func TestCarveSubnets(t *testing.T) {
 			controlPlane: []string{"10.20.255.208/28", "10.20.255.224/28", "10.20.255.240/28"},
 		},
 		{
-			name: "control-plane subnets sit at the top, whatever their size",
-			env: func() *model.Environment {
-				e := env("10.0.0.0/20", 24, 24, "eu-west-1a")
-				e.Network.Subnets.ControlPlane.PrefixLength = 23
-				return e
-			}(),
+			name:         "control-plane subnets sit at the top, whatever their size",
+			env:          withControlPlane(env("10.0.0.0/20", 24, 24, "eu-west-1a"), 23),
 			priv:         []string{"10.0.0.0/24"},
 			public:       []string{"10.0.1.0/24"},
 			controlPlane: []string{"10.0.14.0/23"},
@@ -60,23 +62,15 @@ func TestCarveSubnets(t *testing.T) {
 			public: []string{"10.1.32.0/24", "10.1.33.0/24"},
 		},
 		{
-			name: "exactly full is fine",
-			env: func() *model.Environment {
-				e := env("10.0.0.0/24", 26, 25, "eu-west-1a")
-				e.Network.Subnets.ControlPlane.PrefixLength = 26
-				return e
-			}(),
+			name:         "exactly full is fine",
+			env:          withControlPlane(env("10.0.0.0/24", 26, 25, "eu-west-1a"), 26),
 			priv:         []string{"10.0.0.0/25"},
 			public:       []string{"10.0.0.128/26"},
 			controlPlane: []string{"10.0.0.192/26"},
 		},
 		{
-			name: "one block more is not",
-			env: func() *model.Environment {
-				e := env("10.0.0.0/24", 26, 25, "eu-west-1a")
-				e.Network.Subnets.ControlPlane.PrefixLength = 25
-				return e
-			}(),
+			name:          "one block more is not",
+			env:           withControlPlane(env("10.0.0.0/24", 26, 25, "eu-west-1a"), 25),
 			wantErrPrefix: "network.vpcCIDR: VPC 10.0.0.0/24 cannot hold 1 private /25, 1 public /26 and 1 control-plane /25 subnets (320 addresses needed, 256 available)",
 		},
 		{
@@ -85,12 +79,8 @@ func TestCarveSubnets(t *testing.T) {
 			wantErrPrefix: "network.vpcCIDR: VPC 10.0.0.0/18 cannot hold 2 private /19, 2 public /20 and 2 control-plane /28 subnets",
 		},
 		{
-			name: "control-plane subnet larger than the VPC",
-			env: func() *model.Environment {
-				e := env("10.0.0.0/20", 24, 24, "eu-west-1a")
-				e.Network.Subnets.ControlPlane.PrefixLength = 19
-				return e
-			}(),
+			name:          "control-plane subnet larger than the VPC",
+			env:           withControlPlane(env("10.0.0.0/20", 24, 24, "eu-west-1a"), 19),
 			wantErrPrefix: "network.subnets.controlPlane.prefixLength: a /19 controlPlane subnet is larger than the VPC 10.0.0.0/20",
 		},
 		{
