@@ -8,7 +8,6 @@ package load
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
@@ -68,8 +67,8 @@ func Load(srcs []Source) (_ *Spec, diags diag.Diagnostics, _ error) {
 	}
 	// Through JSON, as cue export would print it: a third faster than
 	// Value.Decode's reflection over the same fields.
-	env := &model.Environment{}
-	if err := json.Unmarshal(l.data, env); err != nil {
+	env, err := l.exported.decode()
+	if err != nil {
 		// The schema guarantees the shape; a decode failure is our bug.
 		return nil, nil, fmt.Errorf("decoding the validated spec: %w", err)
 	}
@@ -87,9 +86,9 @@ func Load(srcs []Source) (_ *Spec, diags diag.Diagnostics, _ error) {
 
 // loaded is a spec unified with the schema, still in CUE form.
 type loaded struct {
-	env  cue.Value // #Environment & spec
-	lib  cue.Value // schema + stdlib: catalogs for the Go-side rules
-	data []byte    // env exported as JSON
+	env      cue.Value // #Environment & spec
+	lib      cue.Value // schema + stdlib: catalogs for the Go-side rules
+	exported exported  // env as cue export prints it
 }
 
 // load parses and unifies the spec with #Environment. CUE errors come back as
@@ -110,9 +109,9 @@ func load(srcs []Source, user <-chan scanned) (*loaded, diag.Diagnostics) {
 		// fails wherever Validate(Concrete) would, but stops at the first
 		// error: Validate, which reports every one, runs only to explain a
 		// failure.
-		var data []byte
-		if data, err = env.MarshalJSON(); err == nil {
-			return &loaded{env: env, lib: lib, data: data}, nil
+		var x exported
+		if x, err = export(env); err == nil {
+			return &loaded{env: env, lib: lib, exported: x}, nil
 		}
 	}
 	// The spec's errors on its own (a conflict between two of its files)

@@ -1,0 +1,116 @@
+package load
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/cuecontext"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kuberator/kuberator/compiler/model"
+)
+
+// unified is a spec's #Environment & spec, as load evaluates it.
+func unified(t *testing.T, srcs []Source) cue.Value {
+	t.Helper()
+	files, diags := parseSpec(srcs)
+	if diags != nil {
+		t.Fatal(diags)
+	}
+	_, env, err := unify(cuecontext.New(cuecontext.CUE_DEBUG("sortfields")), files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
+// withWorkloads is spec with n more workloads, gen0000 onwards.
+func withWorkloads(spec []byte, n int) []byte {
+	var b strings.Builder
+	b.Write(spec)
+	for i := range n {
+		fmt.Fprintf(&b, "\nworkloads: gen%04d: {image: \"ghcr.io/example/w:1.0.%d\", port: 8080, resources: {cpu: \"100m\", memory: \"128Mi\"}}", i, i)
+	}
+	return []byte(b.String())
+}
+
+func example(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "examples", name+".cue"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// Exported in pieces on every core, a spec decodes to what one export of
+// the whole decodes to. Run with -race (make test does), this also checks
+// that the pieces are read concurrently without a data race.
+func TestExportInPiecesIsTheWholeExport(t *testing.T) {
+	specs := map[string][]byte{
+		"minimal":      example(t, "minimal"),
+		"qa":           example(t, "qa"),
+		"prod":         example(t, "prod"),
+		"qa, 200 more": withWorkloads(example(t, "qa"), 200),
+		"no workloads": append(example(t, "minimal"), "\nworkloads: {}\n"...),
+	}
+	for name, data := range specs {
+		t.Run(name, func(t *testing.T) {
+			env := unified(t, []Source{{Path: "spec.cue", Data: data}})
+			whole, err := env.MarshalJSON()
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := &model.Environment{}
+			if err := json.Unmarshal(whole, want); err != nil {
+				t.Fatal(err)
+			}
+			x, err := export(env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := x.decode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("exported in pieces, the spec decodes otherwise (-whole +pieces):\n%s", diff)
+			}
+		})
+	}
+}
+
+// A spec that does not export fails in pieces with the error one export of
+// the whole gives: that of the first field that fails, in export order,
+// whichever worker meets it first.
+func TestExportInPiecesFailsAsTheWhole(t *testing.T) {
+	qa := string(example(t, "qa"))
+	specs := []struct{ name, spec, fails string }{
+		{"two workloads incomplete", string(withWorkloads([]byte(qa), 50)) +
+			"\nworkloads: gen0042: preStopSeconds: int\nworkloads: gen0007: preStopSeconds: int\n",
+			"workloads.gen0007.preStopSeconds"},
+		{"a workload and a field exported before the workloads incomplete", qa +
+			"\nworkloads: service1: preStopSeconds: int\ntags: later: string\n",
+			"tags.later"},
+	}
+	for _, tt := range specs {
+		t.Run(tt.name, func(t *testing.T) {
+			env := unified(t, []Source{{Path: "spec.cue", Data: []byte(tt.spec)}})
+			_, want := env.MarshalJSON()
+			if want == nil || !strings.Contains(want.Error(), tt.fails+":") {
+				t.Fatalf("exported whole, the spec fails with %v, want an error at %s", want, tt.fails)
+			}
+			for range 20 { // the workers race to the errors
+				_, got := export(env)
+				if got == nil || got.Error() != want.Error() {
+					t.Fatalf("exported in pieces, the error is %v, want %v", got, want)
+				}
+			}
+		})
+	}
+}
