@@ -240,8 +240,9 @@ type Tree struct {
 	realDirs map[string]bool
 	// made are directories this build created or found.
 	made map[string]bool
-	// dirs are directories opened once to read their files by name: a
-	// lookup through the root opens every component of the path.
+	// dirs are directories kept open to reach their files and
+	// subdirectories by name (see dirRoot): a lookup through the root
+	// opens every component of the path.
 	dirs map[string]*os.Root
 	// missing counts, per directory, that noSymlinks found a component of
 	// it missing (so nothing below it exists).
@@ -313,9 +314,7 @@ func (t *Tree) Close() error {
 	if t.root == nil {
 		return nil
 	}
-	for _, d := range t.dirs {
-		d.Close()
-	}
+	t.closeDirs()
 	t.lock.Close() // closing the descriptor releases the flock
 	return t.root.Close()
 }
@@ -796,7 +795,7 @@ func (mv *mover) move(m move) error {
 			mv.dst.Close()
 			mv.dst = nil
 		}
-		f, err := mv.t.root.Open(dir)
+		f, err := mv.t.openDir(dir)
 		if err != nil {
 			// Not a missing source: apply made the directory.
 			return fmt.Errorf("opening %s: %v", path.Join(mv.t.dir, dir), err)
@@ -807,6 +806,20 @@ func (mv *mover) move(m move) error {
 		return &os.LinkError{Op: "rename", Old: path.Join(mv.t.dir, m.From), New: path.Join(mv.t.dir, m.To), Err: err}
 	}
 	return nil
+}
+
+// openDir opens a directory of the tree as a file, through its parent's
+// handle.
+func (t *Tree) openDir(dir string) (*os.File, error) {
+	if dir == "." {
+		return t.root.Open(".")
+	}
+	parent, err := t.dirRoot(path.Dir(dir))
+	if err != nil {
+		return nil, err
+	}
+	f, err := parent.Open(path.Base(dir))
+	return f, inTree(err, dir)
 }
 
 func (mv *mover) close() {
@@ -1111,26 +1124,69 @@ func (t *Tree) lstat(p string) (fs.FileInfo, error) {
 	return d.Lstat(path.Base(p))
 }
 
-// dirRoot opens a directory of the tree once per build.
+// maxOpenDirs bounds the directory handles a tree keeps: a tree of
+// thousands of workloads has thousands of directories, and 1,024 open
+// files is a common limit.
+const maxOpenDirs = 256
+
+// dirRoot opens a directory of the tree through its parent's handle, one
+// openat rather than one per component, and keeps it for the next file
+// there. The handles of parents stay open while their children are
+// opened; when maxOpenDirs are open, all are closed and reopened as needed.
 func (t *Tree) dirRoot(dir string) (*os.Root, error) {
+	if dir == "." {
+		return t.root, nil
+	}
 	if d, ok := t.dirs[dir]; ok {
 		return d, nil
 	}
-	d, err := t.root.OpenRoot(dir)
+	parent, err := t.dirRoot(path.Dir(dir))
 	if err != nil {
 		return nil, err
+	}
+	d, err := parent.OpenRoot(path.Base(dir))
+	if err != nil {
+		return nil, inTree(err, dir)
+	}
+	if len(t.dirs) >= maxOpenDirs {
+		t.closeDirs()
 	}
 	t.dirs[dir] = d
 	return d, nil
 }
 
-// mkdirAll creates a directory and its parents once per build.
+func (t *Tree) closeDirs() {
+	for _, d := range t.dirs {
+		d.Close()
+	}
+	clear(t.dirs)
+}
+
+// inTree names the whole path, relative to the tree, in an error of an
+// operation on its last component through its parent's handle.
+func inTree(err error, p string) error {
+	if pe, ok := errors.AsType[*fs.PathError](err); ok {
+		return &fs.PathError{Op: pe.Op, Path: p, Err: pe.Err}
+	}
+	return err
+}
+
+// mkdirAll creates a directory and its parents, each through its parent's
+// handle, once per build.
 func (t *Tree) mkdirAll(dir string) error {
-	if t.made[dir] {
+	if dir == "." || t.made[dir] {
 		return nil
 	}
-	if err := t.root.MkdirAll(dir, 0o755); err != nil {
+	if err := t.mkdirAll(path.Dir(dir)); err != nil {
 		return err
+	}
+	parent, err := t.dirRoot(path.Dir(dir))
+	if err != nil {
+		return err
+	}
+	// One that exists is found a directory, or not, when it is opened.
+	if err := parent.Mkdir(path.Base(dir), 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		return inTree(err, dir)
 	}
 	t.made[dir] = true
 	clear(t.missing) // what was missing may exist now
@@ -1143,7 +1199,7 @@ func (t *Tree) readDir(dir string) ([]fs.DirEntry, error) {
 			return entries, nil
 		}
 	}
-	f, err := t.root.Open(dir)
+	f, err := t.openDir(dir)
 	if err != nil {
 		return nil, err
 	}

@@ -811,3 +811,64 @@ func TestReadAheadChangesNoAnswer(t *testing.T) {
 	}
 	check("after a hand edit", map[string]bool{"qa": false, "staging": true})
 }
+
+// openFiles counts the process's open file descriptors.
+func openFiles(t *testing.T) int {
+	t.Helper()
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatalf("counting open files needs /proc: %v", err)
+	}
+	return len(fds)
+}
+
+// A tree of more directories than a process may commonly hold open (1,024
+// files) is written, read ahead, compared and rewritten with at most
+// maxOpenDirs of them open at once.
+func TestDirectoriesOpenAtOnceAreBounded(t *testing.T) {
+	files := fileset.FileSet{}
+	for i := range 1500 {
+		files[fmt.Sprintf("kubernetes/overlays/qa/apps/w%04d/w%04d.yaml", i, i)] = []byte("kind: x\n")
+	}
+	b := Build{Envs: map[string]fileset.FileSet{"qa": files}, Inputs: map[string]string{"qa": "in"}, Specs: map[string]Spec{"qa": {Own: "envs/qa.cue"}}}
+	dir := t.TempDir()
+	before := openFiles(t)
+	bound := func(when string) {
+		t.Helper()
+		if open := openFiles(t) - before; open > maxOpenDirs+8 {
+			t.Errorf("%s: %d files open, want at most %d directories and a few more", when, open, maxOpenDirs)
+		}
+	}
+	tree, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tree.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	bound("after writing")
+	tree.Close()
+
+	ro, err := OpenReadOnly(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ro.ReadAhead([]string{"qa.cue"}, nil)
+	bound("after reading ahead")
+	if c, err := ro.Changes(b); err != nil || c.Unified() != "" {
+		t.Fatalf("changes of the tree as written: %q, %v", c.Unified(), err)
+	}
+	bound("after comparing")
+	ro.Close()
+
+	changed := fileset.FileSet{}
+	for p := range files {
+		changed[p] = []byte("kind: y\n")
+	}
+	if _, err := writeEnvs(t, dir, Build{Envs: map[string]fileset.FileSet{"qa": changed}, Inputs: b.Inputs, Specs: b.Specs}); err != nil {
+		t.Fatal(err)
+	}
+	if got := contents(t, dir)["kubernetes/overlays/qa/apps/w1499/w1499.yaml"]; got != "kind: y\n" {
+		t.Errorf("rewritten, w1499.yaml holds %q", got)
+	}
+}
