@@ -671,15 +671,15 @@ func (t *Tree) stage(changed map[string][]byte, man []byte) (journal, error) {
 	}
 	// Through the stage directory's own handle: through the root, every
 	// write would open the stage directory again.
-	stage, err := t.root.OpenRoot(stageName)
+	stage, err := t.root.Open(stageName)
 	if err != nil {
 		return j, err
 	}
 	defer stage.Close()
 	for _, p := range slices.Sorted(maps.Keys(changed)) {
 		flat := strings.ReplaceAll(p, "/", "%")
-		if err := stage.WriteFile(flat, changed[p], 0o644); err != nil {
-			return j, err
+		if err := writeFileAt(stage, flat, changed[p]); err != nil {
+			return j, inTree(err, stageName+"/"+flat)
 		}
 		staged := stageName + "/" + flat
 		if err := t.mkdirAll(path.Dir(p)); err != nil {
@@ -690,20 +690,38 @@ func (t *Tree) stage(changed map[string][]byte, man []byte) (journal, error) {
 	if err := t.root.WriteFile(j.Manifest, man, 0o644); err != nil {
 		return j, err
 	}
-	return j, syncFS(stage)
+	// The staged files are durable before the journal that moves them
+	// commits: one syncfs of the file system that holds them, not an
+	// fsync per file.
+	return j, unix.Syncfs(int(stage.Fd()))
 }
 
-// syncFS flushes the file system that holds dir to disk, so the staged
-// files are durable before the journal that moves them commits: one
-// syncfs, not an fsync per file.
-func syncFS(dir *os.Root) error {
-	f, err := dir.Open(".")
+// writeFileAt creates the file name in the directory dir and writes data
+// to it, with the system calls alone: an *os.File costs four more per file
+// (registering it with the poller, which refuses a regular file), a sixth
+// of writing a tree.
+func writeFileAt(dir *os.File, name string, data []byte) error {
+	fd, err := unix.Openat(int(dir.Fd()), name, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o644)
 	if err != nil {
-		return err
+		return &fs.PathError{Op: "open", Path: name, Err: err}
 	}
-	defer f.Close()
-	return unix.Syncfs(int(f.Fd()))
+	for len(data) > 0 {
+		n, err := unix.Write(fd, data)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			unix.Close(fd)
+			return &fs.PathError{Op: "write", Path: name, Err: err}
+		}
+		data = data[n:]
+	}
+	if err := unix.Close(fd); err != nil {
+		return &fs.PathError{Op: "close", Path: name, Err: err}
+	}
+	return nil
 }
+
 
 // commit makes the journal the tree's intent: written aside, synced, then
 // renamed into place in one step.
