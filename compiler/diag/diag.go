@@ -5,6 +5,7 @@
 package diag
 
 import (
+	"bufio"
 	"cmp"
 	"encoding/json"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/kuberator/kuberator/compiler/model"
+	"github.com/kuberator/kuberator/internal/parallel"
 )
 
 // Severity says whether a diagnostic fails a build.
@@ -65,9 +67,11 @@ func (ds *Diagnostics) Notef(pos model.Pos, hint, format string, args ...any) {
 // Redact hides credentials in every message and hint: a value CUE rejects is
 // quoted in its error, and a secret must not reach a CI log.
 func (ds Diagnostics) Redact() {
-	for i := range ds {
+	// On every core: thousands of warnings, each searched for every form
+	// of credential, took 2% of a vet at 5,000 workloads.
+	parallel.Each(len(ds), func(i int) {
 		ds[i].Message, ds[i].Hint = Redact(ds[i].Message), Redact(ds[i].Hint)
-	}
+	})
 }
 
 // HasErrors reports whether any diagnostic is an error, or (strict) a warning.
@@ -106,12 +110,16 @@ func (d Diagnostic) String() string {
 
 // WriteText prints diagnostics as path:line:col: severity: message.
 func (ds Diagnostics) WriteText(w io.Writer) error {
+	// In one write, or a few, rather than one per diagnostic: a spec of
+	// thousands of workloads can have thousands of warnings, and a write
+	// to a pipe or a terminal costs more than formatting one.
+	b := bufio.NewWriterSize(w, 64<<10)
 	for _, d := range ds {
-		if _, err := fmt.Fprintln(w, d); err != nil {
+		if _, err := fmt.Fprintln(b, d); err != nil {
 			return err
 		}
 	}
-	return nil
+	return b.Flush()
 }
 
 type jsonDiagnostic struct {
