@@ -722,7 +722,6 @@ func writeFileAt(dir *os.File, name string, data []byte) error {
 	return nil
 }
 
-
 // commit makes the journal the tree's intent: written aside, synced, then
 // renamed into place in one step.
 func (t *Tree) commit(j journal) error {
