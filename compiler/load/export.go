@@ -15,7 +15,7 @@ import (
 // one, and every other field together as one JSON object.
 type exported struct {
 	rest      []byte
-	workloads []exportedWorkload // nil when the spec has no workloads field
+	workloads []exportedWorkload // nil when rest holds the workloads field
 }
 
 type exportedWorkload struct {
@@ -54,18 +54,15 @@ func export(env cue.Value) (exported, error) {
 	var out exported
 	out.rest = append(out.rest, '{')
 	for i, u := range units {
-		switch {
-		case u.workload:
+		if u.workload {
 			out.workloads = append(out.workloads, exportedWorkload{u.name, data[i]})
-		case u.name == workloadsField: // a workloads struct with no members
-			out.workloads = []exportedWorkload{}
-		default:
-			if len(out.rest) > 1 {
-				out.rest = append(out.rest, ',')
-			}
-			key, _ := json.Marshal(u.name) // a string always marshals
-			out.rest = append(append(append(out.rest, key...), ':'), data[i]...)
+			continue
 		}
+		if len(out.rest) > 1 {
+			out.rest = append(out.rest, ',')
+		}
+		key, _ := json.Marshal(u.name) // a string always marshals
+		out.rest = append(append(append(out.rest, key...), ':'), data[i]...)
 	}
 	out.rest = append(out.rest, '}')
 	return out, nil
@@ -80,31 +77,37 @@ type exportUnit struct {
 }
 
 // exportUnits lists env's fields in export order, each workload in place
-// of the workloads field.
+// of the workloads field. A struct is split only when it has no error of
+// its own: Fields lists the members of a struct whose value is incomplete
+// (an if on a value not given), which export whole fails on, while each
+// member alone exports.
 func exportUnits(env cue.Value) ([]exportUnit, error) {
+	if err := env.Err(); err != nil {
+		return nil, err
+	}
 	fields, err := env.Fields()
 	if err != nil {
 		return nil, err
 	}
 	var units []exportUnit
 	for fields.Next() {
-		name := fields.Selector().Unquoted()
-		if name != workloadsField {
-			units = append(units, exportUnit{name: name, value: fields.Value()})
+		name, value := fields.Selector().Unquoted(), fields.Value()
+		if name != workloadsField || value.Err() != nil {
+			units = append(units, exportUnit{name: name, value: value})
 			continue
 		}
-		workloads, err := fields.Value().Fields()
+		workloads, err := value.Fields()
 		if err != nil {
 			// Not a struct: exported whole, it fails as it would in env.
-			units = append(units, exportUnit{name: name, value: fields.Value()})
+			units = append(units, exportUnit{name: name, value: value})
 			continue
 		}
 		n := len(units)
 		for workloads.Next() {
 			units = append(units, exportUnit{name: workloads.Selector().Unquoted(), value: workloads.Value(), workload: true})
 		}
-		if len(units) == n {
-			units = append(units, exportUnit{name: name, value: fields.Value()})
+		if len(units) == n { // none: exported as the field it is, {}
+			units = append(units, exportUnit{name: name, value: value})
 		}
 	}
 	return units, nil

@@ -85,6 +85,31 @@ func TestExportInPiecesIsTheWholeExport(t *testing.T) {
 	}
 }
 
+// undecided is a comprehension in the struct at path ("" for the spec's
+// top level) on a value the spec does not give.
+func undecided(path string) string {
+	worker := `worker: {image: "ghcr.io/example/worker:1.0", port: 8080, resources: {cpu: "100m", memory: "128Mi"}}`
+	if path == "" {
+		return "\n_withWorker: bool\nif _withWorker { workloads: " + worker + " }\n"
+	}
+	return "\n_withWorker: bool\n" + path + ": { if _withWorker { " + worker + " } }\n"
+}
+
+// A spec whose struct is undecided is rejected, not loaded without what
+// the comprehension would have added.
+func TestUndecidedSpecIsRejected(t *testing.T) {
+	for _, path := range []string{"workloads", ""} {
+		srcs := []Source{{Path: "spec.cue", Data: append(example(t, "qa"), undecided(path)...)}}
+		spec, diags, err := Load(srcs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if spec != nil || !diags.HasErrors(false) {
+			t.Errorf("undecided %q: loaded, with %v", path, diags)
+		}
+	}
+}
+
 // A spec that does not export fails in pieces with the error one export of
 // the whole gives: that of the first field that fails, in export order,
 // whichever worker meets it first.
@@ -97,6 +122,10 @@ func TestExportInPiecesFailsAsTheWhole(t *testing.T) {
 		{"a workload and a field exported before the workloads incomplete", qa +
 			"\nworkloads: service1: preStopSeconds: int\ntags: later: string\n",
 			"tags.later"},
+		// Fields lists the members of a struct whose own value is
+		// incomplete; each exports, the struct does not.
+		{"workloads undecided", qa + undecided("workloads"), "workloads"},
+		{"the spec undecided", qa + undecided(""), "\"kuberator:spec\""},
 	}
 	for _, tt := range specs {
 		t.Run(tt.name, func(t *testing.T) {
