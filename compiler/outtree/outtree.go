@@ -27,6 +27,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -701,7 +702,11 @@ func (t *Tree) stage(changed map[string][]byte, man []byte) (journal, error) {
 // (registering it with the poller, which refuses a regular file), a sixth
 // of writing a tree.
 func writeFileAt(dir *os.File, name string, data []byte) error {
-	fd, err := unix.Openat(int(dir.Fd()), name, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o644)
+	var fd int
+	var err error = unix.EINTR
+	for errors.Is(err, unix.EINTR) {
+		fd, err = unix.Openat(int(dir.Fd()), name, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o644)
+	}
 	if err != nil {
 		return &fs.PathError{Op: "open", Path: name, Err: err}
 	}
@@ -709,6 +714,9 @@ func writeFileAt(dir *os.File, name string, data []byte) error {
 		n, err := unix.Write(fd, data)
 		if errors.Is(err, unix.EINTR) {
 			continue
+		}
+		if err == nil && n == 0 {
+			err = io.ErrUnexpectedEOF // as os.File reports a write that makes no progress
 		}
 		if err != nil {
 			unix.Close(fd)
@@ -1201,8 +1209,17 @@ func (t *Tree) mkdirAll(dir string) error {
 	if err != nil {
 		return err
 	}
-	// One that exists is found a directory, or not, when it is opened.
-	if err := parent.Mkdir(path.Base(dir), 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+	// One that exists must be a directory, not a file or a link: staging
+	// finds out, before the journal commits to moving files into it.
+	if err := parent.Mkdir(path.Base(dir), 0o755); errors.Is(err, fs.ErrExist) {
+		info, err := parent.Lstat(path.Base(dir))
+		if err != nil {
+			return inTree(err, dir)
+		}
+		if !info.IsDir() {
+			return &fs.PathError{Op: "mkdir", Path: dir, Err: syscall.ENOTDIR}
+		}
+	} else if err != nil {
 		return inTree(err, dir)
 	}
 	t.made[dir] = true

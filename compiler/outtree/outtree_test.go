@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -870,5 +871,34 @@ func TestDirectoriesOpenAtOnceAreBounded(t *testing.T) {
 	}
 	if got := contents(t, dir)["kubernetes/overlays/qa/apps/w1499/w1499.yaml"]; got != "kind: y\n" {
 		t.Errorf("rewritten, w1499.yaml holds %q", got)
+	}
+}
+
+// Making a directory where a file or a link stands fails, naming it: the
+// stage must find that out before the journal commits to moving into it.
+func TestMkdirRefusesWhatIsNotADirectory(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "a"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "a", "file"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(".", filepath.Join(dir, "a", "link")); err != nil {
+		t.Fatal(err)
+	}
+	tree, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tree.Close()
+	for _, p := range []string{"a/file", "a/link/b"} {
+		err := tree.mkdirAll(p)
+		if !errors.Is(err, syscall.ENOTDIR) || !strings.Contains(err.Error(), "a/") {
+			t.Errorf("mkdirAll(%s) = %v, want not a directory, named", p, err)
+		}
+	}
+	if err := tree.mkdirAll("a/new/b"); err != nil {
+		t.Errorf("mkdirAll(a/new/b) = %v", err)
 	}
 }
