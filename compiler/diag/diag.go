@@ -5,7 +5,6 @@
 package diag
 
 import (
-	"bufio"
 	"cmp"
 	"encoding/json"
 	"fmt"
@@ -110,17 +109,31 @@ func (d Diagnostic) String() string {
 
 // WriteText prints diagnostics as path:line:col: severity: message.
 func (ds Diagnostics) WriteText(w io.Writer) error {
-	// In one write, or a few, rather than one per diagnostic: a spec of
-	// thousands of workloads can have thousands of warnings, and a write
-	// to a pipe or a terminal costs more than formatting one.
-	b := bufio.NewWriterSize(w, 64<<10)
+	// Several diagnostics to a write, not one each (a spec of thousands of
+	// workloads can have thousands of warnings), but whole ones and at
+	// most pipeBuf bytes, so that a write to a pipe another process shares
+	// stays atomic, as one line each was.
+	var buf []byte
 	for _, d := range ds {
-		if _, err := fmt.Fprintln(b, d); err != nil {
-			return err
+		text := d.String() + "\n"
+		if len(buf) > 0 && len(buf)+len(text) > pipeBuf {
+			if _, err := w.Write(buf); err != nil {
+				return err
+			}
+			buf = buf[:0]
 		}
+		buf = append(buf, text...)
 	}
-	return b.Flush()
+	if len(buf) > 0 {
+		_, err := w.Write(buf)
+		return err
+	}
+	return nil
 }
+
+// pipeBuf is POSIX's PIPE_BUF on Linux: a write of at most this many bytes
+// to a pipe is not interleaved with another's.
+const pipeBuf = 4096
 
 type jsonDiagnostic struct {
 	File   string `json:"file"`
