@@ -27,9 +27,9 @@ type exportedWorkload struct {
 const workloadsField = "workloads"
 
 // export exports env, finalized, on every core. Exporting is CUE's
-// second largest cost after evaluating: every struct's fields are
-// sorted, and at thousands of workloads that is a third of a vet, on one
-// core while the other idles. CUE's values may be read concurrently once
+// largest cost after evaluating: every struct's fields are sorted, and at
+// thousands of workloads that was a quarter of a vet, on one core while
+// the other idled. CUE's values may be read concurrently once
 // evaluated (cue-lang/cue#2733; TestConcurrentMarshalJSON and
 // TestConcurrentFields in cue/concurrent_test.go at v0.17.1), and the
 // workloads are independent values, so they go to workers. The error is

@@ -36,11 +36,7 @@ func marshalStream(header string, objs []obj) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteString(header)
 	for i, o := range objs {
-		tree, _, err := plainTree(o)
-		if err != nil {
-			return nil, err
-		}
-		doc, err := yamlv2.Marshal(tree)
+		doc, err := marshalYAML(o)
 		if err != nil {
 			return nil, err
 		}
