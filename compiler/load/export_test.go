@@ -58,6 +58,17 @@ func TestExportInPiecesIsTheWholeExport(t *testing.T) {
 		"prod":         example(t, "prod"),
 		"qa, 200 more": withWorkloads(example(t, "qa"), 200),
 		"no workloads": append(example(t, "minimal"), "\nworkloads: {}\n"...),
+		// A hidden name the schema uses too keeps the spec apart from the
+		// schema's package: unified the slower way, then exported.
+		"qa, 200 more, unified apart": append(withWorkloads(example(t, "qa"), 200), "\n_pdCap: 1\n"...),
+	}
+	inst, err := libraryInstance()
+	if err != nil {
+		t.Fatal(err)
+	}
+	apart, _ := parseSpec([]Source{{Path: "spec.cue", Data: specs["qa, 200 more, unified apart"]}})
+	if mergeSpec(apart, namesOf(inst.Files)) != nil {
+		t.Fatal("the spec meant to be unified apart is merged")
 	}
 	for name, data := range specs {
 		t.Run(name, func(t *testing.T) {
