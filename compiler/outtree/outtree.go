@@ -873,6 +873,14 @@ func (t *Tree) recover() error {
 			// The manifest is in place: only the journal and stage remain.
 			j.Moves, j.Removes = nil, nil
 		}
+		// A link put on a path since the journal committed would carry a
+		// removal or a move elsewhere in the tree: refused, as a build
+		// refuses it, before anything is changed.
+		for _, p := range append(slices.Clone(j.Removes), movedTo(j)...) {
+			if err := t.noSymlinks(p); err != nil {
+				return fmt.Errorf("finishing an interrupted build: %w", err)
+			}
+		}
 		if err := t.apply(j); err != nil {
 			return fmt.Errorf("finishing an interrupted build: %w", err)
 		}
@@ -949,6 +957,14 @@ func (t *Tree) bound(j journal) (pending bool, err error) {
 		}
 	}
 	return true, nil
+}
+
+func movedTo(j journal) []string {
+	to := make([]string, len(j.Moves))
+	for i, m := range j.Moves {
+		to[i] = m.To
+	}
+	return to
 }
 
 func (t *Tree) refuseJournal(why string) error {
@@ -1215,6 +1231,9 @@ func (t *Tree) mkdirAll(dir string) error {
 		info, err := parent.Lstat(path.Base(dir))
 		if err != nil {
 			return inTree(err, dir)
+		}
+		if info.Mode()&fs.ModeSymlink != 0 {
+			return &SymlinkError{Path: path.Join(t.dir, dir)}
 		}
 		if !info.IsDir() {
 			return &fs.PathError{Op: "mkdir", Path: dir, Err: syscall.ENOTDIR}

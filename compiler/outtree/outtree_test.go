@@ -364,6 +364,47 @@ func TestCrashLeavesOldOrNew(t *testing.T) {
 	t.Logf("killed the build at each of its %d steps", steps)
 }
 
+// A link put on a path between an interrupted build and its recovery is
+// refused, as a build refuses it: finishing the build's removals through
+// it would delete files elsewhere in the tree.
+func TestRecoveryRefusesALinkOnItsPaths(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := write(t, dir, v1); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$", dir)
+	cmd.Env = append(os.Environ(), crashEnv+"=2") // just after the journal commits
+	if out, err := cmd.CombinedOutput(); err == nil {
+		t.Fatalf("the helper build was not interrupted:\n%s", out)
+	}
+	other := filepath.Join(dir, "kubernetes", "overlays", "prod", "x")
+	if err := os.MkdirAll(other, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	kept := filepath.Join(other, "kustomization.yaml")
+	if err := os.WriteFile(kept, []byte("someone else's\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	removed := filepath.Join(dir, "kubernetes", "base", "a") // v2 removes its kustomization
+	if err := os.RemoveAll(removed); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../overlays/prod/x", removed); err != nil {
+		t.Fatal(err)
+	}
+	tree, err := Open(dir)
+	var link *SymlinkError
+	if !errors.As(err, &link) {
+		if err == nil {
+			tree.Close()
+		}
+		t.Errorf("recovery through a link: %v, want it refused as a link", err)
+	}
+	if data, err := os.ReadFile(kept); err != nil || string(data) != "someone else's\n" {
+		t.Errorf("the file the link leads to: %q, %v", data, err)
+	}
+}
+
 // TestDiffRefusesAnInterruptedBuild: a diff does not compare with a tree an
 // interrupted build left half-written; it says to finish it.
 func TestDiffRefusesAnInterruptedBuild(t *testing.T) {
@@ -892,11 +933,12 @@ func TestMkdirRefusesWhatIsNotADirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tree.Close()
-	for _, p := range []string{"a/file", "a/link/b"} {
-		err := tree.mkdirAll(p)
-		if !errors.Is(err, syscall.ENOTDIR) || !strings.Contains(err.Error(), "a/") {
-			t.Errorf("mkdirAll(%s) = %v, want not a directory, named", p, err)
-		}
+	if err := tree.mkdirAll("a/file"); !errors.Is(err, syscall.ENOTDIR) || !strings.Contains(err.Error(), "a/file") {
+		t.Errorf("mkdirAll(a/file) = %v, want not a directory, named", err)
+	}
+	var link *SymlinkError
+	if err := tree.mkdirAll("a/link/b"); !errors.As(err, &link) || !strings.HasSuffix(link.Path, "a/link") {
+		t.Errorf("mkdirAll(a/link/b) = %v, want a/link refused as a link", err)
 	}
 	if err := tree.mkdirAll("a/new/b"); err != nil {
 		t.Errorf("mkdirAll(a/new/b) = %v", err)
