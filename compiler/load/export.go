@@ -1,6 +1,7 @@
 package load
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 
@@ -38,8 +39,10 @@ const workloadsField = "workloads"
 func export(env cue.Value) (exported, error) {
 	units, err := exportUnits(env)
 	if err != nil {
-		_, err = env.MarshalJSON() // the error export alone would give
-		return exported{}, err
+		// The error export alone gives; should it export all the same,
+		// the error found.
+		_, whole := env.MarshalJSON()
+		return exported{}, cmp.Or(whole, err)
 	}
 	data := make([][]byte, len(units))
 	errs := make([]error, len(units))
