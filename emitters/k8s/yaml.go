@@ -27,7 +27,9 @@ func marshalYAML(o any) ([]byte, error) {
 
 // marshalStream encodes objects as one YAML stream under a header comment:
 // the documents marshalYAML makes, "---" between them, as go-yaml's
-// Encoder separates them. Each document has an encoder of its own: one
+// Encoder separates documents that are non-empty maps, as every object is
+// (it writes "--- {}" for an empty one). Each document has an encoder of
+// its own: one
 // encoder for the stream keeps every event of it in a queue it never
 // shortens (emitterc.go, yaml_emitter_emit), which grows past the small
 // allocations and cost more than the encoders (BenchmarkCompile at
