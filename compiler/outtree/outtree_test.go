@@ -316,6 +316,31 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// killedAt writes v1 into a new directory, then has the test binary, as
+// a helper, build v2 over it and die at the nth step of the commit.
+func killedAt(t *testing.T, n int) (dir string, out []byte, err error) {
+	t.Helper()
+	dir = t.TempDir()
+	if _, err := write(t, dir, v1); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$", dir)
+	cmd.Env = append(os.Environ(), crashEnv+"="+strconv.Itoa(n))
+	out, err = cmd.CombinedOutput()
+	return dir, out, err
+}
+
+// interrupted is the directory of a build killed at the nth step, one it
+// is sure to reach.
+func interrupted(t *testing.T, n int) string {
+	t.Helper()
+	dir, out, err := killedAt(t, n)
+	if err == nil {
+		t.Fatalf("the build was not killed at step %d:\n%s", n, out)
+	}
+	return dir
+}
+
 // TestCrashLeavesOldOrNew kills a build at every step of its commit. Right
 // after the kill, and before anything repairs it, the tree that a reader
 // opening it sees is wholly v1 or, once the journal is committed, recovers
@@ -323,13 +348,7 @@ func TestMain(m *testing.M) {
 func TestCrashLeavesOldOrNew(t *testing.T) {
 	steps := 0
 	for n := 1; ; n++ {
-		dir := t.TempDir()
-		if _, err := write(t, dir, v1); err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command(os.Args[0], "-test.run=^$", dir)
-		cmd.Env = append(os.Environ(), crashEnv+"="+strconv.Itoa(n))
-		out, err := cmd.CombinedOutput()
+		dir, out, err := killedAt(t, n)
 		var exit *exec.ExitError
 		if err == nil {
 			steps = n - 1
@@ -368,15 +387,7 @@ func TestCrashLeavesOldOrNew(t *testing.T) {
 // refused, as a build refuses it: finishing the build's removals through
 // it would delete files elsewhere in the tree.
 func TestRecoveryRefusesALinkOnItsPaths(t *testing.T) {
-	dir := t.TempDir()
-	if _, err := write(t, dir, v1); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^$", dir)
-	cmd.Env = append(os.Environ(), crashEnv+"=2") // just after the journal commits
-	if out, err := cmd.CombinedOutput(); err == nil {
-		t.Fatalf("the helper build was not interrupted:\n%s", out)
-	}
+	dir := interrupted(t, 2) // just after the journal commits
 	other := filepath.Join(dir, "kubernetes", "overlays", "prod", "x")
 	if err := os.MkdirAll(other, 0o755); err != nil {
 		t.Fatal(err)
@@ -408,15 +419,7 @@ func TestRecoveryRefusesALinkOnItsPaths(t *testing.T) {
 // TestDiffRefusesAnInterruptedBuild: a diff does not compare with a tree an
 // interrupted build left half-written; it says to finish it.
 func TestDiffRefusesAnInterruptedBuild(t *testing.T) {
-	dir := t.TempDir()
-	if _, err := write(t, dir, v1); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^$", dir)
-	cmd.Env = append(os.Environ(), crashEnv+"=3") // after the commit, mid-move
-	if err := cmd.Run(); err == nil {
-		t.Fatal("the helper did not crash")
-	}
+	dir := interrupted(t, 3) // after the commit, mid-move
 	if _, err := diff(t, dir, v2); err == nil || !strings.Contains(err.Error(), "interrupted; run kuberatorc build") {
 		t.Errorf("diff of an interrupted tree: %v", err)
 	}
@@ -670,15 +673,7 @@ func TestJournalMustBeBoundToTheTree(t *testing.T) {
 // TestRecoveryReportsWhatItFinished: opening a tree that holds an
 // interrupted, committed build finishes it and says so.
 func TestRecoveryReportsWhatItFinished(t *testing.T) {
-	dir := t.TempDir()
-	if _, err := write(t, dir, v1); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^$", dir)
-	cmd.Env = append(os.Environ(), crashEnv+"=3") // killed after the journal commits
-	if out, err := cmd.CombinedOutput(); err == nil {
-		t.Fatalf("the build was not killed: %s", out)
-	}
+	dir := interrupted(t, 3) // killed after the journal commits
 	if _, err := os.Stat(filepath.Join(dir, journalName)); err != nil {
 		t.Fatalf("no committed journal to finish: %v", err)
 	}
