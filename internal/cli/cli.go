@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"runtime/debug"
 	"slices"
@@ -36,6 +37,7 @@ type Common struct {
 	quiet       bool
 	Args        []string       // the spec arguments, once parsed
 	Envs        []load.EnvSpec // the environments they name
+	ownGC       bool           // GOGC is kuberatorc's to set
 }
 
 // NewCommon makes the flags of a compiling command; name is the command's,
@@ -87,7 +89,7 @@ func (c *Common) Parse(args []string) (int, bool) {
 			}
 		}
 	}
-	tuneGC(size)
+	c.tuneGC(size)
 	return 0, true
 }
 
@@ -125,7 +127,10 @@ func (c *Common) UsageError(msg string) int {
 // of several environments writes none of them if any has an error.
 func (c *Common) Compile(opts compiler.Options, strict bool, stderr io.Writer) ([]*compiler.Result, int) {
 	opts.EvalLimit = c.evalLimit
-	envs, diags, err := compiler.CompileAll(c.Envs, opts)
+	var envs []compiler.EnvResult
+	var diags diag.Diagnostics
+	var err error
+	c.collectingLess(func() { envs, diags, err = compiler.CompileAll(c.Envs, opts) })
 	if err != nil {
 		fmt.Fprintln(stderr, "kuberatorc:", err)
 		return nil, ExitError
@@ -165,6 +170,9 @@ func IsDir(p string) bool {
 	return err == nil && info.IsDir()
 }
 
+// gcPercent is the GOGC kuberatorc sets when the environment does not.
+const gcPercent = 400
+
 // tuneGC trades memory for time: a compile allocates several times its live
 // heap, and with Go's default the collector runs on a core the compile
 // needs. A soft memory limit, in proportion to the specs, keeps the peak
@@ -174,11 +182,31 @@ func IsDir(p string) bool {
 // collector run without pause there, and vet took 3.1 s instead of 1.8 s.
 // At about three times the live heap it only caps GOGC's growth. GOGC and
 // GOMEMLIMIT, when set, win.
-func tuneGC(specBytes int64) {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
+func (c *Common) tuneGC(specBytes int64) {
+	c.ownGC = os.Getenv("GOGC") == ""
+	if c.ownGC {
+		debug.SetGCPercent(gcPercent)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(32<<20 + 1024*specBytes)
 	}
+}
+
+// collectingLess runs compile with the collector off, triggered by the
+// memory limit alone, when kuberatorc set GOGC and a limit bounds the
+// heap. What CUE's evaluation allocates stays live until the emitters
+// run, so collecting while it evaluates frees little: GOGC=400 collected
+// twice (at 16 and 57 MB) and cost 7% of a build at 1,000 workloads and
+// 4% of a vet at 5,000 (gctrace, paired runs). The emitters' garbage is
+// collected at GOGC again: with the collector off to the end, memory the
+// collector would have reused is faulted in fresh, and a build at 100
+// workloads took 6% longer.
+func (c *Common) collectingLess(compile func()) {
+	if !c.ownGC || debug.SetMemoryLimit(-1) == math.MaxInt64 {
+		compile()
+		return
+	}
+	debug.SetGCPercent(-1)
+	defer debug.SetGCPercent(gcPercent)
+	compile()
 }
