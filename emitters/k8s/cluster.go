@@ -74,6 +74,6 @@ func (e *emitter) cluster() {
 		e.put(path.Join(dir, fileName("Kustomization", u.Name)), e.header, o)
 	}
 	if len(apps) > 0 {
-		e.pending = append(e.pending, document{path.Join(dir, layout.AppsFile), e.header, apps})
+		e.pending = append(e.pending, document{path: path.Join(dir, layout.AppsFile), header: e.header, objs: apps})
 	}
 }

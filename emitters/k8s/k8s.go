@@ -96,6 +96,12 @@ func (e *emitter) putApp(workload string, objs []obj) {
 // the controller that uses them), by name within a kind, so the file reads
 // the same whatever order they were made in.
 func (e *emitter) putObjects(dir, file, header string, objs []obj) {
+	e.pending = append(e.pending, document{path: path.Join(dir, file), header: header, objs: objs, inApplyOrder: true})
+	e.put(path.Join(dir, "kustomization.yaml"), header, (&kustomization{resources: []string{file}}).object())
+}
+
+// inApplyOrder sorts objects as putObjects says.
+func inApplyOrder(objs []obj) {
 	slices.SortStableFunc(objs, func(a, b obj) int {
 		ga, gb := gvkOf(a), gvkOf(b)
 		switch {
@@ -106,8 +112,6 @@ func (e *emitter) putObjects(dir, file, header string, objs []obj) {
 		}
 		return strings.Compare(nameOf(a), nameOf(b))
 	})
-	e.pending = append(e.pending, document{path.Join(dir, file), header, objs})
-	e.put(path.Join(dir, "kustomization.yaml"), header, (&kustomization{resources: []string{file}}).object())
 }
 
 // gvkOf is an object's kind as kustomize orders it (resid.NewGvk would
@@ -129,7 +133,7 @@ func (e *emitter) layer(name string) *kustomization {
 // put queues a file of one YAML document, under a header comment, for
 // encode. The object must not change after.
 func (e *emitter) put(p, header string, o obj) {
-	e.pending = append(e.pending, document{p, header, []obj{o}})
+	e.pending = append(e.pending, document{path: p, header: header, objs: []obj{o}})
 }
 
 // document is a file waiting to be encoded: its objects, one YAML
@@ -137,6 +141,9 @@ func (e *emitter) put(p, header string, o obj) {
 type document struct {
 	path, header string
 	objs         []obj
+	// inApplyOrder says the objects are sorted before they are encoded,
+	// on the encoder's core.
+	inApplyOrder bool
 }
 
 // encode writes every queued document, encoding them in parallel: YAML
@@ -145,7 +152,11 @@ func (e *emitter) encode() {
 	data := make([][]byte, len(e.pending))
 	errs := make([]error, len(e.pending))
 	parallel.Each(len(e.pending), func(i int) {
-		data[i], errs[i] = marshalStream(e.pending[i].header, e.pending[i].objs)
+		d := e.pending[i]
+		if d.inApplyOrder {
+			inApplyOrder(d.objs)
+		}
+		data[i], errs[i] = marshalStream(d.header, d.objs)
 	})
 	for i, d := range e.pending {
 		if errs[i] != nil && e.err == nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/kuberator/kuberator/compiler/layout"
 	"github.com/kuberator/kuberator/compiler/model"
 	"github.com/kuberator/kuberator/compiler/plan"
+	"github.com/kuberator/kuberator/internal/parallel"
 )
 
 // StorageClass is the gp3 class stateful workloads claim volumes from.
@@ -29,57 +30,72 @@ func (e *emitter) workloads() {
 			"reclaimPolicy": "Retain",
 		})
 	}
-	for _, name := range model.SortedKeys(e.env.Workloads) {
-		w := e.env.Workloads[name]
-		add := func(o obj) { e.addApp(name, o) }
-		// Its own identity: Pod Identity associates the workload's IAM role
-		// (if it has one) with this ServiceAccount, and with no other.
-		add(obj{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": e.objectMeta(name)})
-		kind := "Deployment"
-		switch {
-		case w.Batch():
-			kind = w.Kind
-		case w.Stateful:
-			kind = "StatefulSet"
-		}
-		switch kind {
-		case "Job":
-			add(e.job(name, w))
-		case "CronJob":
-			add(e.cronJob(name, w))
-		default:
-			add(e.controller(name, w, kind))
-		}
-		if len(w.Files) > 0 {
-			data := map[string]string{}
-			for p, content := range w.Files {
-				data[model.FileKey(p)] = content
-			}
-			add(obj{"apiVersion": "v1", "kind": "ConfigMap", "metadata": e.objectMeta(name + "-files"), "data": data})
-		}
-		if w.Batch() {
-			continue // a Job or a CronJob runs to completion and serves nothing
-		}
-		if w.Port != 0 { // a worker has no port, and nothing to route to it
-			add(e.service(name, w))
-		}
-		if monitor := e.monitor(name, w); monitor != nil {
-			add(monitor)
-		}
-		if len(w.AllHosts()) > 0 {
-			add(e.ingress(name, w))
-		}
-		if w.Autoscaling != nil {
-			add(e.hpa(name, w, kind))
-		}
-		if minReplicas(w) > 1 {
-			add(obj{
-				"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
-				"metadata": e.objectMeta(name),
-				"spec":     obj{"maxUnavailable": 1, "selector": obj{"matchLabels": selector(name)}},
-			})
-		}
+	// Each workload's objects are built on a core of their own: at
+	// thousands of workloads this was a tenth of the emitter's time on one
+	// core. They join the emitter in name order.
+	names := model.SortedKeys(e.env.Workloads)
+	built := make([][]obj, len(names))
+	parallel.Each(len(names), func(i int) {
+		built[i] = e.workloadObjects(names[i], e.env.Workloads[names[i]])
+	})
+	for i, name := range names {
+		e.apps[name] = append(e.apps[name], built[i]...)
 	}
+}
+
+// workloadObjects are the objects of one workload: its ServiceAccount and
+// controller, and what serves it.
+func (e *emitter) workloadObjects(name string, w *model.Workload) []obj {
+	var objs []obj
+	add := func(o obj) { objs = append(objs, o) }
+	// Its own identity: Pod Identity associates the workload's IAM role
+	// (if it has one) with this ServiceAccount, and with no other.
+	add(obj{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": e.objectMeta(name)})
+	kind := "Deployment"
+	switch {
+	case w.Batch():
+		kind = w.Kind
+	case w.Stateful:
+		kind = "StatefulSet"
+	}
+	switch kind {
+	case "Job":
+		add(e.job(name, w))
+	case "CronJob":
+		add(e.cronJob(name, w))
+	default:
+		add(e.controller(name, w, kind))
+	}
+	if len(w.Files) > 0 {
+		data := map[string]string{}
+		for p, content := range w.Files {
+			data[model.FileKey(p)] = content
+		}
+		add(obj{"apiVersion": "v1", "kind": "ConfigMap", "metadata": e.objectMeta(name + "-files"), "data": data})
+	}
+	if w.Batch() {
+		return objs // a Job or a CronJob runs to completion and serves nothing
+	}
+	if w.Port != 0 { // a worker has no port, and nothing to route to it
+		add(e.service(name, w))
+	}
+	if monitor := e.monitor(name, w); monitor != nil {
+		add(monitor)
+	}
+	if len(w.AllHosts()) > 0 {
+		add(e.ingress(name, w))
+	}
+	if w.Autoscaling != nil {
+		add(e.hpa(name, w, kind))
+	}
+	if minReplicas(w) > 1 {
+		add(obj{
+			"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+			"metadata": e.objectMeta(name),
+			"spec":     obj{"maxUnavailable": 1, "selector": obj{"matchLabels": selector(name)}},
+		})
+	}
+	return objs
 }
 
 // usesNamespace says whether anything lives in the environment's namespace.
