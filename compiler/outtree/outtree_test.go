@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -937,5 +938,34 @@ func TestMkdirRefusesWhatIsNotADirectory(t *testing.T) {
 	}
 	if err := tree.mkdirAll("a/new/b"); err != nil {
 		t.Errorf("mkdirAll(a/new/b) = %v", err)
+	}
+}
+
+// A file that cannot be staged fails the build before its commit point,
+// whichever writer meets it: the error names the staged file, the tree is
+// as it was, and nothing staged is left behind. (A name over the file
+// system's limit of 255 bytes once flattened stands in for a full disk.)
+func TestFailedStagingChangesNothing(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := write(t, dir, v1); err != nil {
+		t.Fatal(err)
+	}
+	before := contents(t, dir)
+	long := strings.Repeat("w", 120)
+	files := maps.Clone(v2)
+	for i := range 50 { // files on both sides of the one that fails
+		files[fmt.Sprintf("kubernetes/overlays/qa/apps/w%02d/w%02d.yaml", i, i)] = []byte("w: 1\n")
+	}
+	files["kubernetes/overlays/qa/apps/"+long+"/"+long+".yaml"] = []byte("w: 1\n")
+	_, err := write(t, dir, files)
+	if !errors.Is(err, syscall.ENAMETOOLONG) || !strings.Contains(err.Error(), stageName+"/kubernetes%overlays%qa%apps%"+long) ||
+		!strings.Contains(err.Error(), "nothing in it was changed") {
+		t.Fatalf("staging a name too long: %v, want the name refused and nothing changed", err)
+	}
+	if d := cmp.Diff(before, contents(t, dir)); d != "" {
+		t.Errorf("a build that failed staging changed the directory (-before +after):\n%s", d)
+	}
+	if _, err := os.Stat(filepath.Join(dir, stageName)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the stage is left behind: %v", err)
 	}
 }
