@@ -67,6 +67,7 @@ func Emit(env *model.Environment, p *plan.Plan) (fileset.FileSet, error) {
 		e.putApp(w, objs)
 	}
 	e.cluster()
+	e.apps = nil // pending now, and dropped there as they are encoded
 	e.encode()
 	return e.files, e.err
 }
@@ -157,6 +158,11 @@ func (e *emitter) encode() {
 			inApplyOrder(d.objs)
 		}
 		data[i], errs[i] = marshalStream(d.header, d.objs)
+		// Encoded, the objects are garbage: the collections while the
+		// rest encodes mark less and less of them. Kept to the end, they
+		// were most of the live heap at thousands of workloads, marked
+		// again by every collection.
+		e.pending[i].objs = nil
 	})
 	for i, d := range e.pending {
 		if errs[i] != nil && e.err == nil {
