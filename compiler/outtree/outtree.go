@@ -708,9 +708,9 @@ func (t *Tree) stage(changed map[string][]byte, man []byte) (journal, error) {
 }
 
 // writeFileAt creates the file name in the directory whose descriptor is
-// dir and writes data to it, with the system calls alone: an *os.File costs four more per file
-// (registering it with the poller, which refuses a regular file), a sixth
-// of writing a tree.
+// dir and writes data to it, with the system calls alone: an *os.File
+// costs four more per file (registering it with the poller, which refuses
+// a regular file), a sixth of writing a tree.
 func writeFileAt(dir int, name string, data []byte) error {
 	var fd int
 	var err error = unix.EINTR

@@ -130,7 +130,7 @@ func (c *Common) Compile(opts compiler.Options, strict bool, stderr io.Writer) (
 	var envs []compiler.EnvResult
 	var diags diag.Diagnostics
 	var err error
-	c.collectingLess(func() { envs, diags, err = compiler.CompileAll(c.Envs, opts) })
+	c.withCollectorOff(func() { envs, diags, err = compiler.CompileAll(c.Envs, opts) })
 	if err != nil {
 		fmt.Fprintln(stderr, "kuberatorc:", err)
 		return nil, ExitError
@@ -192,7 +192,7 @@ func (c *Common) tuneGC(specBytes int64) {
 	}
 }
 
-// collectingLess runs compile with the collector off, triggered by the
+// withCollectorOff runs compile with the collector off, triggered by the
 // memory limit alone, when kuberatorc set GOGC and a limit bounds the
 // heap. What CUE's evaluation allocates stays live until the emitters
 // run, so collecting while it evaluates frees little: GOGC=400 collected
@@ -201,7 +201,7 @@ func (c *Common) tuneGC(specBytes int64) {
 // collected at GOGC again: with the collector off to the end, memory the
 // collector would have reused is faulted in fresh, and a build at 100
 // workloads took 6% longer.
-func (c *Common) collectingLess(compile func()) {
+func (c *Common) withCollectorOff(compile func()) {
 	if !c.ownGC || debug.SetMemoryLimit(-1) == math.MaxInt64 {
 		compile()
 		return

@@ -43,7 +43,7 @@ func TestGCTuning(t *testing.T) {
 			t.Errorf("GOGC=%q GOMEMLIMIT=%q: memory limit %d, want %d", tt.gogc, tt.memlimit, got, tt.limit)
 		}
 		compiling := 0
-		c.collectingLess(func() {
+		c.withCollectorOff(func() {
 			compiling = debug.SetGCPercent(-1)
 			debug.SetGCPercent(compiling)
 		})
