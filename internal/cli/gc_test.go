@@ -1,9 +1,14 @@
 package cli
 
 import (
+	"io"
 	"math"
 	"runtime/debug"
 	"testing"
+
+	"github.com/kuberator/kuberator/compiler"
+	"github.com/kuberator/kuberator/compiler/diag"
+	"github.com/kuberator/kuberator/compiler/load"
 )
 
 // kuberatorc sets GOGC and a memory limit in proportion to the spec unless
@@ -52,6 +57,40 @@ func TestGCTuning(t *testing.T) {
 		}
 		if got := debug.SetGCPercent(100); got != tt.percent {
 			t.Errorf("GOGC=%q GOMEMLIMIT=%q: GC percent %d after, want %d", tt.gogc, tt.memlimit, got, tt.percent)
+		}
+	}
+}
+
+// Compile turns the collector off for a compile that only checks, and
+// leaves it on for one that emits too (render, describe), whose garbage
+// it should reuse.
+func TestCompileTurnsTheCollectorOffToCheckOnly(t *testing.T) {
+	percent, was := debug.SetGCPercent(gcPercent), debug.SetMemoryLimit(1<<30)
+	t.Cleanup(func() {
+		debug.SetGCPercent(percent)
+		debug.SetMemoryLimit(was)
+	})
+	real := compileAll
+	t.Cleanup(func() { compileAll = real })
+	compiling := 0
+	compileAll = func([]load.EnvSpec, compiler.Options) ([]compiler.EnvResult, diag.Diagnostics, error) {
+		compiling = debug.SetGCPercent(-1)
+		debug.SetGCPercent(compiling)
+		return nil, nil, nil
+	}
+	for _, tt := range []struct {
+		vetOnly bool
+		want    int
+	}{{true, -1}, {false, gcPercent}} {
+		c := &Common{ownGC: true}
+		if _, code := c.Compile(compiler.Options{VetOnly: tt.vetOnly}, false, io.Discard); code != ExitOK {
+			t.Fatalf("VetOnly %v: exit %d", tt.vetOnly, code)
+		}
+		if compiling != tt.want {
+			t.Errorf("VetOnly %v: GC percent %d while compiling, want %d", tt.vetOnly, compiling, tt.want)
+		}
+		if got := debug.SetGCPercent(gcPercent); got != gcPercent {
+			t.Errorf("VetOnly %v: GC percent %d after, want %d", tt.vetOnly, got, gcPercent)
 		}
 	}
 }
