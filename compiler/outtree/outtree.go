@@ -680,14 +680,13 @@ func (t *Tree) stage(changed map[string][]byte, man []byte) (journal, error) {
 	defer stage.Close()
 	paths := slices.Sorted(maps.Keys(changed))
 	for _, p := range paths {
-		if err := t.mkdirAll(path.Dir(p)); err != nil {
-			return j, err
-		}
 		j.Moves = append(j.Moves, move{From: stageName + "/" + strings.ReplaceAll(p, "/", "%"), To: p})
 	}
 	// Two writers create files in the stage a third faster than one
 	// (tmpfs, 10,000 files): the file system serializes the creations
-	// in one directory, not the writes.
+	// in one directory, not the writes. The files are written before any
+	// directory of the tree is made, so a file that cannot be staged
+	// leaves the tree as it was.
 	dir := int(stage.Fd())
 	errs := make([]error, len(paths))
 	parallel.Each(len(paths), func(i int) {
@@ -696,6 +695,11 @@ func (t *Tree) stage(changed map[string][]byte, man []byte) (journal, error) {
 	for i, err := range errs {
 		if err != nil {
 			return j, inTree(err, j.Moves[i].From)
+		}
+	}
+	for _, p := range paths { // on one goroutine: mkdirAll keeps handles
+		if err := t.mkdirAll(path.Dir(p)); err != nil {
+			return j, err
 		}
 	}
 	if err := t.root.WriteFile(j.Manifest, man, 0o644); err != nil {

@@ -942,30 +942,50 @@ func TestMkdirRefusesWhatIsNotADirectory(t *testing.T) {
 }
 
 // A file that cannot be staged fails the build before its commit point,
-// whichever writer meets it: the error names the staged file, the tree is
-// as it was, and nothing staged is left behind. (A name over the file
-// system's limit of 255 bytes once flattened stands in for a full disk.)
+// whichever writer meets it: the error names the first such file in path
+// order, the tree is as it was (no directory made for the build either),
+// and nothing staged is left behind. (A name over the file system's limit
+// of 255 bytes once flattened stands in for a full disk.)
 func TestFailedStagingChangesNothing(t *testing.T) {
 	dir := t.TempDir()
 	if _, err := write(t, dir, v1); err != nil {
 		t.Fatal(err)
 	}
-	before := contents(t, dir)
-	long := strings.Repeat("w", 120)
+	before, beforeDirs := contents(t, dir), directories(t, dir)
 	files := maps.Clone(v2)
-	for i := range 50 { // files on both sides of the one that fails
+	for i := range 50 { // files on both sides of the ones that fail
 		files[fmt.Sprintf("kubernetes/overlays/qa/apps/w%02d/w%02d.yaml", i, i)] = []byte("w: 1\n")
 	}
-	files["kubernetes/overlays/qa/apps/"+long+"/"+long+".yaml"] = []byte("w: 1\n")
+	first, last := "a"+strings.Repeat("w", 120), "x"+strings.Repeat("w", 120)
+	for _, name := range []string{first, last} {
+		files["kubernetes/overlays/qa/apps/"+name+"/"+name+".yaml"] = []byte("w: 1\n")
+	}
 	_, err := write(t, dir, files)
-	if !errors.Is(err, syscall.ENAMETOOLONG) || !strings.Contains(err.Error(), stageName+"/kubernetes%overlays%qa%apps%"+long) ||
+	if !errors.Is(err, syscall.ENAMETOOLONG) || !strings.Contains(err.Error(), stageName+"/kubernetes%overlays%qa%apps%"+first) ||
 		!strings.Contains(err.Error(), "nothing in it was changed") {
-		t.Fatalf("staging a name too long: %v, want the name refused and nothing changed", err)
+		t.Fatalf("staging names too long: %v, want the first refused and nothing changed", err)
 	}
 	if d := cmp.Diff(before, contents(t, dir)); d != "" {
-		t.Errorf("a build that failed staging changed the directory (-before +after):\n%s", d)
+		t.Errorf("a build that failed staging changed the files (-before +after):\n%s", d)
 	}
-	if _, err := os.Stat(filepath.Join(dir, stageName)); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("the stage is left behind: %v", err)
+	if d := cmp.Diff(beforeDirs, directories(t, dir)); d != "" {
+		t.Errorf("a build that failed staging changed the directories (-before +after):\n%s", d)
 	}
+}
+
+// directories are the directories under dir, relative to it.
+func directories(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() && p != dir {
+			rel, _ := filepath.Rel(dir, p)
+			out = append(out, filepath.ToSlash(rel))
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
