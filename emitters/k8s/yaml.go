@@ -29,11 +29,10 @@ func marshalYAML(o any) ([]byte, error) {
 // the documents marshalYAML makes, "---" between them, as go-yaml's
 // Encoder separates documents that are non-empty maps, as every object is
 // (it writes "--- {}" for an empty one). Each document has an encoder of
-// its own: one
-// encoder for the stream keeps every event of it in a queue it never
-// shortens (emitterc.go, yaml_emitter_emit), which grows past the small
-// allocations and cost more than the encoders (BenchmarkCompile at
-// N=1000: 8% less time, 4% fewer bytes).
+// its own: one encoder for the stream keeps every event of it in a queue
+// it never shortens (emitterc.go, yaml_emitter_emit), which grows past
+// the small allocations and cost more than the encoders (BenchmarkCompile
+// at N=1000: 8% less time, 4% fewer bytes).
 func marshalStream(header string, objs []obj) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteString(header)
