@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"cuelang.org/go/cue"
-	"cuelang.org/go/cue/cuecontext"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kuberator/kuberator/compiler/model"
@@ -22,7 +21,8 @@ func unified(t *testing.T, srcs []Source) cue.Value {
 	if diags != nil {
 		t.Fatal(diags)
 	}
-	_, env, err := unify(cuecontext.New(cuecontext.CUE_DEBUG("sortfields")), files)
+	inst, merged := mergeWithLibrary(files)
+	_, env, err := unify(newContext(), inst, merged, files)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -94,16 +94,21 @@ type loaded struct {
 // load parses and unifies the spec with #Environment. CUE errors come back as
 // diagnostics positioned in the user's files, from the scan beside it.
 func load(srcs []Source, user <-chan scanned) (*loaded, diag.Diagnostics) {
-	// Fields in name order, not CUE's topological order: the spec is decoded
-	// into Go, where order means nothing, and without the dependency edges
-	// the export that decoding reads costs less. (Candidates a did-you-mean
-	// picks among come in name order too.)
-	ctx := cuecontext.New(cuecontext.CUE_DEBUG("sortfields"))
 	files, diags := parseSpec(srcs)
 	if diags != nil {
 		return nil, diags
 	}
-	lib, env, err := unify(ctx, files)
+	inst, merged := mergeWithLibrary(files)
+	if part, parts := splitWorkloads(merged, inst.Files); part != nil {
+		if l := loadInParts(srcs, inst, merged, part, parts); l != nil {
+			return l, nil
+		}
+		// Building the first part resolved the names of files afresh and
+		// added it to inst: the whole starts from the sources again.
+		files, _ = parseSpec(srcs)
+		inst, merged = mergeWithLibrary(files)
+	}
+	lib, env, err := unify(newContext(), inst, merged, files)
 	if err == nil {
 		// The export (what Decode reads, as cue export would print it)
 		// fails wherever Validate(Concrete) would, but stops at the first
@@ -135,28 +140,37 @@ func load(srcs []Source, user <-chan scanned) (*loaded, diag.Diagnostics) {
 // the spec's own fields are all inside it.
 const specField = "kuberator:spec"
 
-// unify evaluates #Environment & spec. The spec's files join the schema
-// and stdlib as one package, inside `"kuberator:spec": #Environment & {...}`,
-// so that CUE evaluates the spec once, with the schema, as cue vet of such
-// a package would (the anchor make bench-scale measures against).
-// Unifying #Environment with the spec built on its own, which a spec that
-// cannot be merged gets, evaluates the spec twice. lib is the value the
-// schema's definitions and the stdlib are looked up in.
-func unify(ctx *cue.Context, files []specFile) (lib, env cue.Value, _ error) {
+// newContext is the context a spec is evaluated in. Its structs' fields
+// come in name order, not CUE's topological order: the spec is decoded
+// into Go, where order means nothing, and without the dependency edges the
+// export that decoding reads costs less. (Candidates a did-you-mean picks
+// among come in name order too.)
+func newContext() *cue.Context {
+	return cuecontext.New(cuecontext.CUE_DEBUG("sortfields"))
+}
+
+// mergeWithLibrary parses the library and merges the spec's files into
+// one file of its package (nil when they cannot be merged; see mergeSpec).
+func mergeWithLibrary(files []specFile) (*build.Instance, *ast.File) {
 	inst, err := libraryInstance()
 	if err != nil {
 		// The embedded schema is ours: failing to parse it is a bug, not a user error.
 		panic(fmt.Sprintf("kuberatorc: embedded schema does not parse: %v", err))
 	}
-	if merged := mergeSpec(files, namesOf(inst.Files)); merged != nil {
-		// Package kuberator, as the library's: AddSyntax does not fail.
-		_ = inst.AddSyntax(merged)
-		root := ctx.BuildInstance(inst)
-		env := root.LookupPath(cue.MakePath(cue.Str(specField)))
-		if !env.Exists() {
-			return cue.Value{}, cue.Value{}, root.Err() // the spec does not compile
-		}
-		return root, env, nil
+	return inst, mergeSpec(files, namesOf(inst.Files))
+}
+
+// unify evaluates #Environment & spec. The spec's files join the schema
+// and stdlib (inst) as one package, merged into one file inside
+// `"kuberator:spec": #Environment & {...}`, so that CUE evaluates the spec
+// once, with the schema, as cue vet of such a package would (the anchor
+// make bench-scale measures against). Unifying #Environment with the spec
+// built on its own, which a spec that cannot be merged gets, evaluates the
+// spec twice. lib is the value the schema's definitions and the stdlib are
+// looked up in.
+func unify(ctx *cue.Context, inst *build.Instance, merged *ast.File, files []specFile) (lib, env cue.Value, _ error) {
+	if merged != nil {
+		return buildMerged(ctx, inst, merged)
 	}
 	lib = ctx.BuildInstance(inst)
 	if err := lib.Err(); err != nil {
@@ -167,6 +181,18 @@ func unify(ctx *cue.Context, files []specFile) (lib, env cue.Value, _ error) {
 		return cue.Value{}, cue.Value{}, err
 	}
 	return lib, lib.LookupPath(cue.MakePath(cue.Def("Environment"))).Unify(spec), nil
+}
+
+// buildMerged builds the library with a file mergeSpec made.
+func buildMerged(ctx *cue.Context, inst *build.Instance, merged *ast.File) (lib, env cue.Value, _ error) {
+	// Package kuberator, as the library's: AddSyntax does not fail.
+	_ = inst.AddSyntax(merged)
+	root := ctx.BuildInstance(inst)
+	env = root.LookupPath(cue.MakePath(cue.Str(specField)))
+	if !env.Exists() {
+		return cue.Value{}, cue.Value{}, root.Err() // the spec does not compile
+	}
+	return root, env, nil
 }
 
 // Library is the CUE a spec is unified with: the schema and the stdlib's

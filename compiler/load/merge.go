@@ -1,6 +1,8 @@
 package load
 
 import (
+	"slices"
+
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/ast/astutil"
 	"cuelang.org/go/cue/token"
@@ -84,6 +86,31 @@ func mergeSpec(files []specFile, library libraryNames) *ast.File {
 		return nil
 	}
 	return merged
+}
+
+// specDecls are the spec's declarations in a file mergeSpec made: the
+// struct its last declaration unifies #Environment with.
+func specDecls(merged *ast.File) []ast.Decl {
+	return specStruct(merged).Elts
+}
+
+// withSpecDecls is a copy of a file mergeSpec made with other declarations
+// for the spec; merged itself is left as it was.
+func withSpecDecls(merged *ast.File, decls []ast.Decl) *ast.File {
+	spec := *merged.Decls[len(merged.Decls)-1].(*ast.Field)
+	unified := *spec.Value.(*ast.BinaryExpr)
+	body := *specStruct(merged)
+	body.Elts = decls
+	unified.Y, spec.Value = &body, &unified
+	file := *merged
+	file.Unresolved = slices.Clone(merged.Unresolved) // building edits it in place
+	file.Decls = append(slices.Clone(merged.Decls[:len(merged.Decls)-1]), &spec)
+	return &file
+}
+
+func specStruct(merged *ast.File) *ast.StructLit {
+	spec := merged.Decls[len(merged.Decls)-1].(*ast.Field)
+	return spec.Value.(*ast.BinaryExpr).Y.(*ast.StructLit)
 }
 
 // resolution is what an identifier was resolved to.
