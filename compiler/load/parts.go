@@ -94,13 +94,13 @@ func evaluatePart(inst *build.Instance, part *ast.File) (lib cue.Value, x export
 // other than a field may add to them (an embedding, a comprehension, a
 // field whose name is computed), or the library reads them.
 func splitWorkloads(merged *ast.File, library []*ast.File) (workloadPart, int) {
-	if merged == nil || refersTo(library, workloadsField) {
+	if merged == nil {
 		return nil, 0
 	}
 	decls := specDecls(merged)
 	names, values, ok := workloadFields(decls)
 	parts := min(maxParts(), len(names)/perPart)
-	if !ok || parts < 2 {
+	if !ok || parts < 2 || refersTo(library, workloadsField) {
 		return nil, 0
 	}
 	referred := false
