@@ -73,6 +73,11 @@ func loadInParts(srcs []Source, inst *build.Instance, merged *ast.File, part wor
 		x.workloads = append(x.workloads, r.x.workloads...)
 	}
 	slices.SortFunc(x.workloads, func(a, b exportedWorkload) int { return strings.Compare(a.name, b.name) })
+	for i := 1; i < len(x.workloads); i++ {
+		if x.workloads[i].name == x.workloads[i-1].name {
+			return nil // a workload no split should have made: in two parts
+		}
+	}
 	return &loaded{lib: first.lib, exported: x}
 }
 
@@ -90,8 +95,9 @@ func evaluatePart(inst *build.Instance, part *ast.File) (lib cue.Value, x export
 // splitWorkloads shares the spec's workloads out among at most maxParts
 // parts, in turn in name order, and says how many; nil when the spec has
 // too few for two parts, or when its workloads may not be independent: a
-// name refers to one of them or to the field that holds them, something
-// other than a field may add to them (an embedding, a comprehension, a
+// name refers to one of them or to the field that holds them (self
+// included), something other than a field may add to them or check them
+// together (an embedding, a comprehension, a pattern of the top level, a
 // field whose name is computed), or the library reads them.
 func splitWorkloads(merged *ast.File, library []*ast.File) (workloadPart, int) {
 	if merged == nil {
@@ -104,7 +110,7 @@ func splitWorkloads(merged *ast.File, library []*ast.File) (workloadPart, int) {
 		return nil, 0
 	}
 	referred := false
-	walkIdents(decls, func(id *ast.Ident) { referred = referred || values[id.Node] })
+	walkIdents(decls, func(id *ast.Ident) { referred = referred || values[id.Node] || isSelf(id) })
 	if referred {
 		return nil, 0
 	}
@@ -114,6 +120,12 @@ func splitWorkloads(merged *ast.File, library []*ast.File) (workloadPart, int) {
 		part[name] = i % parts
 	}
 	return part, parts
+}
+
+// isSelf says whether id may be CUE's self, which names the struct it is
+// in without a declaration to resolve to (a field called self counts too).
+func isSelf(id *ast.Ident) bool {
+	return id.Node == nil && (id.Name == "self" || id.Name == "__self")
 }
 
 // workloadFields lists the names of the workloads the spec's top-level
@@ -127,11 +139,10 @@ func workloadFields(decls []ast.Decl) (names []string, values map[ast.Node]bool,
 	for _, d := range decls {
 		switch d := d.(type) {
 		case *ast.Field:
+			// A pattern may match workloads, and add a workload or check
+			// them together (struct.MaxFields) in every part.
 			if bindsName(d) {
 				return nil, nil, false
-			}
-			if _, pattern := d.Label.(*ast.ListLit); pattern {
-				continue
 			}
 			name, static := fieldName(d.Label)
 			if static && name != workloadsField {
@@ -208,20 +219,21 @@ func fieldName(label ast.Label) (name string, static bool) {
 }
 
 // withPart is merged with only the workloads of part p. It copies what it
-// changes: merged itself is left as it was. CUE rejects a let nothing
-// refers to, so a let of the spec's top level or of its workloads field
-// that the spec refers to, but not from part p, is left out of the part.
+// changes: merged itself is left as it was. CUE rejects a let or an import
+// nothing refers to, so one that the spec refers to, but not from part p,
+// is left out of the part: a let of the spec's top level or of its
+// workloads field, or an import of any file.
 func withPart(merged *ast.File, part workloadPart, p int) *ast.File {
 	decls := specDecls(merged)
 	dropped := map[*ast.LetClause]bool{}
 	kept := partDecls(decls, part, p, dropped)
-	if !slices.ContainsFunc(decls, hasLet) {
+	if !slices.ContainsFunc(decls, hasLet) && !slices.ContainsFunc(merged.Decls, isImport) {
 		return withSpecDecls(merged, kept)
 	}
-	used := referencedLets(decls)
+	used := referenced(decls)
 	for {
 		// A let left out may have been the only one to refer to another.
-		referred := referencedLets(kept)
+		referred := referenced(kept)
 		unused := false
 		walkPartLets(kept, func(l *ast.LetClause) {
 			if used[l] && !referred[l] {
@@ -229,10 +241,37 @@ func withPart(merged *ast.File, part workloadPart, p int) *ast.File {
 			}
 		})
 		if !unused {
-			return withSpecDecls(merged, kept)
+			return withImports(withSpecDecls(merged, kept), func(spec *ast.ImportSpec) bool {
+				return referred[spec] || !used[spec]
+			})
 		}
 		kept = partDecls(decls, part, p, dropped)
 	}
+}
+
+func isImport(d ast.Decl) bool {
+	_, ok := d.(*ast.ImportDecl)
+	return ok
+}
+
+// withImports is file, a copy withSpecDecls made, with only the imports
+// keep keeps.
+func withImports(file *ast.File, keep func(*ast.ImportSpec) bool) *ast.File {
+	decls := make([]ast.Decl, 0, len(file.Decls))
+	for _, d := range file.Decls {
+		imports, ok := d.(*ast.ImportDecl)
+		if !ok {
+			decls = append(decls, d)
+			continue
+		}
+		kept := *imports
+		kept.Specs = slices.DeleteFunc(slices.Clone(imports.Specs), func(spec *ast.ImportSpec) bool { return !keep(spec) })
+		if len(kept.Specs) > 0 {
+			decls = append(decls, &kept)
+		}
+	}
+	file.Decls = decls
+	return file
 }
 
 // partDecls are the spec's declarations with only the workloads of part
@@ -296,15 +335,16 @@ func walkPartLets(decls []ast.Decl, f func(*ast.LetClause)) {
 	}
 }
 
-// referencedLets are the lets a name of decls refers to.
-func referencedLets(decls []ast.Decl) map[*ast.LetClause]bool {
-	lets := map[*ast.LetClause]bool{}
+// referenced are the lets and imports a name of decls refers to.
+func referenced(decls []ast.Decl) map[ast.Node]bool {
+	binders := map[ast.Node]bool{}
 	walkIdents(decls, func(id *ast.Ident) {
-		if l, ok := id.Node.(*ast.LetClause); ok {
-			lets[l] = true
+		switch n := id.Node.(type) {
+		case *ast.LetClause, *ast.ImportSpec:
+			binders[n] = true
 		}
 	})
-	return lets
+	return binders
 }
 
 // isWorkloadsField says whether f is the spec's workloads field.

@@ -65,6 +65,10 @@ func TestPartsLoadAsTheWhole(t *testing.T) {
 		"prod, 200 more": withWorkloads(example(t, "prod"), 200),
 		"a let and a pattern in the workloads": append(withWorkloads(example(t, "qa"), 200),
 			extra("\tlet tag = \"1.0\"\n\t[=~\"^gen\"]: stateful: false\n\t_tier: \"app\"", ", role: _tier, args: [\"--tag=\\(tag)\"]", "")...),
+		// A part without the workload leaves the import out: CUE rejects
+		// an import nothing refers to.
+		"an import one workload refers to": append([]byte("import \"strings\"\n"), append(withWorkloads(example(t, "qa"), 200),
+			extra("", ", args: [strings.ToLower(\"--QUIET\")]", "")...)...),
 		// A part without the workload drops both lets, the second first.
 		"a let one workload refers to, through another": append(withWorkloads(example(t, "qa"), 200),
 			("\nlet registry = \"ghcr.io/example\"\nlet tagged = \"\\(registry)/extra:1.0\"\n" + extra("", ", args: [tagged]", ""))...),
@@ -108,6 +112,8 @@ func loadOrFail(t *testing.T, srcs []Source) (*Spec, string) {
 func TestPartsFailAsTheWhole(t *testing.T) {
 	qa := string(withWorkloads(example(t, "qa"), 200))
 	specs := map[string]string{
+		// Only imports that something refers to are left out of a part.
+		"an import nothing refers to":         "import \"strings\"\n" + qa,
 		"errors in two workloads and a field": qa + "\nworkloads: gen0042: replicas: -1\nworkloads: gen0007: preStopSeconds: int\ntags: later: string\n",
 		// Only lets that something refers to are left out of a part.
 		"a let nothing refers to": qa + "\nlet unused = 1\n",
@@ -152,7 +158,11 @@ func TestDependentWorkloadsAreEvaluatedWhole(t *testing.T) {
 		"an aliased workload":              qa + "\nworkloads: {X=aliased: {image: \"ghcr.io/example/x:1.0\", resources: {cpu: \"1\", memory: \"1Gi\"}}}\n",
 		"an aliased workloads field":       qa + "\nW=workloads: {}\n",
 		"an embedding":                     qa + "\n_more: workloads: embedded: {image: \"ghcr.io/example/x:1.0\", resources: {cpu: \"1\", memory: \"1Gi\"}}\n_more\n",
-		"a comprehension at the top":       qa + "\nfor n in [\"t1\"] {workloads: (n): {image: \"ghcr.io/example/x:1.0\", resources: {cpu: \"1\", memory: \"1Gi\"}}}\n",
+		// A pattern may add a workload, or check them together, in every part.
+		"a pattern of the top level": qa + "\n[=~\"^workloads$\"]: {added: {image: \"ghcr.io/example/x:1.0\", resources: {cpu: \"1\", memory: \"1Gi\"}}}\n",
+		// self names the struct it is in: the workloads of one part.
+		"self":                       "@experiment(aliasv2)\n" + qa + extra("\t_count: len(self)", ", replicas: _count", ""),
+		"a comprehension at the top": qa + "\nfor n in [\"t1\"] {workloads: (n): {image: \"ghcr.io/example/x:1.0\", resources: {cpu: \"1\", memory: \"1Gi\"}}}\n",
 	}
 	for name, spec := range specs {
 		t.Run(name, func(t *testing.T) {
@@ -188,5 +198,24 @@ func TestLibraryReadsNoWorkloads(t *testing.T) {
 	}
 	if !refersTo([]*ast.File{reads}, workloadsField) {
 		t.Error("a schema that counts the workloads is not seen to refer to them")
+	}
+}
+
+// Should a workload come out of two parts, which no split the syntax
+// allows makes, the parts are not joined: the whole is evaluated. Here a
+// pattern of the top level, which splitWorkloads refuses, adds one to
+// every part.
+func TestAWorkloadInTwoPartsFallsBackToTheWhole(t *testing.T) {
+	qa := withWorkloads(example(t, "qa"), 200)
+	var part workloadPart
+	var parts int
+	withMaxParts(t, 2, func() { part, parts = partsOf(t, qa) })
+	spec := append(qa, "\n[=~\"^workloads$\"]: {added: {image: \"ghcr.io/example/x:1.0\", resources: {cpu: \"1\", memory: \"1Gi\"}}}\n"...)
+	inst, merged, refused, _ := split(t, spec)
+	if refused != nil {
+		t.Fatal("the pattern of the top level is split")
+	}
+	if loadInParts([]Source{{Path: "spec.cue", Data: spec}}, inst, merged, part, parts) != nil {
+		t.Error("the parts were joined with a workload in each")
 	}
 }
