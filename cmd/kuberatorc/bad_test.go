@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -337,6 +338,44 @@ func TestBadSpecs(t *testing.T) {
 			}
 			if diff := cmp.Diff(before, tree(t, "out")); diff != "" {
 				t.Errorf("a failing build changed the output directory:\n%s", diff)
+			}
+		})
+	}
+}
+
+// With enough workloads to be evaluated in parts, one per core, every bad
+// spec fails with the same diagnostics as when it is evaluated whole (one
+// core), whether the parts report them or the whole does.
+func TestBadSpecsInPartsFailAsWhole(t *testing.T) {
+	qa, err := os.ReadFile(testutil.ExamplePath("qa"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vet := func(procs int, path string) (int, string) {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		var stderr bytes.Buffer
+		code := run([]string{"vet", path}, &bytes.Buffer{}, &stderr)
+		return code, stderr.String()
+	}
+	dir := t.TempDir()
+	for _, tc := range badSpecs {
+		t.Run(tc.name, func(t *testing.T) {
+			spec := strings.Replace(string(qa), tc.old, tc.new, 1)
+			for i := 0; i+1 < len(tc.more); i += 2 {
+				spec = strings.Replace(spec, tc.more[i], tc.more[i+1], 1)
+			}
+			// 64 more: two parts of at least 32 workloads.
+			path := filepath.Join(dir, "bad.cue")
+			if err := os.WriteFile(path, testutil.ScaleSpec([]byte(spec), "qa.example.com", 64), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			wholeCode, whole := vet(1, path)
+			partsCode, parts := vet(2, path)
+			if wholeCode != 1 || partsCode != wholeCode {
+				t.Errorf("exit %d whole, %d in parts; want 1", wholeCode, partsCode)
+			}
+			if diff := cmp.Diff(whole, parts); diff != "" {
+				t.Errorf("in parts, the diagnostics differ (-whole +parts):\n%s", diff)
 			}
 		})
 	}

@@ -100,8 +100,16 @@ func load(srcs []Source, user <-chan scanned) (*loaded, diag.Diagnostics) {
 	}
 	inst, merged := mergeWithLibrary(files)
 	if part, parts := splitWorkloads(merged, inst.Files); part != nil {
-		if l := loadInParts(srcs, inst, merged, part, parts); l != nil {
+		results := evaluateParts(srcs, inst, merged, part, parts)
+		if l := joinParts(results); l != nil {
 			return l, nil
+		}
+		if failures, ok := partFailures(results, part); ok {
+			scan := <-user // its errors come first, as below
+			if scan.errors != nil {
+				return nil, scan.errors
+			}
+			return nil, diagnostics(failures, scan.positions, srcs)
 		}
 		// Building the first part resolved the names of files afresh and
 		// added it to inst: the whole starts from the sources again.

@@ -2,6 +2,7 @@ package load
 
 import (
 	"bytes"
+	"fmt"
 	"runtime"
 	"slices"
 	"strings"
@@ -10,7 +11,11 @@ import (
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/build"
+	"cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/token"
+
+	"github.com/kuberator/kuberator/compiler/diag"
+	"github.com/kuberator/kuberator/compiler/model"
 )
 
 // CUE evaluates a value on one core, and the evaluation is most of a vet.
@@ -36,38 +41,64 @@ var maxParts = func() int { return min(runtime.GOMAXPROCS(0), 8) }
 // workloadPart says which part each workload is evaluated in.
 type workloadPart map[string]int
 
-// loadInParts evaluates and exports the merged spec in parts; nil when
-// any part fails, for the whole to find and explain the errors. The first
-// part is merged (with inst, the library it was merged against); the
-// others are parsed and merged afresh from srcs, for no two contexts may
-// share syntax: building a file resolves its names again, in place.
-func loadInParts(srcs []Source, inst *build.Instance, merged *ast.File, part workloadPart, parts int) *loaded {
-	type result struct {
-		lib cue.Value
-		x   exported
-		ok  bool
-	}
-	results := make([]result, parts)
+// partResult is one part evaluated: the library, the spec with the
+// part's workloads (#Environment & spec), and its export, or why not.
+type partResult struct {
+	lib, env cue.Value
+	x        exported
+	err      error
+}
+
+// evaluateParts evaluates and exports the merged spec in parts, side by
+// side. The first part is merged (with inst, the library it was merged
+// against); the others are parsed and merged afresh from srcs, for no two
+// contexts may share syntax: building a file resolves its names again, in
+// place.
+func evaluateParts(srcs []Source, inst *build.Instance, merged *ast.File, part workloadPart, parts int) []partResult {
+	results := make([]partResult, parts)
 	var wg sync.WaitGroup
 	for p := 1; p < parts; p++ {
 		wg.Go(func() {
 			files, diags := parseSpec(srcs)
 			inst, err := libraryInstance()
-			if diags != nil || err != nil {
+			again := (*ast.File)(nil)
+			if diags == nil && err == nil {
+				again = mergeSpec(files, namesOf(inst.Files))
+			}
+			if again == nil { // as the first part was: it cannot differ
+				results[p].err = fmt.Errorf("the spec parsed again does not merge")
 				return
 			}
-			if again := mergeSpec(files, namesOf(inst.Files)); again != nil {
-				r := &results[p]
-				r.lib, r.x, r.ok = evaluatePart(inst, withPart(again, part, p))
-			}
+			results[p] = evaluatePart(inst, withPart(again, part, p))
 		})
 	}
-	first := &results[0]
-	first.lib, first.x, first.ok = evaluatePart(inst, withPart(merged, part, 0))
+	results[0] = evaluatePart(inst, withPart(merged, part, 0))
 	wg.Wait()
+	return results
+}
+
+// evaluatePart builds the library with one part of the spec and exports
+// the spec.
+func evaluatePart(inst *build.Instance, part *ast.File) partResult {
+	lib, env, err := buildMerged(newContext(), inst, part)
+	if err != nil {
+		return partResult{err: err}
+	}
+	x, err := export(env)
+	if err == nil && x.workloads == nil {
+		err = fmt.Errorf("the workloads were not exported one by one")
+	}
+	return partResult{lib: lib, env: env, x: x, err: err}
+}
+
+// joinParts is the spec loaded from its parts; nil when a part failed,
+// or when a workload came out of two parts, which no split the syntax
+// allows makes.
+func joinParts(results []partResult) *loaded {
+	first := results[0]
 	x := exported{rest: first.x.rest}
 	for _, r := range results {
-		if !r.ok || !bytes.Equal(r.x.rest, x.rest) {
+		if r.err != nil || !bytes.Equal(r.x.rest, x.rest) {
 			return nil
 		}
 		x.workloads = append(x.workloads, r.x.workloads...)
@@ -75,21 +106,76 @@ func loadInParts(srcs []Source, inst *build.Instance, merged *ast.File, part wor
 	slices.SortFunc(x.workloads, func(a, b exportedWorkload) int { return strings.Compare(a.name, b.name) })
 	for i := 1; i < len(x.workloads); i++ {
 		if x.workloads[i].name == x.workloads[i-1].name {
-			return nil // a workload no split should have made: in two parts
+			return nil
 		}
 	}
 	return &loaded{lib: first.lib, exported: x}
 }
 
-// evaluatePart builds the library with one part of the spec and exports
-// the spec; ok when both succeed and the workloads came in pieces.
-func evaluatePart(inst *build.Instance, part *ast.File) (lib cue.Value, x exported, ok bool) {
-	lib, env, err := buildMerged(newContext(), inst, part)
-	if err != nil {
-		return cue.Value{}, exported{}, false
+// partFailure is what one part says is wrong with the spec; fatal when
+// an error is more than a value left incomplete.
+type partFailure struct {
+	lib, env cue.Value
+	errs     errors.Error
+	fatal    bool
+}
+
+// partFailures are the errors of the failed parts as the whole would
+// report them: every part's errors in its own workloads, and the first
+// part's in the rest of the spec, which every part evaluates. CUE reports
+// values left incomplete only where nothing worse is wrong, so a part
+// whose errors are all incomplete says nothing beside one with a fatal
+// error. Not ok where the whole must say it: a part did not build (the
+// whole explains that from the syntax), a part's export failed where
+// Validate found nothing (the whole reports the first such error of its
+// own export), two parts found only incomplete values (of which CUE
+// reports some kinds before others), or a part other than the first
+// failed outside its workloads while the first did not (which no split
+// the syntax allows makes).
+func partFailures(results []partResult, part workloadPart) ([]partFailure, bool) {
+	var failures []partFailure
+	for p, r := range results {
+		if r.err == nil {
+			continue
+		}
+		if !r.env.Exists() {
+			return nil, false
+		}
+		verr := r.env.Validate(cue.Concrete(true))
+		if verr == nil {
+			return nil, false
+		}
+		var kept errors.Error
+		for _, e := range errors.Errors(verr) {
+			path := specPath(e.Path())
+			inPart := len(path) > 1 && path[0] == workloadsField && part[path[1]] == p
+			switch {
+			case p == 0 || inPart:
+				kept = errors.Append(kept, e)
+			case results[0].err == nil:
+				return nil, false
+			}
+		}
+		if kept != nil {
+			failures = append(failures, partFailure{r.lib, r.env, kept, r.env.Validate() != nil})
+		}
 	}
-	x, err = export(env)
-	return lib, x, err == nil && x.workloads != nil
+	if slices.ContainsFunc(failures, func(f partFailure) bool { return f.fatal }) {
+		failures = slices.DeleteFunc(failures, func(f partFailure) bool { return !f.fatal })
+	} else if len(failures) > 1 {
+		return nil, false
+	}
+	return failures, len(failures) > 0
+}
+
+// diagnostics are the failures' errors, positioned and explained as load
+// does those of the whole.
+func diagnostics(failures []partFailure, positions model.Positions, srcs []Source) diag.Diagnostics {
+	var diags diag.Diagnostics
+	for _, f := range failures {
+		diags = append(diags, cueDiagnosticsNamed(f.errs, positions, patternNames(f.lib), &explainer{srcs: srcs, env: f.env})...)
+	}
+	return diags
 }
 
 // splitWorkloads shares the spec's workloads out among at most maxParts

@@ -36,14 +36,21 @@ func split(t *testing.T, spec []byte) (*build.Instance, *ast.File, workloadPart,
 	return inst, merged, part, parts
 }
 
-// inParts says whether every part of the spec evaluates and exports.
-func inParts(t *testing.T, spec []byte) bool {
+// evaluated is the spec evaluated in the parts load would share it out in.
+func evaluated(t *testing.T, spec []byte) ([]partResult, workloadPart) {
 	t.Helper()
 	inst, merged, part, parts := split(t, spec)
 	if part == nil {
 		t.Fatal("the spec is evaluated whole")
 	}
-	return loadInParts([]Source{{Path: "spec.cue", Data: spec}}, inst, merged, part, parts) != nil
+	return evaluateParts([]Source{{Path: "spec.cue", Data: spec}}, inst, merged, part, parts), part
+}
+
+// inParts says whether every part of the spec evaluates and exports.
+func inParts(t *testing.T, spec []byte) bool {
+	t.Helper()
+	results, _ := evaluated(t, spec)
+	return joinParts(results) != nil
 }
 
 // withMaxParts runs f with load evaluating a spec in at most n parts.
@@ -108,24 +115,38 @@ func loadOrFail(t *testing.T, srcs []Source) (*Spec, string) {
 }
 
 // A spec that fails in a part fails as the whole does: with every error,
-// each where it is written.
+// each where it is written. The parts say it themselves where they can;
+// the whole says it where they cannot.
 func TestPartsFailAsTheWhole(t *testing.T) {
 	qa := string(withWorkloads(example(t, "qa"), 200))
-	specs := map[string]string{
-		// Only imports that something refers to are left out of a part.
-		"an import nothing refers to":         "import \"strings\"\n" + qa,
-		"errors in two workloads and a field": qa + "\nworkloads: gen0042: replicas: -1\nworkloads: gen0007: preStopSeconds: int\ntags: later: string\n",
-		// Only lets that something refers to are left out of a part.
-		"a let nothing refers to": qa + "\nlet unused = 1\n",
+	specs := []struct {
+		name, spec string
+		fromParts  bool
+	}{
+		{"errors in two workloads and a field", qa + "\nworkloads: gen0042: replicas: -1\nworkloads: gen0007: preStopSeconds: int\ntags: later: string\n", true},
+		{"an unknown field and an enum in two workloads", qa + "\nworkloads: gen0043: replica: 2\nworkloads: gen0008: role: \"worker\"\n", true},
+		{"an error in a field every workload refers to", qa + "\n_registry: 1 & 2\nworkloads: gen0011: image: \"ghcr.io/\\(_registry)/x:1\"\n", true},
+		{"a value left incomplete in one workload", qa + "\nworkloads: gen0042: preStopSeconds: int\n", true},
+		// Which incomplete values CUE reports first, of two parts, the
+		// whole says.
+		{"values left incomplete in two parts", qa + "\nworkloads: gen0042: preStopSeconds: int\nworkloads: gen0007: preStopSeconds: int\n", false},
+		// Only imports and lets that something refers to are left out of
+		// a part, and the spec does not build.
+		{"an import nothing refers to", "import \"strings\"\n" + qa, false},
+		{"a let nothing refers to", qa + "\nlet unused = 1\n", false},
 	}
-	for name, spec := range specs {
-		t.Run(name, func(t *testing.T) {
-			srcs := []Source{{Path: "spec.cue", Data: []byte(spec)}}
+	for _, tt := range specs {
+		t.Run(tt.name, func(t *testing.T) {
+			srcs := []Source{{Path: "spec.cue", Data: []byte(tt.spec)}}
 			var want, got string
 			withMaxParts(t, 1, func() { want = failed(t, srcs) })
 			withMaxParts(t, 2, func() {
-				if inParts(t, []byte(spec)) {
+				results, part := evaluated(t, []byte(tt.spec))
+				if joinParts(results) != nil {
 					t.Fatal("every part evaluates")
+				}
+				if _, ok := partFailures(results, part); ok != tt.fromParts {
+					t.Fatalf("the parts say what fails: %v, want %v", ok, tt.fromParts)
 				}
 				got = failed(t, srcs)
 			})
@@ -215,7 +236,7 @@ func TestAWorkloadInTwoPartsFallsBackToTheWhole(t *testing.T) {
 	if refused != nil {
 		t.Fatal("the pattern of the top level is split")
 	}
-	if loadInParts([]Source{{Path: "spec.cue", Data: spec}}, inst, merged, part, parts) != nil {
+	if joinParts(evaluateParts([]Source{{Path: "spec.cue", Data: spec}}, inst, merged, part, parts)) != nil {
 		t.Error("the parts were joined with a workload in each")
 	}
 }
