@@ -14,6 +14,8 @@ import (
 	"cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/token"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/kuberator/kuberator/compiler/diag"
 	"github.com/kuberator/kuberator/compiler/model"
 )
@@ -294,12 +296,13 @@ func bindsName(f *ast.Field) bool {
 }
 
 // fieldName is the name a label gives, static when it is written out (not
-// computed, not a pattern).
+// computed, not a pattern). CUE's compiler normalizes a label to NFC, so
+// "é" and "e\u0301" name one field: one name here too.
 func fieldName(label ast.Label) (name string, static bool) {
 	switch label.(type) {
 	case *ast.Ident, *ast.BasicLit:
 		name, _, err := ast.LabelName(label)
-		return name, err == nil
+		return norm.NFC.String(name), err == nil
 	}
 	return "", false
 }

@@ -202,6 +202,19 @@ func TestDependentWorkloadsAreEvaluatedWhole(t *testing.T) {
 	})
 }
 
+// A workload's name spelt in two Unicode forms is one CUE field: the
+// split puts it in one part.
+func TestOneNameInTwoSpellingsIsOneWorkload(t *testing.T) {
+	spec := append(withWorkloads(example(t, "qa"), 200),
+		"\nworkloads: \"gen\u00e9\": image: \"ghcr.io/example/x:1.0\"\nworkloads: \"gene\u0301\": replicas: 2\n"...)
+	withMaxParts(t, 2, func() {
+		part, _ := partsOf(t, spec)
+		if _, ok := part["gen\u00e9"]; !ok || len(part) != 205 {
+			t.Errorf("%d workloads, \"gen\u00e9\" among them: %v; want 205, true", len(part), ok)
+		}
+	})
+}
+
 // The parts rest on the schema reading no workload: its one mention of
 // them is the field's. Should that change, every spec would be evaluated
 // whole, as refersTo says of the library.
