@@ -122,18 +122,18 @@ type partFailure struct {
 	fatal    bool
 }
 
-// partFailures are the errors of the failed parts as the whole would
-// report them: every part's errors in its own workloads, and the first
-// part's in the rest of the spec, which every part evaluates. CUE reports
-// values left incomplete only where nothing worse is wrong, so a part
-// whose errors are all incomplete says nothing beside one with a fatal
-// error. Not ok where the whole must say it: a part did not build (the
-// whole explains that from the syntax), a part's export failed where
-// Validate found nothing (the whole reports the first such error of its
-// own export), two parts found only incomplete values (of which CUE
-// reports some kinds before others), or a part other than the first
-// failed outside its workloads while the first did not (which no split
-// the syntax allows makes).
+// partFailures are the errors of the failed parts as the whole would report
+// them: every part's errors in its own workloads, and the first part's in
+// the rest of the spec, which every part evaluates. CUE reports values left
+// incomplete only where nothing worse is wrong (adt.CombineErrors at
+// v0.17.1), so a part whose errors are all incomplete says nothing beside
+// one with a fatal error. Not ok where the whole must say it: a part did
+// not build (the whole explains that from the syntax), a part's export
+// failed where Validate found nothing (the whole reports the first such
+// error of its own export), two parts found only incomplete values (of
+// which CUE reports some kinds before others), or a part other than the
+// first failed outside its workloads while the first did not (which no
+// split the syntax allows makes).
 func partFailures(results []partResult, part workloadPart) ([]partFailure, bool) {
 	var failures []partFailure
 	for p, r := range results {
@@ -210,8 +210,9 @@ func splitWorkloads(merged *ast.File, library []*ast.File) (workloadPart, int) {
 	return part, parts
 }
 
-// isSelf says whether id may be CUE's self, which names the struct it is
-// in without a declaration to resolve to (a field called self counts too).
+// isSelf says whether id may be CUE's self, which names the struct it is in
+// without a declaration to resolve to (predeclared.go of CUE's
+// internal/core/compile at v0.17.1; a field called self counts too).
 func isSelf(id *ast.Ident) bool {
 	return id.Node == nil && (id.Name == "self" || id.Name == "__self")
 }
@@ -296,8 +297,9 @@ func bindsName(f *ast.Field) bool {
 }
 
 // fieldName is the name a label gives, static when it is written out (not
-// computed, not a pattern). CUE's compiler normalizes a label to NFC, so
-// "é" and "e\u0301" name one field: one name here too.
+// computed, not a pattern). CUE's compiler normalizes a label to NFC
+// (internal/core/compile/label.go at v0.17.1), so "é" and "e\u0301" name
+// one field: one name here too.
 func fieldName(label ast.Label) (name string, static bool) {
 	switch label.(type) {
 	case *ast.Ident, *ast.BasicLit:
@@ -309,9 +311,10 @@ func fieldName(label ast.Label) (name string, static bool) {
 
 // withPart is merged with only the workloads of part p. It copies what it
 // changes: merged itself is left as it was. CUE rejects a let or an import
-// nothing refers to, so one that the spec refers to, but not from part p,
-// is left out of the part: a let of the spec's top level or of its
-// workloads field, or an import of any file.
+// nothing refers to ("unreferenced alias or let clause"; "imported and not
+// used", cue/build/instance.go at v0.17.1), so one that the spec refers to,
+// but not from part p, is left out of the part: a let of the spec's top
+// level or of its workloads field, or an import of any file.
 func withPart(merged *ast.File, part workloadPart, p int) *ast.File {
 	decls := specDecls(merged)
 	dropped := map[*ast.LetClause]bool{}
