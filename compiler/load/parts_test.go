@@ -25,6 +25,8 @@ func partsOf(t *testing.T, spec []byte) (workloadPart, int) {
 	return part, parts
 }
 
+// split parses and merges the spec as load does, and shares its workloads
+// out: the library merged against, the merged file, and the parts.
 func split(t *testing.T, spec []byte) (*build.Instance, *ast.File, workloadPart, int) {
 	t.Helper()
 	files, diags := parseSpec([]Source{{Path: "spec.cue", Data: spec}})
