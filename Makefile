@@ -13,9 +13,9 @@ build:
 # Unit, golden, CLI and real-tool acceptance tests (terraform validate and an
 # offline plan need terraform and the AWS provider mirror at /opt/tf-plugins),
 # then the tests of what runs on every core (the spec's evaluation in
-# parts and its export, the emitters' objects, the stage's writers) under the race detector, with
-# two workers even on one core, then a check that the tests left the
-# checkout as they found it.
+# parts and its export, the emitters' objects, the stage's writers) under
+# the race detector, with two workers even on one core, then a check that
+# the tests left the checkout as they found it.
 test: lint
 	$(GO) test -count=1 ./...
 	$(GO) test -race -cpu 2 -count=1 -run 'TestParts|TestExportInPieces|TestGolden|TestFailedStaging|TestWriteIsOwned' ./compiler/load ./compiler ./compiler/outtree
